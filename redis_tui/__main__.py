@@ -1,0 +1,7 @@
+"""python -m redis_tui"""
+
+import sys
+
+from redis_tui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,130 @@
+"""SCAN pages, key metadata and server facts. Never KEYS: the keyspace is read in paced pages."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+# One SCAN call should cost the server well under a millisecond: COUNT 500 measured
+# ~0.36 ms on a 1M-key database, COUNT 10000 stalls it for ~10 ms.
+MIN_COUNT, START_COUNT, MAX_COUNT = 100, 500, 1000
+TARGET_CALL_SECONDS = 0.001
+
+
+@dataclass
+class ScanPage:
+    cursor: int
+    keys: list[bytes]
+    types: list[bytes] = field(default_factory=list)
+    pttls: list[int] = field(default_factory=list)
+    # Round-trip time of the SCAN call alone, for pacing.
+    seconds: float = 0.0
+
+
+class Pacer:
+    """Adapts SCAN COUNT so one call stays near the target time.
+
+    Round-trip time includes the network, so it over-estimates the server's share: the pacer
+    errs towards smaller, gentler calls.
+    """
+
+    def __init__(self, count: int = START_COUNT) -> None:
+        self.count = count
+
+    def observe(self, seconds: float) -> None:
+        if seconds > 2 * TARGET_CALL_SECONDS:
+            self.count = max(MIN_COUNT, self.count // 2)
+        elif seconds < TARGET_CALL_SECONDS / 2:
+            self.count = min(MAX_COUNT, self.count + self.count // 4)
+
+
+async def scan_page(
+    client: aioredis.Redis,
+    cursor: int,
+    match: bytes | None = None,
+    count: int = START_COUNT,
+    type_name: str | None = None,
+) -> tuple[int, list[bytes]]:
+    """One SCAN call. Returns the next cursor (0 when done) and the keys of this page."""
+    args: list[Any] = ["SCAN", cursor]
+    if match is not None:
+        args += ["MATCH", match]
+    args += ["COUNT", count]
+    if type_name:
+        args += ["TYPE", type_name]
+    reply = await client.execute_command(*args)
+    next_cursor, keys = reply
+    return int(next_cursor), list(keys)
+
+
+async def key_meta(client: aioredis.Redis, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
+    """TYPE and PTTL of many keys in one pipelined round trip (no MULTI)."""
+    if not keys:
+        return [], []
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.execute_command("TYPE", key)
+        pipe.execute_command("PTTL", key)
+    replies = await pipe.execute(raise_on_error=False)
+    types: list[bytes] = []
+    pttls: list[int] = []
+    for i in range(0, len(replies), 2):
+        kind, pttl = replies[i], replies[i + 1]
+        types.append(kind if isinstance(kind, bytes) else str(kind).encode())
+        pttls.append(pttl if isinstance(pttl, int) else -2)
+    return types, pttls
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What the connection pane shows. Fields are None when the server (or ACL) won't say."""
+
+    version: str | None = None
+    mode: str | None = None
+    role: str | None = None
+    dbsize: int | None = None
+    used_memory: int | None = None
+    used_memory_human: str | None = None
+    connected_clients: int | None = None
+    keyspace: dict[int, int] = field(default_factory=dict)
+    info_error: str | None = None
+    at: float = 0.0
+
+
+def parse_facts(info: Any, dbsize: Any) -> ServerFacts:
+    """Build ServerFacts from INFO and DBSIZE replies; either may be an exception."""
+    facts: dict[str, Any] = {"at": time.time()}
+    if isinstance(info, dict):
+        facts["version"] = _s(info.get("valkey_version") or info.get("redis_version"))
+        facts["mode"] = _s(info.get("redis_mode") or info.get("server_mode"))
+        facts["role"] = _s(info.get("role"))
+        facts["used_memory"] = _int(info.get("used_memory"))
+        facts["used_memory_human"] = _s(info.get("used_memory_human"))
+        facts["connected_clients"] = _int(info.get("connected_clients"))
+        keyspace: dict[int, int] = {}
+        for name, value in info.items():
+            is_db = isinstance(name, str) and name.startswith("db") and name[2:].isdigit()
+            if is_db and isinstance(value, dict):
+                keyspace[int(name[2:])] = int(value.get("keys", 0))
+        facts["keyspace"] = keyspace
+    elif isinstance(info, BaseException):
+        facts["info_error"] = str(info)
+    if isinstance(dbsize, int):
+        facts["dbsize"] = dbsize
+    return ServerFacts(**facts)
+
+
+def _s(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,173 @@
+"""A compact, columnar store of the keys the list shows.
+
+A million keys must stay cheap: names in one list, type codes in a bytearray, TTL deadlines
+in a float array. No per-key objects beyond the key bytes themselves.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from array import array
+from collections.abc import Sequence
+
+TYPE_NAMES: tuple[str, ...] = (
+    "?",
+    "string",
+    "hash",
+    "list",
+    "set",
+    "zset",
+    "stream",
+    "other",
+    "gone",
+)
+TYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(TYPE_NAMES)}
+UNKNOWN, GONE = 0, TYPE_CODES["gone"]
+_NO_TTL = -1.0
+
+
+def type_code(name: str | bytes) -> int:
+    if isinstance(name, bytes):
+        name = name.decode("ascii", "replace")
+    if name == "none":
+        return GONE
+    return TYPE_CODES.get(name, TYPE_CODES["other"])
+
+
+class KeyStore:
+    """Keys in scan order, with type and TTL, deduplicated (SCAN may repeat a key)."""
+
+    def __init__(self) -> None:
+        self.names: list[bytes] = []
+        self.types = bytearray()
+        # Monotonic deadline in seconds, -1 for no TTL, NaN for not known yet.
+        self.deadlines = array("d")
+        self._seen: set[bytes] = set()
+        self.order: list[int] | None = None
+        self.sort_field: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._seen
+
+    def add(
+        self,
+        keys: Sequence[bytes],
+        types: Sequence[str | bytes] | None = None,
+        pttls: Sequence[int | None] | None = None,
+        now: float | None = None,
+    ) -> int:
+        """Append keys not seen before. Returns how many were new."""
+        now = time.monotonic() if now is None else now
+        added = 0
+        for i, key in enumerate(keys):
+            if key in self._seen:
+                continue
+            self._seen.add(key)
+            self.names.append(key)
+            self.types.append(type_code(types[i]) if types is not None else UNKNOWN)
+            self.deadlines.append(_deadline(pttls[i] if pttls is not None else None, now))
+            added += 1
+        if added and self.order is not None:
+            self.order.extend(range(len(self.names) - added, len(self.names)))
+        return added
+
+    def index_of(self, key: bytes) -> int | None:
+        """Storage index of a key, or None. O(n), used for single-key updates only."""
+        if key not in self._seen:
+            return None
+        return self.names.index(key)
+
+    def remove(self, key: bytes) -> bool:
+        index = self.index_of(key)
+        if index is None:
+            return False
+        self._seen.discard(key)
+        del self.names[index]
+        del self.types[index]
+        del self.deadlines[index]
+        if self.order is not None:
+            self.order = [i - (i > index) for i in self.order if i != index]
+        return True
+
+    def set_meta(
+        self, index: int, type_name: str | bytes | None, pttl: int | None, now: float
+    ) -> None:
+        if type_name is not None:
+            self.types[index] = type_code(type_name)
+        self.deadlines[index] = _deadline(pttl, now)
+
+    def update_ttls(
+        self, keys: Sequence[bytes], pttls: Sequence[int], now: float, hints: Sequence[int] = ()
+    ) -> list[bytes]:
+        """Refresh TTLs of some keys; returns the keys the server says are gone (PTTL -2).
+
+        ``hints`` are the storage indexes the keys had when asked for; they save a linear
+        search per key when nothing moved in between.
+        """
+        gone: list[bytes] = []
+        for n, (key, pttl) in enumerate(zip(keys, pttls, strict=False)):
+            index: int | None = hints[n] if n < len(hints) else None
+            if index is None or index >= len(self.names) or self.names[index] != key:
+                index = self.index_of(key)
+            if index is None:
+                continue
+            if pttl == -2:
+                self.types[index] = GONE
+                gone.append(key)
+            self.deadlines[index] = _deadline(pttl, now)
+        return gone
+
+    def row(self, position: int) -> int:
+        """Storage index of the row shown at ``position``."""
+        return self.order[position] if self.order is not None else position
+
+    def position_of(self, index: int) -> int:
+        return self.order.index(index) if self.order is not None else index
+
+    def type_name(self, index: int) -> str:
+        return TYPE_NAMES[self.types[index]]
+
+    def ttl_ms(self, index: int, now: float | None = None) -> int | None:
+        """Remaining TTL in ms now, -1 for none, None when not known yet."""
+        deadline = self.deadlines[index]
+        if math.isnan(deadline):
+            return None
+        if deadline == _NO_TTL:
+            return -1
+        now = time.monotonic() if now is None else now
+        return max(0, int((deadline - now) * 1000))
+
+    def sort(self, field: str | None) -> None:
+        """Order rows by ``name``, ``type`` or ``ttl``; None restores scan order."""
+        self.sort_field = field
+        if field is None:
+            self.order = None
+            return
+        idx = range(len(self.names))
+        if field == "name":
+            self.order = sorted(idx, key=self.names.__getitem__)
+        elif field == "type":
+            self.order = sorted(idx, key=lambda i: (self.types[i], self.names[i]))
+        elif field == "ttl":
+            # Soonest to expire first, then keys without TTL, then unknown.
+            def ttl_key(i: int) -> tuple[int, float]:
+                d = self.deadlines[i]
+                if math.isnan(d):
+                    return (2, 0.0)
+                return (1, 0.0) if d == _NO_TTL else (0, d)
+
+            self.order = sorted(idx, key=ttl_key)
+        else:
+            raise ValueError(f"cannot sort by {field!r}")
+
+
+def _deadline(pttl: int | None, now: float) -> float:
+    if pttl is None or pttl == -2:
+        return math.nan
+    if pttl == -1:
+        return _NO_TTL
+    return now + pttl / 1000.0

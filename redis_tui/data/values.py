@@ -1,0 +1,215 @@
+"""Bounded, paged readers for every Redis type.
+
+No reader ever asks for a whole big key: strings are read up to a cap with GETRANGE,
+collections one page at a time (HSCAN/SSCAN cursors, LRANGE/ZRANGE windows, XRANGE counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from redis_tui.errors import KeyMissing
+
+STRING_CAP = 64 * 1024
+PAGE_SIZE = 200
+STREAM_PAGE = 100
+# A SCAN-family page can come back short or empty; bound how many calls fill one page.
+MAX_SCAN_CALLS = 20
+
+
+@dataclass
+class KeyValue:
+    """One page of a key's value, with its metadata.
+
+    ``rows`` hold the page for collections: (field, value) for hashes, (index, element) for
+    lists, (member,) for sets, (member, score) for zsets, (id, fields) for streams.
+    """
+
+    key: bytes
+    type: str
+    ttl_ms: int
+    length: int | None = None
+    encoding: str | None = None
+    memory: int | None = None
+    data: bytes | None = None
+    truncated: bool = False
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+    offset: int = 0
+    cursor: int | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def has_more(self) -> bool:
+        if self.type == "string":
+            return self.truncated
+        if self.cursor is not None:
+            return self.cursor != 0
+        return self.length is not None and self.offset + len(self.rows) < self.length
+
+
+async def read_value(
+    client: aioredis.Redis,
+    key: bytes,
+    *,
+    offset: int = 0,
+    cursor: int = 0,
+    page: int = PAGE_SIZE,
+    string_cap: int = STRING_CAP,
+) -> KeyValue:
+    """Read a key's metadata and one page of its value.
+
+    Args:
+        key: the raw key.
+        offset: first index for lists, zsets (by rank) and strings (byte offset).
+        cursor: HSCAN/SSCAN cursor for hashes and sets (0 starts over).
+        page: rows per page.
+        string_cap: bytes of a string to read.
+
+    Raises:
+        KeyMissing: the key does not exist.
+    """
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("TYPE", key)
+    pipe.execute_command("PTTL", key)
+    pipe.execute_command("OBJECT", "ENCODING", key)
+    # SAMPLES keeps MEMORY USAGE O(sample) on big collections.
+    pipe.execute_command("MEMORY", "USAGE", key, "SAMPLES", 5)
+    kind_raw, pttl, encoding, memory = await pipe.execute(raise_on_error=False)
+    if isinstance(kind_raw, BaseException):
+        raise kind_raw
+    kind = kind_raw.decode() if isinstance(kind_raw, bytes) else str(kind_raw)
+    if kind == "none":
+        raise KeyMissing("The key no longer exists")
+    value = KeyValue(
+        key=key,
+        type=kind,
+        ttl_ms=pttl if isinstance(pttl, int) else -1,
+        encoding=encoding.decode() if isinstance(encoding, bytes) else None,
+        memory=memory if isinstance(memory, int) else None,
+        offset=offset,
+    )
+    reader = _READERS.get(kind)
+    if reader is None:
+        value.note = f"{kind} is a module type; redis-tui cannot show its value."
+        return value
+    await reader(client, value, cursor, page, string_cap)
+    return value
+
+
+async def _read_string(
+    client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int
+) -> None:
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("STRLEN", v.key)
+    pipe.execute_command("GETRANGE", v.key, v.offset, v.offset + cap - 1)
+    length, data = await pipe.execute()
+    v.length = int(length)
+    v.data = bytes(data)
+    v.truncated = v.offset + len(v.data) < v.length
+
+
+async def _read_hash(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
+    v.columns = ("field", "value")
+    v.length = int(await client.execute_command("HLEN", v.key))
+    v.cursor, flat = await _scan_collection(client, "HSCAN", v.key, cursor, page)
+    v.rows = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+
+
+async def _read_set(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
+    v.columns = ("member",)
+    v.length = int(await client.execute_command("SCARD", v.key))
+    v.cursor, members = await _scan_collection(client, "SSCAN", v.key, cursor, page)
+    v.rows = [(m,) for m in members]
+
+
+async def _scan_collection(
+    client: aioredis.Redis, command: str, key: bytes, cursor: int, page: int
+) -> tuple[int, list[bytes]]:
+    items: list[bytes] = []
+    per_item = 2 if command == "HSCAN" else 1
+    for _ in range(MAX_SCAN_CALLS):
+        cursor_raw, chunk = await client.execute_command(command, key, cursor, "COUNT", page)
+        cursor = int(cursor_raw)
+        if isinstance(chunk, dict):  # redis-py's HSCAN callback returns a dict
+            for field_name, field_value in chunk.items():
+                items += (field_name, field_value)
+        else:
+            items.extend(chunk)
+        if cursor == 0 or len(items) >= page * per_item:
+            break
+    return cursor, items
+
+
+async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
+    v.columns = ("index", "element")
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("LLEN", v.key)
+    pipe.execute_command("LRANGE", v.key, v.offset, v.offset + page - 1)
+    length, items = await pipe.execute()
+    v.length = int(length)
+    v.rows = [(v.offset + i, item) for i, item in enumerate(items)]
+
+
+async def _read_zset(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
+    v.columns = ("member", "score")
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("ZCARD", v.key)
+    pipe.execute_command("ZRANGE", v.key, v.offset, v.offset + page - 1, "WITHSCORES")
+    length, flat = await pipe.execute()
+    v.length = int(length)
+    v.rows = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+
+
+async def _read_stream(
+    client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int
+) -> None:
+    v.columns = ("id", "fields")
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("XLEN", v.key)
+    pipe.execute_command("XRANGE", v.key, "-", "+", "COUNT", min(page, STREAM_PAGE))
+    pipe.execute_command("XINFO", "GROUPS", v.key)
+    length, entries, groups = await pipe.execute(raise_on_error=False)
+    if isinstance(length, BaseException):
+        raise length
+    v.length = int(length)
+    if isinstance(entries, list):
+        v.rows = [(entry_id, _flat_pairs(fields)) for entry_id, fields in entries]
+    if isinstance(groups, list):
+        v.groups = [_group(g) for g in groups]
+
+
+def _flat_pairs(fields: Any) -> list[tuple[bytes, bytes]]:
+    if isinstance(fields, dict):
+        return list(fields.items())
+    flat = list(fields or [])
+    return [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+
+
+def _group(raw: Any) -> dict[str, Any]:
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(raw, dict):
+        items = raw.items()
+    else:
+        flat = list(raw)
+        items = zip(flat[::2], flat[1::2], strict=False)
+    out: dict[str, Any] = {}
+    for name, value in items:
+        label = name.decode() if isinstance(name, bytes) else str(name)
+        out[label] = value
+    return out
+
+
+_READERS = {
+    "string": _read_string,
+    "hash": _read_hash,
+    "list": _read_list,
+    "set": _read_set,
+    "zset": _read_zset,
+    "stream": _read_stream,
+}

@@ -1,0 +1,36 @@
+"""``?``: every key binding of the app and of the focused pane."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding(
+            "escape,q,question_mark", "dismiss_help", "Close", id="help.close", tooltip="Close help"
+        ),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Static("Key bindings — esc closes", id="help-title")
+            table: DataTable[Text] = DataTable(
+                id="help-table", cursor_type="row", zebra_stripes=True
+            )
+            table.add_columns("keys", "action", "where")
+            for keys, description, where in self.rows:
+                table.add_row(Text(keys), Text(description), Text(where))
+            yield table
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,217 @@
+"""The value pane: metadata of the selected key and one page of its value at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Static, TextArea
+
+from redis_tui.data import formatting
+from redis_tui.data.display import escape_key, escape_text, human_bytes, human_ttl
+from redis_tui.data.values import KeyValue
+
+CELL_CHARS = 300
+
+
+class ValuePane(Vertical, can_focus=False):
+    """Shows a KeyValue. It never reads Redis itself: it asks for pages with messages."""
+
+    BINDINGS = [
+        Binding("right_square_bracket,n", "more", "More", id="value.more",
+                tooltip="Load the next page of the value"),
+        Binding("f", "cycle_format", "Format", id="value.format",
+                tooltip="Show the string as text, JSON or hex"),
+    ]  # fmt: skip
+
+    class MoreRequested(Message):
+        def __init__(self, value: KeyValue) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.value: KeyValue | None = None
+        self.format = "auto"
+        self._string_data = b""
+        self._rendered_format = "text"
+        self._render_note: str | None = None
+        self.header = Static(Content("No key selected"), id="value-header", markup=False)
+        self.text = TextArea("", id="value-text", read_only=True, soft_wrap=True)
+        self.table: DataTable[Text] = DataTable(
+            id="value-table", cursor_type="row", zebra_stripes=True
+        )
+        self.footer = Static("", id="value-footer", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.text
+        yield self.table
+        yield self.footer
+
+    def on_mount(self) -> None:
+        self.table.display = False
+
+    # -- showing --------------------------------------------------------------------------
+
+    def clear(self, message: str = "No key selected") -> None:
+        self.value = None
+        self.header.update(Content(message))
+        self.text.load_text("")
+        table = self.table
+        table.clear(columns=True)
+        table.display = False
+        self.text.display = True
+        self.footer.update("")
+
+    def show_error(self, key: bytes, reason: str) -> None:
+        self.clear()
+        self.header.update(
+            Content.from_markup("[b]$key[/b]\n[red]$reason[/]", key=escape_key(key), reason=reason)
+        )
+
+    def show(self, value: KeyValue, append: bool = False) -> None:
+        """Display a freshly loaded value, or append the next page of the one shown."""
+        if append and self.value is not None and self.value.key == value.key:
+            self._append(value)
+        else:
+            self.value = value
+            self._string_data = value.data or b""
+            self._render_full(value)
+        self._update_header()
+        self._update_footer()
+
+    def _render_full(self, value: KeyValue) -> None:
+        text_area = self.text
+        table = self.table
+        if value.type == "string" or not value.columns:
+            table.display = False
+            text_area.display = True
+            self._render_string()
+            return
+        text_area.display = False
+        table.display = True
+        table.clear(columns=True)
+        table.add_columns(*value.columns)
+        self._add_rows(value)
+
+    def _append(self, page: KeyValue) -> None:
+        assert self.value is not None
+        value = self.value
+        value.ttl_ms, value.length = page.ttl_ms, page.length
+        if value.type == "string":
+            self._string_data += page.data or b""
+            value.data = self._string_data
+            value.truncated = page.truncated
+            self._render_string()
+        else:
+            value.rows.extend(page.rows)
+            value.cursor = page.cursor
+            self._add_rows(page)
+
+    def _render_string(self) -> None:
+        value = self.value
+        if value is None:
+            return
+        if value.note:
+            self.text.load_text(value.note)
+            return
+        rendered = formatting.render(self._string_data, self.format, truncated=value.truncated)
+        self._rendered_format = rendered.format
+        self._render_note = rendered.note
+        self.text.load_text(rendered.text)
+
+    def _add_rows(self, page: KeyValue) -> None:
+        table = self.table
+        table.add_rows([tuple(_cell(c) for c in row) for row in page.rows])
+
+    def _update_header(self) -> None:
+        value = self.value
+        if value is None:
+            return
+        facts = [
+            f"type {value.type}",
+            f"ttl {human_ttl(value.ttl_ms)}",
+            f"{'bytes' if value.type == 'string' else 'items'} {_count(value.length)}",
+            f"memory {human_bytes(value.memory)}",
+        ]
+        if value.encoding:
+            facts.append(f"encoding {value.encoding}")
+        if value.type == "string":
+            facts.append(f"format {self._rendered_format}")
+        header = Content.from_markup(
+            "[b]$key[/b]\n[dim]$facts[/]", key=escape_key(value.key), facts="  ·  ".join(facts)
+        )
+        self.header.update(header)
+
+    def _update_footer(self) -> None:
+        value = self.value
+        if value is None:
+            return
+        parts: list[str] = []
+        if value.type == "string":
+            shown = len(self._string_data)
+            if value.truncated:
+                of = human_bytes(value.length)
+                parts.append(f"showing the first {human_bytes(shown)} of {of} — ] loads more")
+            note = self._render_note
+            if note:
+                parts.append(note)
+        elif value.columns:
+            shown = len(value.rows)
+            total = value.length if value.length is not None else "?"
+            more = " — ] loads more" if value.has_more else ""
+            parts.append(f"{shown} of {total} shown{more}")
+        for group in value.groups:
+            parts.append(
+                "group {name}: consumers {consumers}, pending {pending}, last id {last}".format(
+                    name=_plain(group.get("name")),
+                    consumers=_plain(group.get("consumers")),
+                    pending=_plain(group.get("pending")),
+                    last=_plain(group.get("last-delivered-id")),
+                )
+            )
+        self.footer.update(Content("\n".join(parts)))
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_more(self) -> None:
+        if self.value is not None and self.value.has_more:
+            self.post_message(self.MoreRequested(self.value))
+
+    def action_cycle_format(self) -> None:
+        if self.value is None or self.value.type != "string":
+            return
+        order = formatting.FORMATS
+        self.format = order[(order.index(self.format) + 1) % len(order)]
+        self._render_string()
+        self._update_header()
+        self._update_footer()
+        self.notify(f"Format: {self.format}", timeout=1.5)
+
+
+def _count(length: int | None) -> str:
+    return "?" if length is None else f"{length:,}"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bytes):
+        return escape_text(value, multiline=False)
+    return escape_text(str(value), multiline=False)
+
+
+def _cell(value: Any) -> Text:
+    if isinstance(value, list):
+        text = " ".join(f"{_plain(k)}={_plain(v)}" for k, v in value)
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = _plain(value)
+    if len(text) > CELL_CHARS:
+        text = text[:CELL_CHARS] + "…"
+    return Text(text)

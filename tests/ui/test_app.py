@@ -1,0 +1,223 @@
+"""Pilot tests: the app driven by key presses against a real redis-server."""
+
+from __future__ import annotations
+
+import redis
+from textual.widgets import DataTable, Input, TextArea
+
+from redis_tui.data import demo
+from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.display import escape_key
+from redis_tui.data.server import EmbeddedServer
+from redis_tui.ui.app import RedisTuiApp
+from redis_tui.ui.screens.confirm import ConfirmScreen
+from redis_tui.ui.screens.help import HelpScreen
+from redis_tui.ui.widgets.connection_pane import ConnectionPane
+from redis_tui.ui.widgets.key_list import KeyList
+from redis_tui.ui.widgets.value_pane import ValuePane
+
+from .helpers import key_list_lines, static_text, wait_for
+
+SIZE = (160, 45)
+
+
+def make_app(settings: ConnectionSettings) -> RedisTuiApp:
+    return RedisTuiApp(settings, poll_interval=0.2)
+
+
+async def test_keys_appear_and_connection_pane_says_connected(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({f"cache:item:{i}": i for i in range(120)})
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 120 and not app.scanning)
+        await wait_for(pilot, lambda: app.query_one(ConnectionPane).state == "connected")
+        pane = static_text(pilot, "#connection")
+        assert "● connected" in pane and "keys 120" in pane and "role master" in pane
+        assert "120 keys" in static_text(pilot, "#scan-status")
+        assert any("cache:item:" in line and "string" in line for line in key_list_lines(pilot))
+
+
+async def test_filter_narrows_and_selects_first_match(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({**{f"user:{i}": i for i in range(30)}, **{f"order:{i}": i for i in range(30)}})
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 60)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"user:*", "enter")
+        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 30)
+        keys = app.query_one(KeyList)
+        assert app.focused is keys
+        assert all(k.startswith(b"user:") for k in app.store.names)
+        assert keys.cursor == 0 and keys.current_key == app.store.names[0]
+        await wait_for(
+            pilot,
+            lambda: (v := app.query_one(ValuePane).value) is not None and v.key == keys.current_key,
+        )
+        assert "filter user:*" in static_text(pilot, "#scan-status")
+
+
+async def test_value_of_each_type_shows(client: redis.Redis, settings: ConnectionSettings) -> None:
+    client.set("s", '{"name": "Zoë", "n": 1}')
+    client.hset("h", mapping={"field": "value"})
+    client.rpush("l", "first", "second")
+    client.sadd("st", "member")
+    client.zadd("z", {"alice": 3.5})
+    client.xadd("x", {"event": "login"})
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 6)
+        keys = app.query_one(KeyList)
+        pane = app.query_one(ValuePane)
+        expected = {
+            b"h": ("field", "value"),
+            b"l": (0, "first"),
+            b"st": ("member",),
+            b"z": ("alice", 3.5),
+        }
+        for key in (b"s", b"h", b"l", b"st", b"z", b"x"):
+            assert keys.select_key(key)
+            await wait_for(pilot, lambda key=key: pane.value is not None and pane.value.key == key)
+            header = static_text(pilot, "#value-header")
+            assert escape_key(key) in header and f"type {pane.value.type}" in header
+            if key == b"s":
+                text = app.query_one("#value-text", TextArea).text
+                assert '"name": "Zoë"' in text  # pretty-printed JSON
+            else:
+                table = app.query_one("#value-table", DataTable)
+                assert table.row_count, (key, pane.value)
+                first = [str(c) for c in table.get_row_at(0)]
+                if key == b"x":
+                    assert first[1] == "event=login"
+                else:
+                    assert first == [str(v) for v in expected[key]]
+
+
+async def test_delete_with_confirm_removes_key(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({"doomed": 1, "kept": 2})
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 2)
+        keys = app.query_one(KeyList)
+        keys.select_key(b"doomed")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "doomed" in str(app.screen.body)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert client.exists("doomed")
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert client.exists("doomed")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(app.store) == 1)
+        assert not client.exists("doomed") and client.exists("kept")
+        assert app.store.names == [b"kept"]
+
+
+async def test_readonly_refuses_delete_in_ui_and_worker(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("precious", 1)
+    app = make_app(settings.replace(readonly=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 1)
+        await pilot.press("d")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmScreen)
+        # Even asked directly, the worker refuses.
+        app.redis.delete(b"precious")
+        await wait_for(
+            pilot, lambda: any("Read-only" in str(n.message) for n in app._notifications)
+        )
+        assert client.get("precious") == b"1"
+        assert "READ-ONLY" in static_text(pilot, "#connection")
+
+
+async def test_hostile_names_render_literally_and_delete(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    for key in demo.HOSTILE_KEYS:
+        client.set(key, b"\x1b[2J[bold]v[/bold]")
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == len(demo.HOSTILE_KEYS))
+        await pilot.press("s")  # sort by name: stable order
+        text = "\n".join(key_list_lines(pilot))
+        expected = [
+            *("[bold]x", "[/x]", "x[/]", "nul\\0byte", "bad-utf8-\\xff\\xfe\\xc3", "line\\nbreak"),
+            *(
+                "ansi-\\e[31mred\\e[0m-\\e[2J",
+                "bell\\x07and\\rcr",
+                "emoji-🔑",
+                "rtl-\\u202eoverride",
+            ),
+        ]
+        for shown in expected:
+            assert shown in text, shown
+        assert "\x1b" not in text and "\x07" not in text
+        keys = app.query_one(KeyList)
+        for key in (b"x[/]", b"bad-utf8-\xff\xfe\xc3", b"nul\x00byte"):
+            assert keys.select_key(key)
+            await wait_for(
+                pilot,
+                lambda key=key: (v := app.query_one(ValuePane).value) is not None and v.key == key,
+            )
+            assert "\\e[2J[bold]v[/bold]" in app.query_one("#value-text", TextArea).text
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_for(pilot, lambda key=key: key not in app.store)
+            assert not client.exists(key)
+
+
+async def test_help_lists_bindings_and_q_quits(settings: ConnectionSettings) -> None:
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one(DataTable)
+        actions = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert "Delete the selected key" in actions and "Filter keys by glob pattern" in actions
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_server_killed_and_restarted_app_recovers(fresh_server: EmbeddedServer) -> None:
+    port = fresh_server.port
+    seed = redis.Redis(port=port)
+    seed.mset({"a": 1, "b": 2})
+    seed.close()
+    settings = ConnectionSettings(port=port, connect_timeout=1, command_timeout=2)
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 2)
+        pane = app.query_one(ConnectionPane)
+        await wait_for(pilot, lambda: pane.state == "connected")
+        fresh_server.kill()
+        await wait_for(pilot, lambda: pane.state == "lost")
+        assert "retrying in" in static_text(pilot, "#connection")
+        # The screen keeps what it had.
+        assert len(app.store) == 2
+        restarted = EmbeddedServer(port=port).start()
+        try:
+            c = redis.Redis(port=port)
+            c.mset({"a": 1, "b": 2, "c": 3})
+            c.close()
+            await wait_for(pilot, lambda: pane.state == "connected", timeout=20)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: len(app.store) == 3 and not app.scanning)
+        finally:
+            restarted.stop()

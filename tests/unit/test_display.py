@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from redis_tui.data.demo import HOSTILE_KEYS
+from redis_tui.data.display import (
+    escape_key,
+    escape_text,
+    human_bytes,
+    human_ttl,
+    is_text,
+    unescape_key,
+)
+
+
+@pytest.mark.parametrize(
+    "key", [*HOSTILE_KEYS, b"\\x00 literal", b"back\\slash", bytes(range(256))]
+)
+def test_escape_key_round_trips_and_is_terminal_safe(key: bytes) -> None:
+    shown = escape_key(key)
+    assert unescape_key(shown) == key
+    assert "\n" not in shown
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in shown)
+    assert "\u202e" not in shown
+
+
+def test_escape_key_examples() -> None:
+    assert escape_key(b"ansi-\x1b[31m") == "ansi-\\e[31m"
+    assert escape_key(b"nul\x00") == "nul\\0"
+    assert escape_key(b"\xff") == "\\xff"
+    assert escape_key("café 🔑".encode()) == "café 🔑"
+    assert escape_key(b"[bold]x") == "[bold]x"  # literal: markup is never parsed downstream
+    # A key that literally contains a backslash sequence never looks like a control byte.
+    assert escape_key(b"\\x00") != escape_key(b"\x00")
+
+
+def test_escape_text_keeps_layout_but_not_controls() -> None:
+    assert escape_text(b"a\nb\tc") == "a\nb\tc"
+    assert escape_text(b"\x1b[2J\x07") == "\\e[2J\\x07"
+    assert escape_text(b"a\rb") == "a\\rb"
+    assert escape_text(b"x\ny", multiline=False) == "x\\ny"
+
+
+def test_is_text() -> None:
+    assert is_text(b'{"a": 1}')
+    assert not is_text(b"\x1f\x8b\x08\x00")
+    assert not is_text(bytes(range(32)) * 3)
+
+
+def test_human_units() -> None:
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(1536) == "1.5 KB"
+    assert human_ttl(-1) == "no ttl"
+    assert human_ttl(-2) == "gone"
+    assert human_ttl(45_000) == "45s"
+    assert human_ttl(3_720_000) == "1h 02m"
+    assert human_ttl(3 * 86_400_000) == "3d 00h"
