@@ -184,7 +184,7 @@ class RedisWorker:
 
     async def _scan(self, generation: int, match: bytes | None, type_name: str | None) -> None:
         pacer = Pacer()
-        cursor = 0
+        cursor: Any = None
         self.scan_running = True
         try:
             while generation == self.scan_generation:
@@ -202,9 +202,9 @@ class RedisWorker:
                 if generation != self.scan_generation:
                     return
                 self.app.post_message(
-                    m.KeysScanned(generation, page.keys, page.types, page.pttls, done=cursor == 0)
+                    m.KeysScanned(generation, page.keys, page.types, page.pttls, done=page.done)
                 )
-                if cursor == 0:
+                if page.done:
                     return
                 # Let the UI breathe between pages.
                 await asyncio.sleep(0)

@@ -96,13 +96,18 @@ class Gateway:
 
     async def scan(
         self,
-        cursor: int,
+        cursor: Any,
         match: bytes | None,
         count: int,
         type_name: str | None = None,
         with_meta: bool = True,
     ) -> ScanPage:
-        """One SCAN page, with TYPE and PTTL of its keys when ``with_meta``."""
+        """One SCAN page, with TYPE and PTTL of its keys when ``with_meta``.
+
+        Args:
+            cursor: None (or 0) to start, else the ``cursor`` of the previous page.
+        """
+        cursor = cursor or 0
         async with self._errors():
             started = time.perf_counter()
             next_cursor, keys = await keyspace.scan_page(

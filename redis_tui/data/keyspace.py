@@ -16,12 +16,19 @@ TARGET_CALL_SECONDS = 0.001
 
 @dataclass
 class ScanPage:
-    cursor: int
+    """One page of a scan. ``cursor`` is opaque to callers (a cluster scan keeps one cursor per
+    primary): pass it back to get the next page; ``done`` says there is none."""
+
+    cursor: Any
     keys: list[bytes]
     types: list[bytes] = field(default_factory=list)
     pttls: list[int] = field(default_factory=list)
     # Round-trip time of the SCAN call alone, for pacing.
     seconds: float = 0.0
+
+    @property
+    def done(self) -> bool:
+        return not self.cursor
 
 
 class Pacer:
