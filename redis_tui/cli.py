@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from redis_tui import __version__
-from redis_tui.data.connection import ConnectionSettings
+from redis_tui.config import Config, ConfigError, Profile, load_config, resolve_password
+from redis_tui.data.connection import ConnectionSettings, format_address, parse_address
 from redis_tui.errors import RedisTuiError
 
 EXIT_USAGE = 2
@@ -38,29 +39,53 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--key", help="client private key file (mutual TLS)")
     conn.add_argument("--insecure", action="store_true", help="TLS without verifying the server")
     conn.add_argument("--readonly", action="store_true", default=None, help="refuse every write")
+    conn.add_argument("--timeout", type=float, help="seconds to wait for the server (default 5)")
     conn.add_argument(
-        "--timeout", type=float, default=5.0, help="seconds to wait for the server (default 5)"
-    )
+        "-c", dest="cluster", action="store_true", default=None,
+        help="cluster mode (detected anyway when the server says cluster_enabled:1)",
+    )  # fmt: skip
+    conn.add_argument(
+        "--host-map", action="append", metavar="FROM=TO",
+        help="cluster behind NAT: reach the announced FROM host:port at TO (repeatable)",
+    )  # fmt: skip
+    conn.add_argument(
+        "--sentinel", action="append", metavar="HOST:PORT",
+        help="a Sentinel to ask for the master (repeatable; needs --sentinel-master)",
+    )  # fmt: skip
+    conn.add_argument("--sentinel-master", metavar="NAME", help="the master's name in Sentinel")
+    profiles = parser.add_argument_group("profiles")
+    profiles.add_argument("--profile", metavar="NAME", help="connect with a saved profile")
+    profiles.add_argument(
+        "--config", metavar="PATH",
+        help="config file (default $REDIS_TUI_CONFIG, else the user config dir)",
+    )  # fmt: skip
     app = parser.add_argument_group("app")
     app.add_argument(
         "--demo", action="store_true", help="start a private demo server with sample data"
     )
-    app.add_argument("--poll", type=float, default=2.0, help="seconds between polls (default 2)")
+    app.add_argument("--poll", type=float, help="seconds between polls (default 2)")
     app.add_argument("--version", action="version", version=f"redis-tui {__version__}")
     app.add_argument("--help", action="help", help="show this help and exit")
     return parser
 
 
 def settings_from_args(
-    args: argparse.Namespace, environ: dict[str, str] | None = None
+    args: argparse.Namespace,
+    environ: dict[str, str] | None = None,
+    profile: ConnectionSettings | None = None,
 ) -> ConnectionSettings:
-    """Flags beat the URL, the URL beats REDIS_URL and the defaults.
+    """Flags beat the URL, the URL beats the profile, REDIS_URL and the defaults.
+
+    Args:
+        profile: the settings of the chosen profile (``Profile.to_settings``), if any.
 
     Raises:
-        ValueError: the URL cannot be parsed.
+        ValueError: the URL, a ``--sentinel`` or a ``--host-map`` cannot be parsed.
     """
     env = os.environ if environ is None else environ
-    url = args.url or env.get("REDIS_URL")
+    url = args.url or (None if profile else env.get("REDIS_URL"))
+    sentinels = tuple(parse_address(a, 26379) for a in args.sentinel or ())
+    host_map = tuple(_host_map(item) for item in args.host_map or ())
     explicit = {
         "host": args.host,
         "port": args.port,
@@ -75,11 +100,64 @@ def settings_from_args(
         "tls_verify": False if args.insecure else None,
         "readonly": args.readonly,
         "connect_timeout": args.timeout,
-        "command_timeout": max(args.timeout, 5.0),
+        "command_timeout": None if args.timeout is None else max(args.timeout, 5.0),
+        "cluster": args.cluster,
+        "host_map": host_map or None,
+        "sentinels": sentinels or None,
+        "sentinel_master": args.sentinel_master,
     }
+    if args.sentinel_master and not (sentinels or (profile and profile.sentinels) or url):
+        raise ValueError("--sentinel-master needs at least one --sentinel HOST:PORT")
+    if sentinels and not (args.sentinel_master or (profile and profile.sentinel_master)):
+        raise ValueError("--sentinel needs --sentinel-master NAME")
     if url:
         return ConnectionSettings.from_url(url, **explicit)
-    return ConnectionSettings(**{k: v for k, v in explicit.items() if v is not None})
+    given = {k: v for k, v in explicit.items() if v is not None}
+    if profile is not None:
+        return profile.replace(**given)
+    return ConnectionSettings(**given)
+
+
+def _host_map(item: str) -> tuple[str, str]:
+    source, sep, target = item.partition("=")
+    if not sep:
+        raise ValueError(f"--host-map wants FROM=TO (host:port=host:port), not {item!r}")
+    return format_address(parse_address(source)), format_address(parse_address(target))
+
+
+def profile_settings(
+    args: argparse.Namespace, config: Config, environ: dict[str, str] | None = None
+) -> tuple[Profile | None, ConnectionSettings | None]:
+    """The profile named by ``--profile`` (or the config's default, when no connection flag
+    is given) and its settings, with its password resolved (keyring, env var or prompt).
+
+    Raises:
+        ConfigError: no such profile, or its fields are wrong.
+    """
+    env = os.environ if environ is None else environ
+    connection_flags = (args.host, args.port, args.socket, args.url, args.sentinel)
+    name = args.profile
+    if name is None and (any(connection_flags) or env.get("REDIS_URL")):
+        return None, None
+    profile = config.profile(name)
+    if profile is None:
+        return None, None
+    password = None if args.password else resolve_password(profile)
+    if password is None and profile.password_source and not args.password:
+        password = _prompt(f"Password for profile {profile.name!r}: ")
+    sentinel_password = resolve_password(profile, sentinel=True)
+    if sentinel_password is None and profile.sentinel_password_source:
+        sentinel_password = _prompt(f"Sentinel password for profile {profile.name!r}: ")
+    return profile, profile.to_settings(password, sentinel_password)
+
+
+def _prompt(question: str) -> str | None:
+    """Ask for a password on the terminal; None without one (no prompt in a pipe)."""
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass(question) or None
 
 
 async def check_connection(settings: ConnectionSettings) -> None:
@@ -101,14 +179,19 @@ def fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = settings_from_args(args)
+        config = load_config(args.config)
+        _, base = profile_settings(args, config)
+        settings = settings_from_args(args, profile=base)
+    except ConfigError as exc:
+        return fail(exc.message)
     except ValueError as exc:
         return fail(str(exc))
+    poll = args.poll if args.poll is not None else config.poll_interval
     try:
         if args.demo:
-            return run_demo(settings, args.poll)
+            return run_demo(settings, poll)
         asyncio.run(check_connection(settings))
-        return run_app(settings, args.poll)
+        return run_app(settings, poll)
     except RedisTuiError as exc:
         return fail(exc.message)
     except KeyboardInterrupt:

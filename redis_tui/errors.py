@@ -46,7 +46,29 @@ class ReadOnlyRefused(RedisTuiError):
 
 
 class EditConflict(RedisTuiError):
-    """The key changed since it was read; the edit was not applied."""
+    """The key changed since it was read; the edit was not applied.
+
+    ``current`` says what changed ("value changed", "type changed to hash", "key deleted"),
+    ``key`` is the raw key, ``version`` the key's version now (a ``data.edits.Version``, or None
+    when unknown): the UI may reload, or retry with it to overwrite on purpose.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current: str = "",
+        key: bytes | None = None,
+        version: object | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.current = current
+        self.key = key
+        self.version = version
+
+
+class AlreadyExists(EditConflict):
+    """The target key, field or member exists; overwriting it needs an explicit confirmation."""
 
 
 class KeyMissing(RedisTuiError):

@@ -9,26 +9,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import App
 
 from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.edits import Version
 from redis_tui.data.gateway import Gateway
 from redis_tui.data.keyspace import Pacer
-from redis_tui.errors import ConnectionFailed, RedisTuiError
+from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui import messages as m
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 
 
 @dataclass(frozen=True)
-class Delete:
+class Edit:
+    """One queued write: ``op`` names a function of ``redis_tui.data.edits``; ``version`` is
+    what the user saw (None: the key as it is now, for a delete confirmed by name)."""
+
+    op: str
     key: bytes
+    version: Version | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
-Edit = Delete
+@dataclass(frozen=True)
+class Undo:
+    """Restore the last deleted or overwritten key."""
+
+
+class _Wake:
+    """Queued to wake the loop at once (e.g. to reconnect after a database switch)."""
+
+
+_WAKE = _Wake()
 
 
 class Backoff:
@@ -56,7 +73,8 @@ class RedisWorker:
         self.gateway = Gateway(settings)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
-        self.edits: asyncio.Queue[Edit] = asyncio.Queue()
+        self.edits: asyncio.Queue[Edit | Undo | _Wake] = asyncio.Queue()
+        self.bulk_cancel = asyncio.Event()
         self.backoff = Backoff()
         # Set by the UI (attributes down): what is on screen, and whether a modal is open.
         self.visible: Sequence[tuple[int, bytes]] = ()
@@ -66,6 +84,8 @@ class RedisWorker:
         self._poll_running = False
         self.scan_generation = 0
         self.scan_running = False
+        # Where the last scan got to, so a stopped scan can continue.
+        self.scan_cursor: Any = None
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -73,12 +93,16 @@ class RedisWorker:
 
     # -- requests from the UI: each returns at once ------------------------------------
 
-    def scan(self, match: bytes | None = None, type_name: str | None = None) -> int:
-        """Start a new scan (cancelling the previous one). Returns its generation number."""
+    def scan(
+        self, match: bytes | None = None, type_name: str | None = None, resume: bool = False
+    ) -> int:
+        """Start a new scan (cancelling the previous one), or with ``resume`` continue the last
+        one from where it stopped. Returns its generation number."""
         self.scan_generation += 1
         generation = self.scan_generation
+        start = self.scan_cursor if resume else None
         self.app.run_worker(
-            self._scan(generation, match, type_name),
+            self._scan(generation, match, type_name, start),
             group="scan",
             exclusive=True,
             exit_on_error=False,
@@ -97,17 +121,54 @@ class RedisWorker:
             self._load(key, append, page), group="load", exclusive=True, exit_on_error=False
         )
 
-    def delete(self, key: bytes) -> None:
+    def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
-        self.edits.put_nowait(Delete(key))
+        self.edits.put_nowait(Edit("delete", key, version))
+
+    def edit(self, edit: Edit) -> None:
+        """Queue an edit. Edits run one at a time, in order, and are never cancelled."""
+        self.edits.put_nowait(edit)
+
+    def undo(self) -> None:
+        self.edits.put_nowait(Undo())
+
+    def bulk_dry_run(self, pattern: bytes) -> None:
+        self.bulk_cancel = asyncio.Event()
+        self.app.run_worker(
+            self._bulk_dry_run(pattern, self.bulk_cancel), group="bulk", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def bulk_delete(self, pattern: bytes) -> None:
+        self.bulk_cancel = asyncio.Event()
+        self.app.run_worker(
+            self._bulk_delete(pattern, self.bulk_cancel), group="bulk", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def cancel_bulk(self) -> None:
+        """Stop a dry run or bulk delete after the batch in flight (cooperative, not a kill)."""
+        self.bulk_cancel.set()
+
+    def lookup(self, key: bytes) -> None:
+        """Find one key by exact name (``:key NAME``), without scanning."""
+        self.app.run_worker(self._lookup(key), group="lookup", exclusive=True, exit_on_error=False)
+
+    def fetch_info(self) -> None:
+        self.app.run_worker(self._fetch_info(), group="info", exclusive=True, exit_on_error=False)
 
     def retry_now(self) -> None:
         self._retry_now.set()
 
     def select_db(self, db: int) -> None:
-        self.app.run_worker(
-            self._select_db(db), group="connect", exclusive=True, exit_on_error=False
-        )
+        """Reconnect on database ``db``. Synchronous up to the point where no request can
+        reach the old database: scans started after this call wait for the new connection."""
+        self.connected.clear()
+        old = self.gateway.switch_db(db)
+        if old is not None:
+            self.app.run_worker(old.aclose(), group="close", exit_on_error=False)
+        self.edits.put_nowait(_WAKE)
+        self.retry_now()
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -123,7 +184,8 @@ class RedisWorker:
                 except TimeoutError:
                     await self._poll()
                 else:
-                    await self._apply(edit)
+                    if not isinstance(edit, _Wake):
+                        await self._apply(edit)
         finally:
             await self.gateway.close()
 
@@ -166,25 +228,63 @@ class RedisWorker:
         finally:
             self._poll_running = False
 
-    async def _apply(self, edit: Edit) -> None:
+    async def _apply(self, edit: Edit | Undo) -> None:
+        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
+        key = None if isinstance(edit, Undo) else edit.key
         if not self.connected.is_set():
-            self.app.post_message(
-                m.WorkerFailed("delete", "Not connected: nothing was deleted", edit.key)
-            )
+            self.app.post_message(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
-            await self.gateway.delete(edit.key)
+            if isinstance(edit, Undo):
+                entry = await self.gateway.undo()
+                if entry is None:
+                    self.app.post_message(m.KeyRestored(None, "Nothing to undo"))
+                else:
+                    self.app.post_message(m.KeyRestored(entry.key, f"Restored {entry.describe()}"))
+                return
+            result = await self.gateway.edit(
+                edit.op, edit.key, edit.version, *edit.args, **edit.kwargs
+            )
+        except AlreadyExists as exc:
+            self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists=True))
+        except EditConflict as exc:
+            self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists=False))
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.WorkerFailed("delete", exc.message, edit.key))
+            self.app.post_message(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("delete", exc.message, edit.key))
+            self.app.post_message(m.WorkerFailed(action, exc.message, key))
         else:
-            self.app.post_message(m.KeyDeleted(edit.key))
+            assert not isinstance(edit, Undo)
+            if edit.op == "delete":
+                self.app.post_message(m.KeyDeleted(edit.key))
+            new_key = edit.args[0] if edit.op in ("rename", "copy") else None
+            self.app.post_message(m.EditApplied(edit.key, edit.op, result.message, new_key))
 
-    async def _scan(self, generation: int, match: bytes | None, type_name: str | None) -> None:
+    async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
+        try:
+            dry = await self.gateway.bulk_dry_run(pattern, cancel)
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("dry run", exc.message))
+        else:
+            self.app.post_message(m.BulkDryRunDone(dry))
+
+    async def _bulk_delete(self, pattern: bytes, cancel: asyncio.Event) -> None:
+        def progressed(progress: Any) -> None:
+            self.app.post_message(m.BulkProgressed(progress))
+
+        try:
+            summary = await self.gateway.bulk_delete(pattern, cancel, on_progress=progressed)
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("bulk delete", exc.message))
+        else:
+            self.app.post_message(m.BulkDeleted(summary))
+
+    async def _scan(
+        self, generation: int, match: bytes | None, type_name: str | None, start: Any = None
+    ) -> None:
         pacer = Pacer()
-        cursor: Any = None
+        cursor: Any = start
         self.scan_running = True
         try:
             while generation == self.scan_generation:
@@ -201,6 +301,7 @@ class RedisWorker:
                 cursor = page.cursor
                 if generation != self.scan_generation:
                     return
+                self.scan_cursor = cursor
                 self.app.post_message(
                     m.KeysScanned(generation, page.keys, page.types, page.pttls, done=page.done)
                 )
@@ -215,7 +316,11 @@ class RedisWorker:
     async def _load(self, key: bytes, append: bool, page: dict[str, Any]) -> None:
         try:
             await asyncio.wait_for(self.connected.wait(), timeout=self.settings.command_timeout)
-            value = await self.gateway.read_value(key, **page)
+            version = None
+            if append:
+                value = await self.gateway.read_value(key, **page)
+            else:
+                value, version = await self.gateway.read_value_versioned(key, **page)
         except TimeoutError:
             self.app.post_message(m.ValueFailed(key, "Not connected"))
         except ConnectionFailed as exc:
@@ -224,9 +329,26 @@ class RedisWorker:
         except RedisTuiError as exc:
             self.app.post_message(m.ValueFailed(key, exc.message))
         else:
-            self.app.post_message(m.ValueLoaded(value, append=append))
+            self.app.post_message(m.ValueLoaded(value, append=append, version=version))
 
-    async def _select_db(self, db: int) -> None:
-        self.connected.clear()
-        await self.gateway.select_db(db)
-        self.retry_now()
+    async def _lookup(self, key: bytes) -> None:
+        try:
+            type_name, pttl = await self.gateway.lookup(key)
+        except ConnectionFailed as exc:
+            self._lost(exc)
+            self.app.post_message(m.WorkerFailed("lookup", exc.message, key))
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("lookup", exc.message, key))
+        else:
+            if type_name == b"none":
+                self.app.post_message(m.WorkerFailed("lookup", "No such key", key))
+            else:
+                self.app.post_message(m.KeyFound(key, type_name, pttl))
+
+    async def _fetch_info(self) -> None:
+        try:
+            text = await self.gateway.info_text()
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("info", exc.message))
+        else:
+            self.app.post_message(m.InfoLoaded(text))

@@ -10,15 +10,26 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import NoPermissionError, RedisClusterException
 
-from redis_tui.data import edits, keyspace, values
-from redis_tui.data.connection import ConnectionSettings, open_client
+from redis_tui.data import bulk, edits, fastmeta, keyspace, topology, values
+from redis_tui.data.cmdlog import CommandLog
+from redis_tui.data.connection import (
+    Client,
+    ConnectionSettings,
+    format_address,
+    open_client,
+    sentinel_manager,
+)
 from redis_tui.data.keyspace import ScanPage, ServerFacts
+from redis_tui.data.undo import UndoEntry, UndoStack
 from redis_tui.data.values import KeyValue
-from redis_tui.errors import RedisTuiError, translate
+from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 
 INFO_SECTIONS = ("server", "clients", "memory", "replication", "keyspace")
 
@@ -28,15 +39,26 @@ class Gateway:
 
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
-        self.guard = edits.WriteGuard(settings.readonly)
-        self._client: aioredis.Redis | None = None
+        # The session's write context: read-only switch, command log (``@``), undo stack (``u``).
+        self.guard = edits.WriteGuard(settings.readonly, log=CommandLog(), undo=UndoStack())
+        self._client: Client | None = None
         self._multi_section_info = True
+        # Dedicated hiredis connection for TYPE + PTTL of scanned keys (not for a cluster).
+        self._meta: fastmeta.MetaConnection | None = None
 
     @property
     def client(self) -> aioredis.Redis:
+        """The redis-py client. On a cluster it is a ``RedisCluster``, which offers the same
+        single-key commands and non-transactional pipelines (see ``cluster``)."""
         if self._client is None:
             self._client = open_client(self.settings)
-        return self._client
+        return cast(aioredis.Redis, self._client)
+
+    @property
+    def cluster(self) -> RedisCluster | None:
+        """The cluster client when connected to a cluster, else None."""
+        client = self.client
+        return client if isinstance(client, RedisCluster) else None
 
     @asynccontextmanager
     async def _errors(self) -> AsyncIterator[None]:
@@ -54,10 +76,36 @@ class Gateway:
             ConnectionFailed, ServerTimeout, AuthFailed: the server cannot be used.
         """
         async with self._errors():
-            await self.client.ping()
+            try:
+                await self.client.ping()
+            except RedisClusterException as exc:
+                await self.close()
+                raise ConnectionFailed(
+                    f"Cannot connect ({self.settings.describe()}): cluster mode was asked for "
+                    f"(-c) but the server is not a cluster node ({exc})"
+                ) from exc
+            if await self._is_cluster_node():
+                # Detected (cluster_enabled:1): from now on, a cluster client.
+                await self.close()
+                self.settings = self.settings.replace(cluster=True)
+                await self.client.ping()
         return await self.facts()
 
+    async def _is_cluster_node(self) -> bool:
+        if self.settings.cluster or self.settings.is_sentinel or self.settings.socket:
+            return False
+        try:
+            info = await self.client.execute_command("INFO", "cluster")
+        except Exception as exc:
+            if _is_command_error(exc):  # INFO forbidden by the ACL: assume standalone
+                return False
+            raise
+        return isinstance(info, dict) and str(info.get("cluster_enabled")) == "1"
+
     async def close(self) -> None:
+        meta, self._meta = self._meta, None
+        if meta is not None:
+            await meta.close()
         client, self._client = self._client, None
         if client is not None:
             # Closing a dead connection may fail; there is nothing to do about it.
@@ -71,7 +119,40 @@ class Gateway:
         return facts
 
     async def poll(self, ttl_keys: Sequence[bytes] = ()) -> tuple[ServerFacts, list[int]]:
-        """One pipelined round trip: server facts and the PTTL of each of ``ttl_keys``."""
+        """One pipelined round trip: server facts and the PTTL of each of ``ttl_keys``.
+
+        On a cluster, every primary is asked concurrently and ``cluster_nodes`` is filled;
+        behind Sentinel, ``sentinel`` says what the Sentinels see. ``unavailable`` names the
+        commands the ACL forbids."""
+        if self.cluster is not None:
+            return await self._cluster_poll(ttl_keys)
+        facts, pttls = await self._poll(ttl_keys)
+        manager = sentinel_manager(self.client)
+        if manager is not None and self.settings.sentinel_master:
+            view = await topology.sentinel_topology(manager, self.settings.sentinel_master)
+            facts = replace(facts, sentinel=view)
+        return facts, pttls
+
+    async def _cluster_poll(self, ttl_keys: Sequence[bytes]) -> tuple[ServerFacts, list[int]]:
+        cluster = self.cluster
+        assert cluster is not None
+        async with self._errors():
+            got = await topology.cluster_poll(cluster, INFO_SECTIONS, ttl_keys)
+        info = translate(got.info) if isinstance(got.info, BaseException) else got.info
+        facts = keyspace.parse_facts(info, got.dbsize)
+        nodes: tuple[topology.ClusterNodeInfo, ...] = ()
+        if not isinstance(got.nodes, BaseException):
+            nodes = topology.parse_cluster_nodes(got.nodes, cluster.nodes_manager.remap_host_port)
+        state = None
+        if not isinstance(got.cluster_info, BaseException):
+            state = topology.parse_cluster_info(got.cluster_info).get("cluster_state")
+        denied = _denied(("INFO", got.info), ("CLUSTER", got.nodes))
+        facts = replace(
+            facts, mode="cluster", cluster_state=state, cluster_nodes=nodes, unavailable=denied
+        )
+        return facts, got.pttls
+
+    async def _poll(self, ttl_keys: Sequence[bytes]) -> tuple[ServerFacts, list[int]]:
         async with self._errors():
             pipe = self.client.pipeline(transaction=False)
             if self._multi_section_info:
@@ -89,10 +170,11 @@ class Gateway:
             for reply in replies:
                 if isinstance(reply, BaseException) and not _is_command_error(reply):
                     raise reply
+            denied = _denied(("INFO", info), ("DBSIZE", dbsize))
             if isinstance(info, BaseException):
                 info = translate(info)
             pttls = [r if isinstance(r, int) else -2 for r in replies[2:]]
-            return keyspace.parse_facts(info, dbsize), pttls
+            return replace(keyspace.parse_facts(info, dbsize), unavailable=denied), pttls
 
     async def scan(
         self,
@@ -110,29 +192,155 @@ class Gateway:
         cursor = cursor or 0
         async with self._errors():
             started = time.perf_counter()
-            next_cursor, keys = await keyspace.scan_page(
-                self.client, cursor, match, count, type_name
-            )
+            cluster = self.cluster
+            if cluster is not None:
+                # One SCAN cursor per primary, never one shared cursor.
+                start = cursor
+                if not isinstance(start, topology.ClusterCursor):
+                    start = await topology.start_cluster_scan(cluster)
+                next_cursor: Any
+                next_cursor, keys = await topology.scan_cluster_page(
+                    cluster, start, match, count, type_name
+                )
+            else:
+                next_cursor, keys = await keyspace.scan_page(
+                    self.client, cursor, match, count, type_name
+                )
             page = ScanPage(next_cursor, keys, seconds=time.perf_counter() - started)
             if with_meta and keys:
-                page.types, page.pttls = await keyspace.key_meta(self.client, keys)
+                page.types, page.pttls = await self._key_meta(keys)
             return page
+
+    async def _key_meta(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
+        """TYPE and PTTL of ``keys``: over the dedicated hiredis connection when it applies
+        (see ``fastmeta.supports``: not a cluster), else through redis-py's pipeline."""
+        client = self.client
+        if not fastmeta.supports(client):
+            return await keyspace.key_meta(client, keys)
+        meta = self._meta
+        if meta is None or meta.settings != self.settings:
+            # First use, or the db changed since: a connection for the current settings.
+            self._meta = None
+            if meta is not None:
+                await meta.close()
+            meta = self._meta = fastmeta.MetaConnection(self.settings)
+        return await meta.fetch(keys)
+
+    async def lookup(self, key: bytes) -> tuple[bytes, int]:
+        """TYPE and PTTL of one key; TYPE is ``b"none"`` when it does not exist."""
+        async with self._errors():
+            types, pttls = await keyspace.key_meta(self.client, [key])
+            return types[0], pttls[0]
+
+    async def info_text(self) -> str:
+        """The whole INFO reply as the server wrote it."""
+        async with self._errors():
+            # A bytes command name skips redis-py's INFO callback, which drops the sections.
+            raw = await self.client.execute_command(b"INFO", b"everything")
+            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    async def key_location(self, key: bytes) -> tuple[str, int | None]:
+        """Where a key lives: the node's ``host:port`` and, on a cluster, its hash slot.
+
+        The slot map is redis-py's (refreshed on MOVED), so during a resharding the node is
+        the slot's owner, even while some of its keys already sit on the importing node.
+        """
+        cluster = self.cluster
+        if cluster is None:
+            if self.settings.socket:
+                return f"unix:{self.settings.socket}", None
+            return format_address((self.settings.host, self.settings.port)), None
+        async with self._errors():
+            await cluster.initialize()
+            slot = cluster.keyslot(key)
+            node = cluster.nodes_manager.get_node_from_slot(slot)
+            return (node.name if node is not None else "?"), slot
 
     async def read_value(self, key: bytes, **kwargs: Any) -> KeyValue:
         """See ``values.read_value``."""
         async with self._errors():
             return await values.read_value(self.client, key, **kwargs)
 
-    async def delete(self, key: bytes) -> None:
-        """Delete a key; refused when read-only."""
-        self.guard.check("delete")
-        async with self._errors():
-            await edits.delete_key(self.client, self.guard, key)
+    async def read_value_versioned(
+        self, key: bytes, **kwargs: Any
+    ) -> tuple[KeyValue, edits.Version]:
+        """A page of the value and the version it was read at (see ``edits.Version``).
 
-    async def select_db(self, db: int) -> None:
-        """Switch database: a new client, so pooled connections never mix databases."""
-        await self.close()
+        The version is read before and after the page; if they differ the key changed while
+        it was read, and it is read again, so an edit never starts from a stale screen.
+        """
+        async with self._errors():
+            for _ in range(3):
+                before = await edits.key_version(self.client, key)
+                value = await values.read_value(self.client, key, **kwargs)
+                after = await edits.key_version(self.client, key)
+                if before == after:
+                    break
+            return value, after
+
+    async def edit(
+        self, op: str, key: bytes, version: edits.Version | None, *args: Any, **kwargs: Any
+    ) -> edits.EditResult:
+        """Apply one edit from ``edits`` (``op`` is its function name) if the key is still
+        at ``version``; None means "as it is now" (e.g. a delete confirmed by name).
+
+        Raises:
+            ReadOnlyRefused, EditConflict, AlreadyExists, KeyMissing, and connection errors.
+        """
+        function = EDIT_OPS.get(op)
+        if function is None:
+            raise ValueError(f"unknown edit {op!r}")
+        self.guard.check(op.replace("_", " "))
+        async with self._errors():
+            if version is None:
+                version = await edits.key_version(self.client, key)
+            result: edits.EditResult = await function(
+                self.client, self.guard, key, version, *args, **kwargs
+            )
+            return result
+
+    async def delete(self, key: bytes) -> None:
+        """Delete a key as it is now (no version check), with undo."""
+        await self.edit("delete", key, None)
+
+    async def undo(self) -> UndoEntry | None:
+        """Restore the last deleted or overwritten key; None when there is nothing to undo.
+
+        Raises:
+            EditConflict: the key was re-created since; it is left as it is.
+        """
+        assert self.guard.undo is not None
+        async with self._errors():
+            return await self.guard.undo.restore_last(self.client, self.guard)
+
+    async def bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> bulk.DryRun:
+        async with self._errors():
+            return await bulk.dry_run(self.client, pattern, cancel=cancel)
+
+    async def bulk_delete(
+        self, pattern: bytes, cancel: asyncio.Event, on_progress: Any = None
+    ) -> bulk.Summary:
+        self.guard.check("bulk delete")
+        async with self._errors():
+            return await bulk.bulk_delete(
+                self.client, self.guard, pattern, on_progress=on_progress, cancel=cancel
+            )
+
+    def switch_db(self, db: int) -> Client | None:
+        """Use database ``db`` from now on: the next call opens a new client, so pooled
+        connections never mix databases. Returns the old client for the caller to close."""
+        client, self._client = self._client, None
         self.settings = self.settings.replace(db=db)
+        return client
+
+
+def _denied(*replies: tuple[str, Any]) -> tuple[str, ...]:
+    """The commands whose reply is an ACL refusal (NOPERM), for the pane to say so."""
+    return tuple(
+        name
+        for name, reply in replies
+        if isinstance(reply, NoPermissionError) or "NOPERM" in str(reply)
+    )
 
 
 def _is_command_error(exc: BaseException) -> bool:
@@ -140,3 +348,14 @@ def _is_command_error(exc: BaseException) -> bool:
     import redis.exceptions as rex
 
     return isinstance(exc, rex.ResponseError)
+
+
+EDIT_OPS: dict[str, Any] = {
+    name: getattr(edits, name)
+    for name in (
+        "set_string", "hash_set_field", "hash_delete_field", "hash_rename_field",
+        "list_set", "list_insert", "list_push", "list_remove",
+        "set_add", "set_remove", "zset_add", "zset_remove", "zset_set_score",
+        "stream_add", "stream_delete", "set_ttl", "rename", "copy", "delete",
+    )
+}  # fmt: skip

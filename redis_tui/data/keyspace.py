@@ -8,6 +8,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from redis_tui.data.topology import ClusterNodeInfo, SentinelTopology
+
 # One SCAN call should cost the server well under a millisecond: COUNT 500 measured
 # ~0.36 ms on a 1M-key database, COUNT 10000 stalls it for ~10 ms.
 MIN_COUNT, START_COUNT, MAX_COUNT = 100, 500, 1000
@@ -80,7 +82,8 @@ async def key_meta(client: aioredis.Redis, keys: list[bytes]) -> tuple[list[byte
     pttls: list[int] = []
     for i in range(0, len(replies), 2):
         kind, pttl = replies[i], replies[i + 1]
-        types.append(kind if isinstance(kind, bytes) else str(kind).encode())
+        # An ACL that forbids TYPE leaves the type unknown ("?"), not an error text.
+        types.append(kind if isinstance(kind, bytes) else b"?")
         pttls.append(pttl if isinstance(pttl, int) else -2)
     return types, pttls
 
@@ -90,6 +93,8 @@ class ServerFacts:
     """What the connection pane shows. Fields are None when the server (or ACL) won't say."""
 
     version: str | None = None
+    # "redis" or "valkey": Valkey reports valkey_version beside a compatible redis_version.
+    product: str = "redis"
     mode: str | None = None
     role: str | None = None
     dbsize: int | None = None
@@ -98,6 +103,13 @@ class ServerFacts:
     connected_clients: int | None = None
     keyspace: dict[int, int] = field(default_factory=dict)
     info_error: str | None = None
+    # Commands the ACL forbids (e.g. "INFO"): the pane says what it cannot show.
+    unavailable: tuple[str, ...] = ()
+    # Cluster: "ok"/"fail" from CLUSTER INFO, and every node as CLUSTER NODES lists it.
+    cluster_state: str | None = None
+    cluster_nodes: tuple[ClusterNodeInfo, ...] = ()
+    # Behind Sentinel: the master, its replicas and the Sentinels, as they see them.
+    sentinel: SentinelTopology | None = None
     at: float = 0.0
 
 
@@ -106,6 +118,7 @@ def parse_facts(info: Any, dbsize: Any) -> ServerFacts:
     facts: dict[str, Any] = {"at": time.time()}
     if isinstance(info, dict):
         facts["version"] = _s(info.get("valkey_version") or info.get("redis_version"))
+        facts["product"] = "valkey" if info.get("valkey_version") else "redis"
         facts["mode"] = _s(info.get("redis_mode") or info.get("server_mode"))
         facts["role"] = _s(info.get("role"))
         facts["used_memory"] = _int(info.get("used_memory"))

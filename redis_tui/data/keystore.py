@@ -24,6 +24,14 @@ TYPE_NAMES: tuple[str, ...] = (
 )
 TYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(TYPE_NAMES)}
 UNKNOWN, GONE = 0, TYPE_CODES["gone"]
+_OTHER = TYPE_CODES["other"]
+# type_code as one dict lookup, for str and bytes names alike (anything else is "other").
+_CODES: dict[str | bytes, int] = {
+    **{name: code for name, code in TYPE_CODES.items()},
+    **{name.encode(): code for name, code in TYPE_CODES.items()},
+    "none": GONE,
+    b"none": GONE,
+}
 _NO_TTL = -1.0
 
 
@@ -62,15 +70,38 @@ class KeyStore:
     ) -> int:
         """Append keys not seen before. Returns how many were new."""
         now = time.monotonic() if now is None else now
-        added = 0
-        for i, key in enumerate(keys):
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            self.names.append(key)
-            self.types.append(type_code(types[i]) if types is not None else UNKNOWN)
-            self.deadlines.append(_deadline(pttls[i] if pttls is not None else None, now))
-            added += 1
+        seen = self._seen
+        if seen.isdisjoint(keys) and len(set(keys)) == len(keys):
+            # The usual SCAN page: all new. Whole columns at once, no per-key method calls.
+            seen.update(keys)
+            self.names.extend(keys)
+            if types is None:
+                self.types.extend(bytes(len(keys)))
+            else:
+                code, other = _CODES.get, _OTHER
+                self.types.extend([code(t, other) for t in types[: len(keys)]])
+            if pttls is None:
+                self.deadlines.extend(array("d", [math.nan]) * len(keys))
+            else:
+                nan, ms = math.nan, now * 1000.0
+                # _deadline inlined: -1 no TTL, -2 / None not known, else now + pttl.
+                self.deadlines.extend(
+                    [
+                        _NO_TTL if p == -1 else nan if p is None or p < 0 else (ms + p) / 1000.0
+                        for p in pttls[: len(keys)]
+                    ]
+                )
+            added = len(keys)
+        else:
+            added = 0
+            for i, key in enumerate(keys):
+                if key in seen:
+                    continue
+                seen.add(key)
+                self.names.append(key)
+                self.types.append(type_code(types[i]) if types is not None else UNKNOWN)
+                self.deadlines.append(_deadline(pttls[i] if pttls is not None else None, now))
+                added += 1
         if added and self.order is not None:
             self.order.extend(range(len(self.names) - added, len(self.names)))
         return added

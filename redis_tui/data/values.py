@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoPermissionError
 
 from redis_tui.errors import KeyMissing
 
@@ -81,6 +82,11 @@ async def read_value(
     # SAMPLES keeps MEMORY USAGE O(sample) on big collections.
     pipe.execute_command("MEMORY", "USAGE", key, "SAMPLES", 5)
     kind_raw, pttl, encoding, memory = await pipe.execute(raise_on_error=False)
+    note = None
+    if isinstance(kind_raw, NoPermissionError):
+        # An ACL user without TYPE: find the type from which length command accepts the key.
+        kind_raw = await _probe_type(client, key)
+        note = "TYPE is not allowed for this user: the type was inferred."
     if isinstance(kind_raw, BaseException):
         raise kind_raw
     kind = kind_raw.decode() if isinstance(kind_raw, bytes) else str(kind_raw)
@@ -93,6 +99,7 @@ async def read_value(
         encoding=encoding.decode() if isinstance(encoding, bytes) else None,
         memory=memory if isinstance(memory, int) else None,
         offset=offset,
+        note=note,
     )
     reader = _READERS.get(kind)
     if reader is None:
@@ -100,6 +107,28 @@ async def read_value(
         return value
     await reader(client, value, cursor, page, string_cap)
     return value
+
+
+_PROBES = (("string", "STRLEN"), ("hash", "HLEN"), ("list", "LLEN"), ("set", "SCARD"),
+           ("zset", "ZCARD"), ("stream", "XLEN"))  # fmt: skip
+
+
+async def _probe_type(client: aioredis.Redis, key: bytes) -> bytes | BaseException:
+    """The type of ``key`` without TYPE: the one length command that does not answer
+    WRONGTYPE. ``b"none"`` when the key does not exist; the first error when every probe
+    is refused."""
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("EXISTS", key)
+    for _, command in _PROBES:
+        pipe.execute_command(command, key)
+    exists, *replies = await pipe.execute(raise_on_error=False)
+    if exists == 0:
+        return b"none"
+    for (kind, _), reply in zip(_PROBES, replies, strict=True):
+        if not isinstance(reply, BaseException):
+            return kind.encode()
+    refused: BaseException = replies[0]
+    return refused
 
 
 async def _read_string(

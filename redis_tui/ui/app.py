@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -16,47 +16,68 @@ from textual.widgets import DataTable, Footer, Input, Static, TextArea
 
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_key, unescape_key
+from redis_tui.data.edits import Version
 from redis_tui.data.keystore import KeyStore
 from redis_tui.ui import messages as m
+from redis_tui.ui.commands import CommandBar, CommandError, RedisCommands, parse_command
+from redis_tui.ui.edit_actions import EditActions
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.help import HelpScreen
+from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.worker import RedisWorker
 
+# Actions that write: hidden (and refused) on a read-only connection.
+WRITE_ACTIONS = frozenset(
+    {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
+)
 SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type")
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
 
 
-class RedisTuiApp(App[None]):
+class RedisTuiApp(EditActions, App[None]):
     """A keyboard-first Redis browser."""
 
     TITLE = "redis-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    # (keys, action, footer label, id, tooltip, shown in footer). Ids are what users remap.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit redis-tui"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-        Binding("question_mark", "help", "Help", id="app.help", tooltip="Show every key binding"),
-        Binding(
-            "slash", "filter", "Filter", id="app.filter", tooltip="Filter keys by glob pattern"
-        ),
-        Binding("d,delete", "delete", "Delete", id="app.delete", tooltip="Delete the selected key"),
-        Binding("r", "refresh", "Refresh", id="app.refresh", tooltip="Scan again and reload"),
-        Binding(
-            "s", "sort", "Sort", id="app.sort", tooltip="Sort keys: scan order, name, TTL, type"
-        ),
-        Binding(
-            "y", "copy_key", "Copy key", show=False, id="app.copy_key", tooltip="Copy the key name"
-        ),
-        Binding("1", "focus_pane('connection')", "Connection", show=False, id="app.pane1"),
-        Binding("2", "focus_pane('keys')", "Keys", show=False, id="app.pane2"),
-        Binding("3", "focus_pane('value')", "Value", show=False, id="app.pane3"),
-        Binding(
-            "escape", "go_back", "Back", show=False, id="app.back", tooltip="Back to the key list"
-        ),
-    ]
+        cast(BindingType, Binding(keys, action, label, show=show, id=f"app.{ident}", tooltip=tip))
+        for keys, action, label, ident, tip, show in (
+            ("q", "quit", "Quit", "quit", "Quit redis-tui", True),
+            ("question_mark", "help", "Help", "help", "Show every key binding", True),
+            ("slash", "filter", "Filter", "filter", "Filter keys by glob pattern", True),
+            ("colon", "command_bar", "Command", "command", "Open the : command bar", True),
+            ("e", "edit", "Edit", "edit", "Edit the value, or the selected element", True),
+            ("t", "ttl", "TTL", "ttl", "Set or remove the key's TTL", True),
+            ("d,delete", "delete", "Delete", "delete", "Delete the selected key", True),
+            ("u", "undo", "Undo", "undo", "Restore the last deleted or overwritten key", True),
+            ("a", "add_element", "Add", "add", "Add an element, field or member", False),
+            ("R", "rename", "Rename", "rename", "Rename the key", False),
+            ("C", "copy_to", "Copy to", "copy_to", "Copy the key to a new name", False),
+            ("at", "command_log", "Log", "log", "Show every write sent (the command log)", False),
+            ("r", "refresh", "Refresh", "refresh", "Scan again and reload", False),
+            ("s", "sort", "Sort", "sort", "Sort keys: scan order, name, TTL, type", False),
+            ("y", "copy_key", "Copy key", "copy_key", "Copy the key name", False),
+            ("p", "pause", "Pause", "pause", "Pause or resume live updates", False),
+            ("x", "stop_scan", "Stop scan", "stop_scan", "Stop the scan, or continue it", False),
+            (
+                "1",
+                "focus_pane('connection')",
+                "Connection",
+                "pane1",
+                "Focus the connection pane",
+                False,
+            ),
+            ("2", "focus_pane('keys')", "Keys", "pane2", "Focus the key list", False),
+            ("3", "focus_pane('value')", "Value", "pane3", "Focus the value pane", False),
+            ("escape", "go_back", "Back", "back", "Back to the key list", False),
+        )
+    ] + [Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c")]
+    COMMANDS = App.COMMANDS | {RedisCommands}
 
     def __init__(self, settings: ConnectionSettings, *, poll_interval: float = 2.0) -> None:
         super().__init__()
@@ -65,11 +86,16 @@ class RedisTuiApp(App[None]):
         self.worker_: RedisWorker | None = None
         self.store = KeyStore()
         self.pattern: str = ""
+        self.type_filter: str | None = None
+        self.no_ttl_only = False
+        self.scan_stopped = False
         self.scan_generation = 0
         self.scanning = False
         self.dbsize: int | None = None
         self._sort_index = 0
         self._load_timer: Any = None
+        # The edits.Version of the value on screen: every edit starts from it.
+        self.version: Version | None = None
         # The panes live on the default screen; keep references so handlers reach them
         # while a modal screen is on top (``query_one`` searches the active screen only).
         self.conn_pane = ConnectionPane(settings, id="connection")
@@ -79,11 +105,7 @@ class RedisTuiApp(App[None]):
         self.keys = KeyList(self.store, id="keys")
         self.status = Static("", id="scan-status", markup=False)
         self.value_pane = ValuePane(id="value")
-
-    @property
-    def redis(self) -> RedisWorker:
-        assert self.worker_ is not None, "worker not started"
-        return self.worker_
+        self.command_bar = CommandBar(id="command-bar")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -93,10 +115,12 @@ class RedisTuiApp(App[None]):
                 yield self.keys
                 yield self.status
             yield self.value_pane
+        yield self.command_bar
         yield Footer()
 
     def on_mount(self) -> None:
         self.filter_box.display = False
+        self.command_bar.display = False
         self.keys.border_title = "2 Keys"
         self.value_pane.border_title = "3 Value"
         self.worker_ = RedisWorker(self, self.settings, poll_interval=self.poll_interval)
@@ -117,6 +141,14 @@ class RedisTuiApp(App[None]):
             return
         self.redis.visible = self.keys.visible_rows()
         self.redis.hold = len(self.screen_stack) > 1
+        self._update_live_status()
+
+    def _update_live_status(self) -> None:
+        if self.redis.paused:
+            text = "live updates paused (p resumes)"
+        else:
+            text = f"live · polling every {self.poll_interval:g}s"
+        self.conn_pane.set_live(text)
 
     # -- scanning -------------------------------------------------------------------------
 
@@ -126,16 +158,27 @@ class RedisTuiApp(App[None]):
             self.store.sort(SORT_ORDER[self._sort_index])
         self.keys.set_store(self.store)
         self.value_pane.clear()
-        match = unescape_key(self.pattern) if self.pattern else None
-        self.scan_generation = self.redis.scan(match)
+        self.scan_generation = self.redis.scan(self._match(), self.type_filter)
         self.scanning = True
+        self.scan_stopped = False
         self._update_status()
+
+    def _match(self) -> bytes | None:
+        return unescape_key(self.pattern) if self.pattern else None
 
     @on(m.KeysScanned)
     def keys_scanned(self, event: m.KeysScanned) -> None:
         if event.generation != self.scan_generation:
             return
-        added = self.store.add(event.keys, event.types, event.pttls)
+        if self.no_ttl_only:
+            kept = [i for i, pttl in enumerate(event.pttls) if pttl == -1]
+            added = self.store.add(
+                [event.keys[i] for i in kept],
+                [event.types[i] for i in kept],
+                [event.pttls[i] for i in kept],
+            )
+        else:
+            added = self.store.add(event.keys, event.types, event.pttls)
         if event.done:
             self.scanning = False
         keys = self.keys
@@ -150,11 +193,22 @@ class RedisTuiApp(App[None]):
 
     def _update_status(self) -> None:
         count = len(self.store)
-        total = f" of {self.dbsize:,}" if self.dbsize is not None and not self.pattern else ""
-        state = " (scanning…)" if self.scanning else ""
+        unfiltered = not (self.pattern or self.type_filter or self.no_ttl_only)
+        total = f" of {self.dbsize:,}" if self.dbsize is not None and unfiltered else ""
+        state = (
+            " (scanning…)"
+            if self.scanning
+            else " (stopped: x continues)"
+            if self.scan_stopped
+            else ""
+        )
         parts = [f"{count:,} keys{total}{state}"]
         if self.pattern:
             parts.append(f"filter {self.pattern}")
+        if self.type_filter:
+            parts.append(f"type {self.type_filter}")
+        if self.no_ttl_only:
+            parts.append("no TTL only")
         if self.store.sort_field:
             parts.append(f"sorted by {self.store.sort_field}")
         self.status.update(Content("  ·  ".join(parts)))
@@ -195,6 +249,7 @@ class RedisTuiApp(App[None]):
     def key_highlighted(self, event: KeyList.Highlighted) -> None:
         if self._load_timer is not None:
             self._load_timer.stop()
+        self.version = None
         if event.key is None:
             self.value_pane.clear()
             return
@@ -207,8 +262,17 @@ class RedisTuiApp(App[None]):
 
     @on(m.ValueLoaded)
     def value_loaded(self, event: m.ValueLoaded) -> None:
-        if event.value.key == self.keys.current_key:
-            self.value_pane.show(event.value, append=event.append)
+        value = event.value
+        if value.key != self.keys.current_key:
+            return
+        self.value_pane.show(value, append=event.append)
+        if event.version is not None:
+            self.version = event.version
+        # Keep the list's row in step with what was just read.
+        index = self.store.index_of(value.key) if not event.append else None
+        if index is not None:
+            self.store.set_meta(index, value.type, value.ttl_ms, time.monotonic())
+            self.keys.refresh()
 
     @on(m.ValueFailed)
     def value_failed(self, event: m.ValueFailed) -> None:
@@ -232,14 +296,16 @@ class RedisTuiApp(App[None]):
         if key is None:
             return
         body = Content.from_markup(
-            "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? This cannot be undone.",
+            "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? (u undoes it while redis-tui runs)",
             key=escape_key(key),
             db=str(self.settings.db),
         )
 
+        version = self.version if self.value_pane.value is not None else None
+
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.redis.delete(key)
+                self.redis.delete(key, version)
 
         self.push_screen(ConfirmScreen("Delete key", body), answered)
 
@@ -257,7 +323,7 @@ class RedisTuiApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only hides writes here; the worker refuses them regardless.
-        return not (action == "delete" and self.settings.readonly)
+        return not (action in WRITE_ACTIONS and self.settings.readonly)
 
     # -- other actions --------------------------------------------------------------------
 
@@ -275,17 +341,21 @@ class RedisTuiApp(App[None]):
         self.start_scan()
 
     def action_go_back(self) -> None:
-        box = self.filter_box
-        if box.display:
-            box.display = False
+        self.filter_box.display = False
+        self.command_bar.display = False
         self.keys.focus()
 
     def action_refresh(self) -> None:
         self.start_scan()
 
     def action_sort(self) -> None:
-        self._sort_index = (self._sort_index + 1) % len(SORT_ORDER)
-        field = SORT_ORDER[self._sort_index]
+        self.sort_by(SORT_ORDER[(self._sort_index + 1) % len(SORT_ORDER)])
+
+    def sort_by(self, field: str | None) -> None:
+        if field not in SORT_ORDER:
+            self.notify(f"Cannot sort by {field}: name, ttl, type or none", severity="warning")
+            return
+        self._sort_index = SORT_ORDER.index(field)
         keys = self.keys
         current = keys.current_key
         self.store.sort(field)
@@ -312,12 +382,127 @@ class RedisTuiApp(App[None]):
             target = table if table.display else self.value_pane.query_one("#value-text", TextArea)
         target.focus()
 
+    # -- command bar ----------------------------------------------------------------------
+
+    def action_command_bar(self) -> None:
+        self.open_command_bar("")
+
+    def open_command_bar(self, text: str) -> None:
+        self.command_bar.open()
+        self.command_bar.value = text
+        self.command_bar.cursor_position = len(text)
+
+    @on(Input.Submitted, "#command-bar")
+    def command_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.command_bar.remember(text)
+        self.command_bar.display = False
+        self.keys.focus()
+        try:
+            command = parse_command(text)
+        except CommandError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        self.run_command(command.name, command.arg)
+
+    def run_command(self, name: str, arg: str) -> None:
+        """Carry out one ``:`` command (already parsed and validated)."""
+        if name == "q":
+            self.exit()
+        elif name == "db":
+            self.switch_db(int(arg))
+        elif name == "filter":
+            self.pattern = "" if arg in ("", "*") else arg
+            self.start_scan()
+        elif name == "type":
+            self.type_filter = arg or None
+            self.start_scan()
+        elif name == "nottl":
+            self.no_ttl_only = not self.no_ttl_only
+            self.start_scan()
+        elif name == "key":
+            self.redis.lookup(unescape_key(arg))
+        elif name == "info":
+            self.redis.fetch_info()
+        elif name == "dbs":
+            self.show_databases()
+        elif name == "stop":
+            self.stop_scan()
+        elif name == "continue":
+            self.continue_scan()
+        elif name == "sort":
+            self.sort_by(None if arg in ("", "none") else arg)
+        elif name == "ttl":
+            self.apply_ttl_text(arg)
+        elif name == "del":
+            self.open_bulk_delete(unescape_key(arg))
+        else:
+            self.notify(f":{name} is not available yet", severity="warning", markup=False)
+
+    def switch_db(self, db: int) -> None:
+        self.settings = self.settings.replace(db=db)
+        self.conn_pane.set_settings(self.settings)
+        self.redis.select_db(db)
+        self.start_scan()
+
+    def show_databases(self) -> None:
+        keyspace = self.conn_pane.facts.keyspace
+        if not keyspace:
+            self.notify("No database has keys (or INFO is not permitted)", markup=False)
+            return
+        lines = [
+            f"db{db}: {count:,} keys" + ("  ← current" if db == self.settings.db else "")
+            for db, count in sorted(keyspace.items())
+        ]
+        self.notify("\n".join(lines), title="Databases (:db N switches)", markup=False, timeout=8)
+
+    def stop_scan(self) -> None:
+        if self.scanning:
+            self.redis.stop_scan()
+            self.scanning = False
+            self.scan_stopped = True
+            self._update_status()
+
+    def continue_scan(self) -> None:
+        if self.scan_stopped:
+            self.scan_generation = self.redis.scan(self._match(), self.type_filter, resume=True)
+            self.scanning = True
+            self.scan_stopped = False
+            self._update_status()
+
+    def action_stop_scan(self) -> None:
+        if self.scanning:
+            self.stop_scan()
+        else:
+            self.continue_scan()
+
+    def action_pause(self) -> None:
+        self.redis.paused = not self.redis.paused
+        self._update_live_status()
+        self.notify(
+            "Live updates paused" if self.redis.paused else "Live updates resumed", timeout=1.5
+        )
+
+    @on(m.KeyFound)
+    def key_found(self, event: m.KeyFound) -> None:
+        if event.key not in self.store:
+            self.store.add([event.key], [event.type_name], [event.pttl])
+            self.keys.rows_changed()
+            self._update_status()
+        self.keys.select_key(event.key)
+        self.keys.focus()
+
+    @on(m.InfoLoaded)
+    def info_loaded(self, event: m.InfoLoaded) -> None:
+        self.push_screen(TextScreen("Server INFO", event.text))
+
     def action_help(self) -> None:
         rows: list[tuple[str, str, str]] = []
         for where, bindings in (
             ("everywhere", self.BINDINGS),
             ("key list", KeyList.BINDINGS),
             ("value pane", ValuePane.BINDINGS),
+            ("command bar", CommandBar.BINDINGS),
         ):
             for binding in bindings:
                 if isinstance(binding, Binding):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from textual.message import Message
 
@@ -57,10 +58,12 @@ class KeysScanned(WorkerMessage):
 
 
 class ValueLoaded(WorkerMessage):
-    def __init__(self, value: KeyValue, append: bool = False) -> None:
+    def __init__(self, value: KeyValue, append: bool = False, version: Any = None) -> None:
         super().__init__()
         self.value = value
         self.append = append
+        # The edits.Version the page was read at; edits start from it.
+        self.version = version
 
 
 class ValueFailed(WorkerMessage):
@@ -84,3 +87,68 @@ class WorkerFailed(WorkerMessage):
         self.action = action
         self.reason = reason
         self.key = key
+
+
+class KeyFound(WorkerMessage):
+    """``:key NAME`` found the key."""
+
+    def __init__(self, key: bytes, type_name: bytes, pttl: int) -> None:
+        super().__init__()
+        self.key = key
+        self.type_name = type_name
+        self.pttl = pttl
+
+
+class InfoLoaded(WorkerMessage):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class EditApplied(WorkerMessage):
+    """An edit went through. ``new_key`` is set for a rename or a copy."""
+
+    def __init__(self, key: bytes, op: str, message: str, new_key: bytes | None = None) -> None:
+        super().__init__()
+        self.key = key
+        self.op = op
+        self.message = message
+        self.new_key = new_key
+
+
+class EditConflicted(WorkerMessage):
+    """The key changed since it was loaded (or a target exists): nothing was written."""
+
+    def __init__(self, edit: Any, reason: str, current: Any, exists: bool) -> None:
+        super().__init__()
+        self.edit = edit
+        self.reason = reason
+        # The key's version now: retrying with it means "overwrite what is there".
+        self.current = current
+        # True for "the new name / field / member already exists" (AlreadyExists).
+        self.exists = exists
+
+
+class KeyRestored(WorkerMessage):
+    def __init__(self, key: bytes | None, description: str) -> None:
+        super().__init__()
+        self.key = key
+        self.description = description
+
+
+class BulkDryRunDone(WorkerMessage):
+    def __init__(self, dry: Any) -> None:
+        super().__init__()
+        self.dry = dry
+
+
+class BulkProgressed(WorkerMessage):
+    def __init__(self, progress: Any) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class BulkDeleted(WorkerMessage):
+    def __init__(self, summary: Any) -> None:
+        super().__init__()
+        self.summary = summary

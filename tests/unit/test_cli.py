@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,40 @@ def test_version() -> None:
         [sys.executable, "-m", "redis_tui", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.startswith("redis-tui ")
+
+
+def test_cluster_sentinel_and_host_map_flags() -> None:
+    s = parse("-c", "-h", "10.0.0.1", "-p", "7000", "--host-map", "10.0.0.1:7000=127.0.0.1:17000")
+    assert s.cluster and s.seeds() == (("10.0.0.1", 7000),)
+    assert s.host_map == (("10.0.0.1:7000", "127.0.0.1:17000"),)
+    assert s.remap("10.0.0.1", 7000) == ("127.0.0.1", 17000)
+    s = parse("--sentinel", "s1:26380", "--sentinel", "s2", "--sentinel-master", "mymaster")
+    assert s.sentinels == (("s1", 26380), ("s2", 26379)) and s.sentinel_master == "mymaster"
+    with pytest.raises(ValueError, match="--sentinel"):
+        parse("--sentinel-master", "mymaster")
+    with pytest.raises(ValueError, match="FROM=TO"):
+        parse("--host-map", "nope")
+
+
+def test_profile_flags_override_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from redis_tui.cli import profile_settings
+    from redis_tui.config import Profile, load_config, save_profile
+
+    path = tmp_path / "config.toml"
+    save_profile(
+        Profile(name="prod", host="cache.example", port=6390, db=2, readonly=True,
+                password_source="env:PROD_PW"),
+        path,
+    )  # fmt: skip
+    monkeypatch.setenv("PROD_PW", "pw")
+    args = build_parser().parse_args(["--config", str(path), "--profile", "prod", "-n", "5"])
+    profile, base = profile_settings(args, load_config(args.config), {})
+    assert profile is not None and base is not None
+    s = settings_from_args(args, {}, profile=base)
+    assert (s.host, s.port, s.db, s.readonly, s.password) == ("cache.example", 6390, 5, True, "pw")
+    # An unknown profile is one line and exit 2.
+    assert main(["--config", str(path), "--profile", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no profile named 'nope'" in err and err.count("\n") == 1

@@ -22,6 +22,8 @@ class ConnectionPane(Static, can_focus=True):
         self.state = "connecting"
         self.reason = ""
         self.retry_at = 0.0
+        # Set by the app: "live · polling every 2s", "paused"...
+        self.live = ""
 
     def on_mount(self) -> None:
         self.border_title = "1 Connection"
@@ -45,6 +47,11 @@ class ConnectionPane(Static, can_focus=True):
         self.retry_at = time.monotonic() + retry_in
         self._draw()
 
+    def set_live(self, live: str) -> None:
+        if live != self.live:
+            self.live = live
+            self._draw()
+
     def set_settings(self, settings: ConnectionSettings) -> None:
         self.settings = settings
         self.state = "connecting"
@@ -59,9 +66,7 @@ class ConnectionPane(Static, can_focus=True):
         server = "  ".join(
             part
             for part in (
-                f"{'valkey' if f.version and f.mode is None else 'redis'} {f.version}"
-                if f.version
-                else "",
+                f"{f.product} {f.version}" if f.version else "",
                 f"role {f.role}" if f.role else "",
                 f"keys {f.dbsize:,}" if f.dbsize is not None else "",
                 f"mem {f.used_memory_human}" if f.used_memory_human else "",
@@ -72,7 +77,7 @@ class ConnectionPane(Static, can_focus=True):
         if f.info_error:
             server = (server + "  " if server else "") + "INFO unavailable"
         if self.state == "connected":
-            state = Content.from_markup("[b green]● connected[/]")
+            state = Content.from_markup("[b green]● connected[/]  [dim]$live[/]", live=self.live)
         elif self.state == "lost":
             left = max(0, int(self.retry_at - time.monotonic() + 0.99))
             state = Content.from_markup(

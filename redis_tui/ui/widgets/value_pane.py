@@ -23,10 +23,10 @@ class ValuePane(Vertical, can_focus=False):
     """Shows a KeyValue. It never reads Redis itself: it asks for pages with messages."""
 
     BINDINGS = [
-        Binding("right_square_bracket,n", "more", "More", id="value.more",
-                tooltip="Load the next page of the value"),
-        Binding("f", "cycle_format", "Format", id="value.format",
-                tooltip="Show the string as text, JSON or hex"),
+        Binding("right_square_bracket,n", "more", "More", id="value.more", tooltip="Next page"),
+        Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
+        Binding("x,minus", "app.remove_element", "Remove", id="value.remove",
+                tooltip="Remove the selected element, field or member"),
     ]  # fmt: skip
 
     class MoreRequested(Message):
@@ -43,6 +43,7 @@ class ValuePane(Vertical, can_focus=False):
         self._render_note: str | None = None
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
         self.text = TextArea("", id="value-text", read_only=True, soft_wrap=True)
+        self.text.match_cursor_bracket = False
         self.table: DataTable[Text] = DataTable(
             id="value-table", cursor_type="row", zebra_stripes=True
         )

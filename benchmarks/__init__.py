@@ -1,0 +1,1 @@
+"""Reproducible speed and memory measurements, with their baselines (not run by tests)."""

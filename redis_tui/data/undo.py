@@ -1,0 +1,265 @@
+"""Undo for the session: what a delete or an overwrite destroyed, kept in memory as a DUMP.
+
+Before a delete, an overwrite (a value edit, a rename or copy onto an existing key) the edit
+functions (``redis_tui.data.edits``) keep the key's ``DUMP`` and remaining TTL here; ``u``
+calls ``restore_last``. Restoring never clobbers someone else's data:
+
+- a deleted key comes back with ``RESTORE key ttl dump`` *without* ``REPLACE``: if the key was
+  re-created meanwhile the server refuses (BUSYKEY) and so do we, with ``EditConflict``;
+- an overwritten key is put back only if it still holds exactly what our edit wrote (WATCH +
+  the version read in the edit's own transaction), then ``RESTORE … REPLACE``;
+- a renamed key is renamed back first (only if the old name is still free).
+
+The TTL restored is what remained at snapshot time minus the time since: a key that would
+have expired by now is not restored.
+
+Memory: one DUMP is at most ``UNDO_CAP`` (64 MB of ``MEMORY USAGE``; bigger keys get no undo
+and the edit says so), the stack holds at most ``MAX_ENTRIES`` entries and ``MAX_BYTES``
+(256 MB) in all, dropping the oldest first. Nothing is written to disk: the undo dies with
+the session. A DUMP restores only on a server with a compatible RDB version (the same server,
+here).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+import redis.exceptions as rex
+from redis.asyncio.client import Pipeline
+
+from redis_tui.data.display import escape_key
+from redis_tui.data.edits import MISSING, Version, WriteGuard, _call, _read_version
+from redis_tui.errors import EditConflict, RedisTuiError, translate
+
+UNDO_CAP = 64 * 1024 * 1024
+MAX_BYTES = 256 * 1024 * 1024
+MAX_ENTRIES = 100
+
+
+@dataclass(frozen=True)
+class UndoEntry:
+    """One undoable change.
+
+    Attributes:
+        key: the key to put back.
+        dump: its DUMP before the change; None when it did not exist (undo deletes it).
+        pttl_ms: its PTTL then (-1: no expiry).
+        taken: ``time.monotonic()`` when the snapshot was taken.
+        after: ``key``'s version right after the change (None: unknown, so undo refuses);
+            ``MISSING`` when the change deleted it.
+        moved_from: the change renamed ``moved_from`` to ``key``; undo renames it back.
+        op: what the change was, for the user ("delete user:1").
+    """
+
+    key: bytes
+    dump: bytes | None
+    pttl_ms: int
+    taken: float
+    after: Version | None
+    moved_from: bytes | None = None
+    op: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.dump or b"")
+
+    def remaining_ttl_ms(self, now: float | None = None) -> int | None:
+        """TTL to restore with: None for no expiry, <= 0 when it would have expired."""
+        if self.pttl_ms < 0:
+            return None
+        elapsed = ((now if now is not None else time.monotonic()) - self.taken) * 1000
+        return int(self.pttl_ms - elapsed)
+
+    def describe(self) -> str:
+        return self.op or escape_key(self.key)
+
+
+@dataclass
+class UndoStack:
+    """The session's undo entries, newest last, bounded in count and bytes."""
+
+    entry_cap: int = UNDO_CAP
+    max_bytes: int = MAX_BYTES
+    max_entries: int = MAX_ENTRIES
+    _entries: deque[UndoEntry] = field(default_factory=deque, repr=False)
+
+    def record(
+        self,
+        *,
+        key: bytes,
+        dump: bytes | None,
+        pttl_ms: int,
+        after: Version | None,
+        moved_from: bytes | None = None,
+        op: str = "",
+    ) -> UndoEntry | None:
+        """Push an entry (called by the edit functions). None when the dump is over the cap."""
+        if dump is not None and len(dump) > self.entry_cap:
+            return None
+        entry = UndoEntry(key, dump, pttl_ms, time.monotonic(), after, moved_from, op)
+        self._entries.append(entry)
+        while len(self._entries) > self.max_entries or (
+            len(self._entries) > 1 and self.total_bytes > self.max_bytes
+        ):
+            self._entries.popleft()
+        return entry
+
+    async def snapshot(self, client: aioredis.Redis, key: bytes, op: str = "") -> UndoEntry | None:
+        """DUMP + PTTL of ``key`` now, pushed as "restore it if deleted". For callers that
+        delete outside ``edits`` (the edit functions snapshot inside their own transaction).
+
+        Returns:
+            The entry, or None when the key is missing or over ``entry_cap``.
+        """
+        try:
+            snap = await _snapshot(client, key, self.entry_cap)
+        except RedisTuiError:
+            raise
+        except Exception as exc:
+            raise translate(exc) from exc
+        if snap is None:
+            return None
+        dump, pttl = snap
+        return self.record(key=key, dump=dump, pttl_ms=pttl, after=MISSING, op=op)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(e.size for e in self._entries)
+
+    def peek(self) -> UndoEntry | None:
+        return self._entries[-1] if self._entries else None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[UndoEntry]:
+        return list(self._entries)
+
+    def _drop(self, entry: UndoEntry) -> None:
+        if self._entries and self._entries[-1] is entry:
+            self._entries.pop()
+
+    async def restore_last(self, client: aioredis.Redis, guard: WriteGuard) -> UndoEntry | None:
+        """Undo the newest entry.
+
+        Returns:
+            The entry undone, or None when there is nothing to undo.
+
+        Raises:
+            ReadOnlyRefused: the connection is read-only.
+            EditConflict: the key was re-created or changed since (the entry stays, so the
+                user can clear the way and retry), or it would have expired by now (dropped).
+        """
+        guard.check("undo")
+        entry = self.peek()
+        if entry is None:
+            return None
+        ttl = entry.remaining_ttl_ms()
+        if ttl is not None and ttl <= 0 and entry.dump is not None:
+            self._drop(entry)
+            raise EditConflict(
+                f"Not restored: {escape_key(entry.key)} would have expired by now",
+                current="expired",
+                key=entry.key,
+            )
+        try:
+            await _restore(client, guard, entry, ttl)
+        except RedisTuiError:
+            raise
+        except Exception as exc:
+            raise translate(exc) from exc
+        self._drop(entry)
+        return entry
+
+
+async def snapshot_watched(
+    conn: aioredis.Redis | Pipeline, key: bytes, cap: int
+) -> tuple[bytes, int] | None:
+    """DUMP and PTTL of ``key`` (None when missing or over ``cap``), on a client or on a
+    pipeline that is WATCHing (reads run at once there)."""
+    return await _snapshot(conn, key, cap)
+
+
+async def _snapshot(
+    conn: aioredis.Redis | Pipeline, key: bytes, cap: int
+) -> tuple[bytes, int] | None:
+    mem = await _call(conn, "MEMORY", "USAGE", key)
+    if mem is None or mem > cap:
+        return None
+    dump = await _call(conn, "DUMP", key)
+    pttl = await _call(conn, "PTTL", key)
+    if dump is None or len(dump) > cap:
+        return None
+    return dump, int(pttl)
+
+
+async def _restore(
+    client: aioredis.Redis, guard: WriteGuard, entry: UndoEntry, ttl: int | None
+) -> None:
+    key, name = entry.key, escape_key(entry.key)
+    watch = [key] if entry.moved_from is None else [key, entry.moved_from]
+    commands: list[tuple[Any, ...]] = []
+    async with client.pipeline(transaction=True) as pipe:
+        await pipe.watch(*watch)
+        current, _ = await _read_version(pipe, key)
+        expected = entry.after
+        if expected is None or current != expected:
+            if expected is not None and not expected.exists:
+                change = "re-created"
+                message = f"Not restored: {name} was re-created since; it was left as it is"
+            else:
+                change = expected.describe_change(current) if expected else "unknown"
+                message = f"Not restored: {name} changed since ({change}); it was left as it is"
+            _log(guard, (), f"not sent: {change}", ok=False)
+            raise EditConflict(message, current=change, key=key, version=current)
+        if entry.moved_from is not None:
+            if await _call(pipe, "EXISTS", entry.moved_from):
+                other = escape_key(entry.moved_from)
+                _log(guard, (), f"not sent: {other} exists", ok=False)
+                raise EditConflict(
+                    f"Not undone: {other} exists again; nothing was renamed back",
+                    current="re-created",
+                    key=entry.moved_from,
+                )
+            commands.append(("RENAME", key, entry.moved_from))
+        if entry.dump is not None:
+            restore: tuple[Any, ...] = ("RESTORE", key, ttl or 0, entry.dump)
+            # REPLACE only over what our own edit wrote (checked above under WATCH); a
+            # deleted or moved key is restored without it, so the server refuses to clobber.
+            if current.exists and entry.moved_from is None:
+                restore += ("REPLACE",)
+            commands.append(restore)
+        elif entry.moved_from is None and current.exists:
+            commands.append(("UNLINK", key))
+        pipe.multi()
+        for command in commands:
+            pipe.execute_command(*command)
+        try:
+            replies = await pipe.execute(raise_on_error=False)
+        except rex.WatchError:
+            _log(guard, (), "not sent: changed while restoring", ok=False)
+            raise EditConflict(
+                f"Not restored: {name} changed while restoring; it was left as it is",
+                current="changed while saving",
+                key=key,
+            ) from None
+    if guard.log is not None:
+        guard.log.extend(commands, list(replies), op=f"undo {entry.describe()}")
+    for reply in replies:
+        if isinstance(reply, BaseException):
+            if "BUSYKEY" in str(reply):
+                raise EditConflict(
+                    f"Not restored: {name} was re-created since; it was left as it is",
+                    current="re-created",
+                    key=key,
+                )
+            raise translate(reply)
+
+
+def _log(guard: WriteGuard, command: tuple[Any, ...], result: str, *, ok: bool) -> None:
+    if guard.log is not None:
+        guard.log.append(command, result, ok=ok, op="undo")

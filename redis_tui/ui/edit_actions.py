@@ -1,0 +1,508 @@
+"""Edits from the keyboard: the app's side of ``e a x t R C u @`` and ``:del``/``:ttl``.
+
+Every action only builds an ``Edit`` and queues it on the worker, which applies it if the key
+is still the version the user saw. Results come back as messages handled here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import App
+from textual.content import Content
+
+from redis_tui.data.cmdlog import format_entry
+from redis_tui.data.display import escape_key, escape_text, unescape_key
+from redis_tui.data.durations import parse_ttl
+from redis_tui.data.edits import json_for_saving
+from redis_tui.data.values import KeyValue
+from redis_tui.ui import messages as m
+from redis_tui.ui.screens.bulk import BulkDeleteScreen
+from redis_tui.ui.screens.confirm import ConfirmScreen
+from redis_tui.ui.screens.info import TextScreen
+from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, Field, PromptScreen
+from redis_tui.worker import Edit
+
+if TYPE_CHECKING:
+    from redis_tui.data.connection import ConnectionSettings
+    from redis_tui.data.edits import Version
+    from redis_tui.data.keystore import KeyStore
+    from redis_tui.ui.widgets.key_list import KeyList
+    from redis_tui.ui.widgets.value_pane import ValuePane
+    from redis_tui.worker import RedisWorker
+
+TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
+
+
+class EditActions(App[None]):
+    """The App's edit half; ``RedisTuiApp`` builds the panes and the worker it uses."""
+
+    keys: KeyList
+    value_pane: ValuePane
+    store: KeyStore
+    version: Version | None
+    settings: ConnectionSettings
+    worker_: RedisWorker | None
+
+    @property
+    def redis(self) -> RedisWorker:
+        assert self.worker_ is not None, "worker not started"
+        return self.worker_
+
+    def start_scan(self) -> None:
+        raise NotImplementedError
+
+    def _update_status(self) -> None:
+        raise NotImplementedError
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _loaded(self) -> KeyValue | None:
+        """The value on screen, if it belongs to the selected key and is fully loaded."""
+        value = self.value_pane.value
+        if value is None or value.key != self.keys.current_key:
+            self.notify("Select a key first (its value must be loaded)", severity="warning")
+            return None
+        return value
+
+    def _selected_row(self, value: KeyValue) -> tuple[Any, ...] | None:
+        table = self.value_pane.table
+        if not table.display or not value.rows:
+            return None
+        row = table.cursor_row
+        return value.rows[row] if 0 <= row < len(value.rows) else None
+
+    def _queue(self, op: str, key: bytes, *args: Any, **kwargs: Any) -> bool:
+        """Queue an edit starting from the version on screen. True, for use in callbacks."""
+        self.redis.edit(Edit(op, key, self.version, args, kwargs))
+        return True
+
+    # -- e: edit ------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        value = self._loaded()
+        if value is None:
+            return
+        if value.type == "string":
+            self._edit_string(value)
+            return
+        row = self._selected_row(value)
+        if row is None:
+            self.notify("Select an element in the value pane (3, then j/k)", severity="warning")
+            return
+        key = value.key
+        if value.type == "hash":
+            old_field, old_value = row
+            if not (_is_utf8(old_field) and _is_utf8(old_value)):
+                self.notify("Binary field or value: not editable as text", severity="warning")
+                return
+
+            def saved(values: list[str] | None) -> None:
+                if values is None:
+                    return
+                new_field, new_value = values[0].encode(), values[1].encode()
+                if new_field != old_field and new_value != old_value:
+                    self.notify(
+                        "Change the field name or the value, one at a time", severity="warning"
+                    )
+                elif new_field != old_field:
+                    self._queue("hash_rename_field", key, old_field, new_field)
+                elif new_value != old_value:
+                    self._queue("hash_set_field", key, old_field, new_value)
+
+            fields = [Field("field", old_field.decode()), Field("value", old_value.decode())]
+            self.push_screen(PromptScreen("Edit hash field", fields), saved)
+        elif value.type == "list":
+            index, element = row
+            if not _is_utf8(element):
+                self.notify("Binary element: not editable as text", severity="warning")
+                return
+            self.push_screen(
+                PromptScreen(f"Edit list element {index}", [Field("value", element.decode())]),
+                given(lambda v: self._queue("list_set", key, index, v[0].encode())),
+            )
+        elif value.type == "zset":
+            member, score = row
+            self.push_screen(
+                PromptScreen(
+                    "Change score",
+                    [Field("score", repr(score))],
+                    note=f"member {escape_text(member, multiline=False)}",
+                    validate=lambda v: _float_error(v[0]),
+                ),
+                given(lambda v: self._queue("zset_set_score", key, member, float(v[0]))),
+            )
+        elif value.type == "set":
+            self.notify("Set members cannot change in place: add (a) one and remove (x) the old")
+        else:
+            self.notify("Stream entries cannot change: add (a) one or delete (x) this one")
+
+    def _edit_string(self, value: KeyValue) -> None:
+        if value.truncated:
+            self.notify(
+                "Too large to edit here: only the first 64 KB are loaded", severity="warning"
+            )
+            return
+        data = value.data or b""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.notify("Binary value (not UTF-8): not editable as text", severity="warning")
+            return
+        was_json, compact = False, False
+        try:
+            parsed = json.loads(text) if text.lstrip()[:1] in ("{", "[") else None
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            was_json, compact = True, "\n" not in text
+            text = json.dumps(parsed, indent=2, ensure_ascii=False)
+        key = value.key
+        note = "JSON: validated on save, written back compact" if compact else ""
+        screen = EditTextScreen(f"Edit {escape_key(key)}", text, note)
+
+        def saved(new_text: str | None) -> None:
+            if new_text is None:
+                return
+            try:
+                payload = (
+                    json_for_saving(new_text, compact=compact) if was_json else new_text.encode()
+                )
+            except ValueError as exc:
+                self.notify(f"Not saved: {exc}", severity="error", markup=False)
+                return
+            if payload == data:
+                self.notify("No change", timeout=1.5)
+                return
+            self._queue("set_string", key, payload)
+
+        self.push_screen(screen, saved)
+
+    # -- a / x: add and remove elements -------------------------------------------------
+
+    def action_add_element(self) -> None:
+        value = self._loaded()
+        if value is None:
+            return
+        key = value.key
+        if value.type == "hash":
+            self.push_screen(
+                PromptScreen("Add hash field", [Field("field"), Field("value")]),
+                given(
+                    lambda v: self._queue(
+                        "hash_set_field", key, v[0].encode(), v[1].encode(), must_be_new=True
+                    )
+                ),
+            )
+        elif value.type == "list":
+
+            def add(v: list[str] | None) -> None:
+                if v is None:
+                    return
+                where = v[1].strip().lower() or "tail"
+                if where in ("head", "tail"):
+                    self._queue("list_push", key, [v[0].encode()], left=where == "head")
+                else:
+                    self._queue("list_insert", key, int(where), v[0].encode(), before=True)
+
+            self.push_screen(
+                PromptScreen(
+                    "Add list element",
+                    [
+                        Field("value"),
+                        Field("where", "tail", "head, tail, or an index to insert before"),
+                    ],
+                    validate=lambda v: (
+                        None
+                        if v[1].strip().lower() in ("", "head", "tail")
+                        or v[1].strip().lstrip("-").isdigit()
+                        else "where: head, tail or an index"
+                    ),
+                ),
+                add,
+            )
+        elif value.type == "set":
+            self.push_screen(
+                PromptScreen("Add set member", [Field("member")]),
+                given(lambda v: self._queue("set_add", key, [v[0].encode()])),
+            )
+        elif value.type == "zset":
+            self.push_screen(
+                PromptScreen(
+                    "Add sorted set member",
+                    [Field("member"), Field("score", "0")],
+                    validate=lambda v: _float_error(v[1]),
+                ),
+                given(lambda v: self._queue("zset_add", key, v[0].encode(), float(v[1]))),
+            )
+        elif value.type == "stream":
+
+            def add_entry(v: list[str] | None) -> None:
+                if v is not None:
+                    self._queue(
+                        "stream_add", key, _parse_fields(v[0]), entry_id=v[1].strip() or "*"
+                    )
+
+            self.push_screen(
+                PromptScreen(
+                    "Add stream entry",
+                    [Field("fields", "", "name=value name2=value2"), Field("id", "*")],
+                    validate=lambda v: None if _parse_fields(v[0]) else "fields: name=value …",
+                ),
+                add_entry,
+            )
+        else:
+            self.notify("Strings have no elements: e edits the value", severity="warning")
+
+    def action_remove_element(self) -> None:
+        value = self._loaded()
+        if value is None:
+            return
+        row = self._selected_row(value)
+        if row is None:
+            self.notify("Select an element in the value pane first", severity="warning")
+            return
+        key = value.key
+        ops = {
+            "hash": ("hash_delete_field", ([row[0]],), "field"),
+            "list": ("list_remove", (row[0],), "element"),
+            "set": ("set_remove", ([row[0]],), "member"),
+            "zset": ("zset_remove", ([row[0]],), "member"),
+            "stream": ("stream_delete", ([row[0]],), "entry"),
+        }
+        op, args, noun = ops[value.type]
+        label = str(row[0]) if value.type == "list" else escape_text(row[0], multiline=False)
+        body = Content.from_markup(
+            "Remove the $noun [b]$label[/b]\nfrom [b]$key[/b]?",
+            noun=noun,
+            label=label,
+            key=escape_key(key),
+        )
+        self.push_screen(
+            ConfirmScreen(f"Remove {noun}", body, confirm_label="Remove"),
+            confirmed(lambda: self._queue(op, key, *args)),
+        )
+
+    # -- t, R, C: TTL, rename, copy -------------------------------------------------------
+
+    def action_ttl(self) -> None:
+        value = self._loaded()
+        if value is None:
+            return
+        current = "persist" if value.ttl_ms < 0 else f"{math.ceil(value.ttl_ms / 1000)}s"
+        self.push_screen(
+            PromptScreen(
+                "Set TTL",
+                [Field("TTL", current, TTL_HELP)],
+                note=f"now: {current}",
+                validate=lambda v: _ttl_error(v[0]),
+            ),
+            given(lambda v: self.apply_ttl_text(v[0])),
+        )
+
+    def apply_ttl_text(self, text: str) -> bool:
+        value = self._loaded()
+        if value is None:
+            return False
+        try:
+            ttl_ms = parse_ttl(text)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return False
+        return self._queue("set_ttl", value.key, ttl_ms)
+
+    def action_rename(self) -> None:
+        self._ask_new_name("rename", "Rename key")
+
+    def action_copy_to(self) -> None:
+        self._ask_new_name("copy", "Copy key to")
+
+    def _ask_new_name(self, op: str, title: str) -> None:
+        value = self._loaded()
+        if value is None:
+            return
+        key = value.key
+        self.push_screen(
+            PromptScreen(
+                title,
+                [Field("new name", escape_key(key))],
+                note="\\xNN escapes type raw bytes; an existing key is not overwritten unasked",
+            ),
+            given(
+                lambda v: (
+                    unescape_key(v[0]) == key
+                    or self._queue(op, key, unescape_key(v[0]), overwrite=False)
+                )
+            ),
+        )
+
+    # -- u, @ -------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        self.redis.undo()
+
+    def action_command_log(self) -> None:
+        log = self.redis.gateway.guard.log
+        entries = log.entries() if log is not None else []
+        text = "\n".join(format_entry(e) for e in entries) or "No writes yet."
+        self.push_screen(TextScreen(f"Command log ({len(entries)} writes, oldest first)", text))
+
+    # -- results --------------------------------------------------------------------------
+
+    @on(m.EditApplied)
+    def edit_applied(self, event: m.EditApplied) -> None:
+        self.notify(f"{escape_key(event.key)}: {event.message}", markup=False, timeout=3)
+        if event.new_key is not None:
+            index = self.store.index_of(event.key)
+            kind = self.store.type_name(index) if index is not None else None
+            ttl = self.store.ttl_ms(index) if index is not None else None
+            if event.op == "rename":
+                self.store.remove(event.key)
+            self.store.add([event.new_key], [kind or "?"], [ttl])
+            self.keys.rows_changed()
+            self.keys.select_key(event.new_key)
+        current = self.keys.current_key
+        if event.op != "delete" and current is not None and current in (event.key, event.new_key):
+            self.redis.load(current)
+        self._update_status()
+
+    @on(m.EditConflicted)
+    def edit_conflicted(self, event: m.EditConflicted) -> None:
+        edit: Edit = event.edit
+        if event.exists:
+            body = Content.from_markup("$reason\n\nOverwrite it?", reason=event.reason)
+
+            def overwrite(ok: bool | None) -> None:
+                if not ok:
+                    return
+                kwargs = dict(edit.kwargs)
+                if "must_be_new" in kwargs:
+                    kwargs["must_be_new"] = False
+                else:
+                    kwargs["overwrite"] = True
+                self.redis.edit(Edit(edit.op, edit.key, edit.version, edit.args, kwargs))
+
+            self.push_screen(
+                ConfirmScreen("Already exists", body, confirm_label="Overwrite"), overwrite
+            )
+            return
+        body = Content.from_markup(
+            "[b]$key[/b] changed since it was loaded: $reason\nNothing was saved.",
+            key=escape_key(edit.key),
+            reason=event.reason,
+        )
+
+        def chosen(choice: str | None) -> None:
+            if choice == "overwrite":
+                self.redis.edit(Edit(edit.op, edit.key, event.current, edit.args, edit.kwargs))
+            elif choice == "reload" and self.keys.current_key == edit.key:
+                self.redis.load(edit.key)
+
+        self.push_screen(ConflictScreen(body), chosen)
+
+    @on(m.KeyRestored)
+    def key_restored(self, event: m.KeyRestored) -> None:
+        self.notify(event.description, markup=False, timeout=3)
+        if event.key is not None:
+            self.redis.lookup(event.key)
+
+    # -- bulk delete ------------------------------------------------------------------------
+
+    def open_bulk_delete(self, pattern: bytes) -> None:
+        if self.settings.readonly:
+            self.notify("Read-only connection: bulk delete refused", severity="error")
+            return
+
+        def closed(deleted: bool | None) -> None:
+            if deleted:
+                self.start_scan()
+
+        self.push_screen(BulkDeleteScreen(pattern), closed)
+        self.redis.bulk_dry_run(pattern)
+
+    def start_bulk_delete(self, pattern: bytes) -> None:
+        self.redis.bulk_delete(pattern)
+
+    def cancel_bulk(self) -> None:
+        self.redis.cancel_bulk()
+
+    def _bulk_screen(self) -> BulkDeleteScreen | None:
+        screen = self.screen
+        return screen if isinstance(screen, BulkDeleteScreen) else None
+
+    @on(m.BulkDryRunDone)
+    def bulk_dry_run_done(self, event: m.BulkDryRunDone) -> None:
+        if (screen := self._bulk_screen()) is not None:
+            screen.dry_run_done(event.dry)
+
+    @on(m.BulkProgressed)
+    def bulk_progressed(self, event: m.BulkProgressed) -> None:
+        if (screen := self._bulk_screen()) is not None:
+            screen.progressed(event.progress)
+
+    @on(m.BulkDeleted)
+    def bulk_deleted(self, event: m.BulkDeleted) -> None:
+        if (screen := self._bulk_screen()) is not None:
+            screen.finished(event.summary)
+        else:
+            self.notify(event.summary.describe(), markup=False)
+
+
+def given(then: Callable[[list[str]], object]) -> Callable[[list[str] | None], None]:
+    """A dialog callback that runs ``then(values)`` unless the dialog was cancelled."""
+
+    def callback(values: list[str] | None) -> None:
+        if values is not None:
+            then(values)
+
+    return callback
+
+
+def confirmed(then: Callable[[], object]) -> Callable[[bool | None], None]:
+    """A confirmation callback that runs ``then()`` on yes."""
+
+    def callback(answer: bool | None) -> None:
+        if answer:
+            then()
+
+    return callback
+
+
+def _is_utf8(data: Any) -> bool:
+    if not isinstance(data, bytes):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _float_error(text: str) -> str | None:
+    try:
+        score = float(text)
+    except ValueError:
+        return "A score is a number, e.g. 42 or 3.5"
+    return "A score cannot be NaN" if math.isnan(score) else None
+
+
+def _ttl_error(text: str) -> str | None:
+    try:
+        parse_ttl(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _parse_fields(text: str) -> dict[bytes, bytes]:
+    fields: dict[bytes, bytes] = {}
+    for part in text.split():
+        name, sep, value = part.partition("=")
+        if not sep or not name:
+            return {}
+        fields[name.encode()] = value.encode()
+    return fields

@@ -1,0 +1,35 @@
+"""``:info``: the server's INFO, read-only and searchable with the text area's own keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from redis_tui.data.display import escape_text
+
+
+class TextScreen(ModalScreen[None]):
+    """A titled, read-only text in a dialog; esc or q closes it."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="text.close", tooltip="Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="text-dialog"):
+            yield Static(f"{self.title_text} — esc closes", id="text-title", markup=False)
+            yield TextArea(
+                escape_text(self.text.replace("\r\n", "\n")), read_only=True, id="text-body"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,46 @@
+"""The key-list benchmark still runs end to end (on 2,000 keys; the real run is by hand)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_keylist_prints_one_json_line_with_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_keylist", "--keys", "2000", "--idle-polls", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["keys"] == 2000
+    assert set(result["baseline"]) >= {"names_keys_per_s", "meta_keys_per_s"}
+    ours = result["ours"]
+    for name in (
+        "first_rows_after_connect_s",
+        "all_names_s",
+        "all_names_keys_per_s",
+        "all_names_ratio",
+        "all_meta_s",
+        "all_meta_keys_per_s",
+        "all_meta_ratio",
+        "peak_rss_mb",
+        "keypress_p50_ms",
+        "keypress_p95_ms",
+        "scan_max_ms",
+        "scan_mean_ms",
+        "idle_commands_per_s",
+        "idle_round_trips_per_poll",
+    ):
+        assert name in ours, name
+    assert ours["listed_keys"] == 2000 and ours["unknown_types"] == 0
+    assert result["pass"]["all_keys_listed"] and result["pass"]["idle_round_trips_per_poll"]

@@ -1,0 +1,214 @@
+"""Edits by hand, through the UI and the worker, against a real redis-server."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+from textual.widgets import Input, TextArea
+
+from redis_tui.data.connection import ConnectionSettings
+from redis_tui.ui.app import RedisTuiApp
+from redis_tui.ui.screens.bulk import BulkDeleteScreen
+from redis_tui.ui.screens.confirm import ConfirmScreen
+from redis_tui.ui.screens.info import TextScreen
+from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, PromptScreen
+
+from .helpers import wait_for
+
+SIZE = (160, 45)
+
+
+async def open_key(pilot: Any, app: RedisTuiApp, key: bytes) -> None:
+    await wait_for(pilot, lambda: key in app.store)
+    app.keys.select_key(key)
+    await wait_for(
+        pilot, lambda: (v := app.value_pane.value) is not None and v.key == key and app.version
+    )
+
+
+async def fill(pilot: Any, *values: str) -> None:
+    """Replace the text of each input of the open prompt, then submit."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PromptScreen)
+    for box, value in zip(screen.query(Input), values, strict=False):
+        box.value = value
+    for _ in screen.query(Input):
+        await pilot.press("enter")
+
+
+def notified(app: RedisTuiApp, text: str) -> bool:
+    return any(text in str(n.message) for n in app._notifications)
+
+
+async def test_edit_json_string_keeps_ttl(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("cfg", '{"a":1,"b":[1,2]}', ex=500)
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"cfg")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditTextScreen))
+        area = app.screen.query_one(TextArea)
+        assert '"a": 1' in area.text  # pretty for editing
+        area.text = area.text.replace('"a": 1', '"a": 2')
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: client.get("cfg") == b'{"a":2,"b":[1,2]}')
+        assert 0 < client.ttl("cfg") <= 500
+        # Invalid JSON is refused with a message, nothing written.
+        await wait_for(
+            pilot,
+            lambda: app.version is not None and app.value_pane.value.data == b'{"a":2,"b":[1,2]}',
+        )
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditTextScreen))
+        app.screen.query_one(TextArea).text = '{"a": '
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "Not saved"))
+        assert client.get("cfg") == b'{"a":2,"b":[1,2]}'
+
+
+async def test_concurrent_write_is_detected(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("shared", "mine")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"shared")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditTextScreen))
+        client.set("shared", "theirs")  # someone else writes while we edit
+        app.screen.query_one(TextArea).text = "ours"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        assert client.get("shared") == b"theirs"
+        await pilot.press("r")  # reload: look again
+        await wait_for(pilot, lambda: app.value_pane.value.data == b"theirs")
+        assert client.get("shared") == b"theirs"
+
+
+async def test_hash_list_set_zset_edits(client: redis.Redis, settings: ConnectionSettings) -> None:
+    client.hset("h", mapping={"name": "alice"})
+    client.rpush("l", "a", "b")
+    client.sadd("s", "x")
+    client.zadd("z", {"m": 1})
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"h")
+        await pilot.press("3", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "name", "bob")
+        await wait_for(pilot, lambda: client.hget("h", "name") == b"bob")
+        await wait_for(pilot, lambda: app.value_pane.value.rows == [(b"name", b"bob")])
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "age", "42")
+        await wait_for(pilot, lambda: client.hget("h", "age") == b"42")
+
+        await open_key(pilot, app, b"l")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "first", "head")
+        await wait_for(pilot, lambda: client.lrange("l", 0, -1) == [b"first", b"a", b"b"])
+
+        await open_key(pilot, app, b"s")
+        await pilot.press("3", "x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not client.exists("s"))
+
+        await open_key(pilot, app, b"z")
+        await pilot.press("3", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "7.5")
+        await wait_for(pilot, lambda: client.zscore("z", "m") == 7.5)
+
+
+async def test_ttl_rename_copy_undo_and_log(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("a", "1")
+    client.set("taken", "2")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"a")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "2h")
+        await wait_for(pilot, lambda: 7000 < client.ttl("a") <= 7200)
+        # Rename onto an existing key asks first; saying no changes nothing.
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "taken")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        assert client.get("taken") == b"2" and client.exists("a")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await fill(pilot, "b")
+        await wait_for(pilot, lambda: client.get("b") == b"1" and not client.exists("a"))
+        await wait_for(pilot, lambda: app.keys.current_key == b"b")
+        assert 7000 < client.ttl("b") <= 7200
+        # Delete, then undo restores value and TTL.
+        await wait_for(
+            pilot, lambda: app.value_pane.value is not None and app.value_pane.value.key == b"b"
+        )
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not client.exists("b"))
+        await pilot.press("u")
+        await wait_for(pilot, lambda: client.get("b") == b"1")
+        assert 7000 < client.ttl("b") <= 7200
+        await wait_for(pilot, lambda: b"b" in app.store)
+        await pilot.press("at")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
+        log = app.screen.text
+        assert "PEXPIRE" in log and "UNLINK" in log and "RESTORE" in log
+
+
+async def test_bulk_delete_with_typed_confirmation(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({**{f"tmp:{i}": i for i in range(1200)}, **{f"keep:{i}": i for i in range(300)}})
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 1500)
+        await pilot.press("colon", *":del tmp:*", "enter")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, BulkDeleteScreen) and app.screen.stage == "confirm",
+        )
+        screen = app.screen
+        assert screen.phrase == "delete 1200"
+        box = screen.query_one("#bulk-confirm", Input)
+        box.value = "delete 12"  # wrong phrase: refused
+        await pilot.press("enter")
+        assert screen.stage == "confirm" and client.dbsize() == 1500
+        box.value = "delete 1200"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.stage == "done")
+        assert client.dbsize() == 300
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.store) == 300 and not app.scanning)
+
+
+async def test_readonly_hides_and_refuses_edits(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("k", json.dumps({"x": 1}))
+    app = RedisTuiApp(settings.replace(readonly=True), poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"k")
+        for key in ("e", "t", "R", "u", "a"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            assert app.screen is app.screen_stack[0], key
+        from redis_tui.worker import Edit
+
+        app.redis.edit(Edit("set_string", b"k", app.version, (b"hacked",)))
+        await wait_for(pilot, lambda: notified(app, "Read-only"))
+        assert client.get("k") == json.dumps({"x": 1}).encode()

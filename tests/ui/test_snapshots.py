@@ -1,0 +1,104 @@
+"""Snapshots of the main screens. Volatile facts (port, memory, clients) are pinned first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from textual.pilot import Pilot
+
+from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.keyspace import ServerFacts
+from redis_tui.ui.app import RedisTuiApp
+
+from .helpers import wait_for
+
+SIZE = (120, 32)
+
+
+def seed(client: redis.Redis) -> None:
+    client.set("cache:user:1", '{"id": 1, "name": "Zoë", "roles": ["admin", "user"]}')
+    client.hset("user:1:profile", mapping={"name": "Alice", "email": "alice@example.com"})
+    client.rpush("queue:emails", "welcome", "reset")
+    client.zadd("leaderboard", {"alice": 30, "bob": 20})
+    client.set(b"[bold]x", "v")
+    client.set(b"ansi-\x1b[31mred", "v")
+    client.set(b"bad-\xff", "v")
+
+
+def app_for(settings: ConnectionSettings) -> RedisTuiApp:
+    return RedisTuiApp(settings, poll_interval=3600)
+
+
+async def settle(pilot: Pilot[Any], key: bytes) -> None:
+    app = pilot.app
+    assert isinstance(app, RedisTuiApp)
+    await wait_for(pilot, lambda: len(app.store) == 7 and not app.scanning)
+    await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+    app.action_pause()  # no polls from here on; the pane says "paused" at once
+    app.sort_by("name")
+    app.keys.select_key(key)
+    await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == key)
+    pinned = ConnectionSettings(host="127.0.0.1", port=6379)
+    app.conn_pane.set_settings(pinned)
+    app.conn_pane.set_connected(
+        ServerFacts(
+            version="7.0.15",
+            role="master",
+            dbsize=7,
+            used_memory_human="1.00M",
+            connected_clients=1,
+        )
+    )
+    app.keys.focus()
+    app.clear_notifications()
+    # Tables size their columns on idle: let everything settle before the picture.
+    await pilot.pause()
+    await pilot.pause(0.1)
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare: Any, client: redis.Redis, settings: ConnectionSettings) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"cache:user:1")
+
+    assert snap_compare(app_for(settings), terminal_size=SIZE, run_before=before)
+
+
+def test_hash_value(snap_compare: Any, client: redis.Redis, settings: ConnectionSettings) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"user:1:profile")
+
+    assert snap_compare(app_for(settings), terminal_size=SIZE, run_before=before)
+
+
+def test_delete_confirmation(
+    snap_compare: Any, client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"[bold]x")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.pause(0.1)
+
+    assert snap_compare(app_for(settings), terminal_size=SIZE, run_before=before)
+
+
+def test_help(snap_compare: Any, client: redis.Redis, settings: ConnectionSettings) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"cache:user:1")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        # The help table sizes its columns on idle: let it settle before the picture.
+        await pilot.pause(0.1)
+        await pilot.pause()
+
+    assert snap_compare(app_for(settings), terminal_size=SIZE, run_before=before)
