@@ -94,15 +94,23 @@ class RedisWorker:
     # -- requests from the UI: each returns at once ------------------------------------
 
     def scan(
-        self, match: bytes | None = None, type_name: str | None = None, resume: bool = False
+        self,
+        match: bytes | None = None,
+        type_name: str | None = None,
+        resume: bool = False,
+        names_first: bool = True,
     ) -> int:
         """Start a new scan (cancelling the previous one), or with ``resume`` continue the last
-        one from where it stopped. Returns its generation number."""
+        one from where it stopped. Returns its generation number.
+
+        ``names_first``: post each page's names at once and fetch their TYPE and PTTL on a
+        second connection in parallel (``KeysMetaFetched``), so names arrive at SCAN speed.
+        """
         self.scan_generation += 1
         generation = self.scan_generation
         start = self.scan_cursor if resume else None
         self.app.run_worker(
-            self._scan(generation, match, type_name, start),
+            self._scan(generation, match, type_name, start, names_first),
             group="scan",
             exclusive=True,
             exit_on_error=False,
@@ -281,16 +289,30 @@ class RedisWorker:
             self.app.post_message(m.BulkDeleted(summary))
 
     async def _scan(
-        self, generation: int, match: bytes | None, type_name: str | None, start: Any = None
+        self,
+        generation: int,
+        match: bytes | None,
+        type_name: str | None,
+        start: Any = None,
+        names_first: bool = True,
     ) -> None:
         pacer = Pacer()
         cursor: Any = start
         self.scan_running = True
+        batches: asyncio.Queue[tuple[int, list[bytes]] | None] = asyncio.Queue()
+        meta = (
+            asyncio.get_running_loop().create_task(self._scan_meta(generation, batches))
+            if names_first
+            else None
+        )
+        batch = 0
         try:
             while generation == self.scan_generation:
                 await self.connected.wait()
                 try:
-                    page = await self.gateway.scan(cursor, match, pacer.count, type_name)
+                    page = await self.gateway.scan(
+                        cursor, match, pacer.count, type_name, with_meta=not names_first
+                    )
                 except ConnectionFailed as exc:
                     self._lost(exc)
                     continue
@@ -302,16 +324,53 @@ class RedisWorker:
                 if generation != self.scan_generation:
                     return
                 self.scan_cursor = cursor
+                batch += 1
                 self.app.post_message(
-                    m.KeysScanned(generation, page.keys, page.types, page.pttls, done=page.done)
-                )
+                    m.KeysScanned(
+                        generation, page.keys, page.types, page.pttls, done=page.done,
+                        batch=batch, meta_follows=names_first,
+                    )
+                )  # fmt: skip
+                if meta is not None and page.keys:
+                    batches.put_nowait((batch, page.keys))
                 if page.done:
-                    return
+                    break
                 # Let the UI breathe between pages.
                 await asyncio.sleep(0)
+            if meta is not None:
+                batches.put_nowait(None)
+                await meta
         finally:
+            if meta is not None and not meta.done():
+                meta.cancel()
             if generation == self.scan_generation:
                 self.scan_running = False
+
+    async def _scan_meta(
+        self, generation: int, batches: asyncio.Queue[tuple[int, list[bytes]] | None]
+    ) -> None:
+        """TYPE and PTTL for each batch of names, in order, until the end marker."""
+        while True:
+            item = await batches.get()
+            if item is None:
+                self.app.post_message(m.KeysMetaFetched(generation, 0, [], [], [], done=True))
+                return
+            batch, keys = item
+            while True:
+                await self.connected.wait()
+                try:
+                    types, pttls = await self.gateway.key_meta(keys)
+                except ConnectionFailed as exc:
+                    self._lost(exc)
+                    continue
+                except RedisTuiError:
+                    types, pttls = [b"?"] * len(keys), [-2] * len(keys)
+                break
+            if generation != self.scan_generation:
+                return
+            self.app.post_message(
+                m.KeysMetaFetched(generation, batch, keys, types, pttls, done=False)
+            )
 
     async def _load(self, key: bytes, append: bool, page: dict[str, Any]) -> None:
         try:

@@ -34,6 +34,25 @@ token is a digest of what the user saw:
   keys have no undo (a delete still takes one, up to ``undo.UNDO_CAP``).
 
 A missing key has the version ``MISSING``: creating a key is an edit that expects it absent.
+
+Restricted ACL users
+--------------------
+Nothing here needs MEMORY or DUMP. Without MEMORY USAGE a key is sized by its length (STRLEN
+up to ``DIGEST_CAP`` bytes, or at most ``SMALL_WITHOUT_MEMORY`` elements; the DUMP must then
+be within ``DIGEST_CAP`` too, else the version is sampled). Without DUMP the version is the
+sampled one, and edits and deletes work but have no undo ("no undo: DUMP not permitted").
+Commands the server refused while reading the version are left out of the probe inside
+MULTI, since a refused command there would abort the whole transaction.
+
+Cluster
+-------
+``RedisCluster`` has no WATCH/MULTI of its own that we trust (redis-py 8.1 runs the watched
+reads of its cluster transaction on a helper thread), so every edit runs on a plain
+``redis.asyncio.Redis`` over the pool of the node that owns the key's slot (``node_client``).
+A MOVED reply (the slot map was stale) refreshes the map and tries once more: safe, since a
+redirected transaction never reaches EXEC, or is aborted by it. An ASK or TRYAGAIN (the slot is
+being migrated) is an ``EditConflict``: nothing was saved, try again when it is over. A rename
+or copy needs both names in one slot (``{tag}`` hash tags); across slots it is refused.
 """
 
 from __future__ import annotations
@@ -48,10 +67,13 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 import redis.exceptions as rex
 from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import AbstractConnection, ConnectionPoolInterface
 
 from redis_tui.data.display import escape_key
 from redis_tui.errors import (
     AlreadyExists,
+    CommandFailed,
     EditConflict,
     KeyMissing,
     ReadOnlyRefused,
@@ -69,9 +91,16 @@ DIGEST_CAP = 1024 * 1024
 SAMPLE_BYTES = 4096
 # Elements at each end of a big list or zset sampled for its approximate version.
 SAMPLE_ITEMS = 10
+# Without MEMORY USAGE (ACL), a collection of at most this many elements is DUMPed for an
+# exact version (the default listpack limit: such keys are small unless their elements are).
+SMALL_WITHOUT_MEMORY = 128
 
 Command = tuple[Any, ...]
 Value = bytes | str
+# What an edit may be handed: a standalone (or Sentinel) client, or a cluster client.
+AnyClient = aioredis.Redis | RedisCluster
+# Replies that mean "not on this node (now)": never a value, never a version.
+_REDIRECTS = (rex.AskError, rex.TryAgainError, rex.ClusterDownError)
 
 _LENGTH_COMMAND = {
     "string": "STRLEN",
@@ -190,12 +219,13 @@ class _Ctx:
     key: bytes
     version: Version
     dump: bytes | None
+    denied: frozenset[str] = frozenset()
 
     async def run(self, *args: Any) -> Any:
         return await _call(self.pipe, *args)
 
 
-async def _call(conn: aioredis.Redis | Pipeline, *args: Any) -> Any:
+async def _call(conn: AnyClient | Pipeline, *args: Any) -> Any:
     """One command, typed ``Any`` (redis-py's pipeline annotations are loose)."""
     result: Any = await conn.execute_command(*args)
     return result
@@ -204,82 +234,259 @@ async def _call(conn: aioredis.Redis | Pipeline, *args: Any) -> Any:
 PlanFn = Callable[[_Ctx], Awaitable[_Plan]]
 
 
+# -- cluster: the node that owns a key ------------------------------------------------------
+
+
+class _NodePool(ConnectionPoolInterface):
+    """One cluster node's own connections, as the pool of a plain ``redis.asyncio.Redis``.
+
+    Connections come from and go back to the ``ClusterNode`` (so they carry the cluster
+    client's auth, TLS and timeouts, and close with it); this pool owns nothing itself.
+    """
+
+    def __init__(self, node: ClusterNode) -> None:
+        self.node = node
+        self.connection_kwargs = node.connection_kwargs
+
+    def get_protocol(self) -> Any:
+        return self.connection_kwargs.get("protocol")
+
+    def reset(self) -> None:
+        pass
+
+    async def get_connection(
+        self, command_name: str | None = None, *keys: Any, **options: Any
+    ) -> AbstractConnection:
+        connection = self.node.acquire_connection()
+        try:
+            await connection.connect()
+        except BaseException:
+            await connection.disconnect()
+            self.node.release(connection)
+            raise
+        return connection
+
+    def get_encoder(self) -> Any:
+        return self.node.get_encoder()
+
+    async def release(self, connection: AbstractConnection) -> None:
+        await self.node.disconnect_if_needed(connection)  # type: ignore[arg-type]
+        self.node.release(connection)  # type: ignore[arg-type]
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        pass  # the cluster client closes its nodes
+
+    async def aclose(self) -> None:
+        pass
+
+    def set_retry(self, retry: Any) -> None:
+        pass
+
+    async def re_auth_callback(self, token: Any) -> None:
+        pass
+
+    def get_connection_count(self) -> list[tuple[int, dict[str, Any]]]:
+        return []
+
+
+def node_client(node: ClusterNode) -> aioredis.Redis:
+    """A plain client for one cluster node, over that node's pooled connections: WATCH,
+    MULTI/EXEC and pipelines behave as on a standalone server. Nothing to close."""
+    return aioredis.Redis(connection_pool=_NodePool(node))
+
+
+async def on_owner(
+    client: AnyClient,
+    guard: WriteGuard,
+    op: str,
+    key: bytes,
+    run: Callable[[aioredis.Redis], Awaitable[Any]],
+) -> Any:
+    """``run(conn)`` where ``conn`` reaches the node owning ``key``: the client itself when
+    it is not a cluster.
+
+    A MOVED refreshes the slot map and runs again, once; ``run`` must send no write before
+    its EXEC (a redirected transaction never applies). ASK, TRYAGAIN: the slot is migrating.
+
+    Raises:
+        EditConflict: the slot is being migrated, or moved twice.
+    """
+    if not isinstance(client, RedisCluster):
+        return await run(client)
+    await client.initialize()
+    for attempt in range(2):
+        node = client.get_node_from_key(key)
+        if node is None:
+            raise CommandFailed(f"No cluster node serves the slot of {escape_key(key)}")
+        try:
+            return await run(node_client(node))
+        except rex.MovedError:
+            if attempt:
+                break
+            await client.nodes_manager.initialize()
+        except (rex.AskError, rex.TryAgainError):
+            break
+    slot = client.keyslot(key)
+    if guard.log is not None:
+        guard.log.append((), f"not sent: slot {slot} is migrating", ok=False, op=op)
+    raise EditConflict(
+        f"{escape_key(key)} is moving to another node (slot {slot} is being migrated): "
+        "nothing was saved; try again in a moment",
+        current="slot migrating",
+        key=key,
+    )
+
+
 # -- versions -------------------------------------------------------------------------------
 
 
-async def key_version(client: aioredis.Redis, key: bytes) -> Version:
+async def key_version(client: AnyClient, key: bytes) -> Version:
     """The version of ``key`` now: call it when loading the key for the user.
 
     Two round trips: TYPE + MEMORY USAGE, then the length and a DUMP (or a sample when the
-    key is over ``DIGEST_CAP``). See the module docstring for the trade-off.
+    key is over ``DIGEST_CAP``); one or two more when the ACL forbids MEMORY. See the module
+    docstring for the trade-off. On a cluster the reads follow MOVED and ASK.
+
+    Raises:
+        PermissionDenied: the ACL forbids TYPE.
     """
     try:
-        version, _ = await _read_version(client, key)
+        read = await _read_version(client, key)
     except RedisTuiError:
         raise
     except Exception as exc:
         raise translate(exc) from exc
-    return version
+    return read.version
 
 
-async def _run(conn: aioredis.Redis | Pipeline, commands: Sequence[Command]) -> list[Any]:
-    """Run reads; a server error becomes the reply (like ``raise_on_error=False``).
+@dataclass(frozen=True)
+class _Read:
+    """A key's version, its DUMP when the version is exact (the undo snapshot), and which of
+    MEMORY and DUMP the server refused (left out of the probe inside MULTI)."""
+
+    version: Version
+    dump: bytes | None
+    denied: frozenset[str] = frozenset()
+
+
+async def _run(
+    conn: AnyClient | Pipeline, commands: Sequence[Command]
+) -> list[Any]:
+    """Run reads; a server error becomes the reply (like ``raise_on_error=False``), except a
+    cluster redirection, which is raised.
 
     A watching pipeline runs each command at once; a client pipelines them in one round trip.
     """
+    replies: list[Any]
     if isinstance(conn, Pipeline):
-        replies: list[Any] = []
+        replies = []
         for command in commands:
             try:
                 replies.append(await _call(conn, *command))
             except rex.ResponseError as exc:
                 replies.append(exc)
-        return replies
-    pipe = conn.pipeline(transaction=False)
-    for command in commands:
-        pipe.execute_command(*command)
-    return list(await pipe.execute(raise_on_error=False))
+    else:
+        pipe = conn.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        replies = list(await pipe.execute(raise_on_error=False))
+    for reply in replies:
+        if isinstance(reply, _REDIRECTS):
+            raise reply
+    return replies
 
 
-async def _read_version(
-    conn: aioredis.Redis | Pipeline, key: bytes
-) -> tuple[Version, bytes | None]:
+def _refused(reply: Any) -> bool:
+    return isinstance(reply, BaseException)
+
+
+async def _read_version(conn: AnyClient | Pipeline, key: bytes) -> _Read:
     """The key's version, and its DUMP when the version is exact (the undo snapshot)."""
     kind_reply, mem = await _run(conn, [("TYPE", key), ("MEMORY", "USAGE", key)])
     kind = _kind(kind_reply)
+    denied: set[str] = set()
+    if not isinstance(mem, int):
+        denied.add("MEMORY")  # refused by the ACL (or unknown to the server)
+        mem = None
     if kind == "none":
-        return MISSING, None
-    small = isinstance(mem, int) and mem <= DIGEST_CAP
+        # Creating the key: will its probe inside MULTI be allowed a DUMP?
+        (dump_reply,) = await _run(conn, [("DUMP", key)])
+        if _refused(dump_reply):
+            denied.add("DUMP")
+        return _Read(MISSING, None, frozenset(denied))
     length_cmd = _length_command(kind, key)
-    if small:
-        length, dump = await _run(conn, [length_cmd, ("DUMP", key)])
-        if isinstance(dump, bytes):
-            return _version_from(kind, mem, length, None, dump), dump
-    replies = await _run(conn, [length_cmd, *_sample_commands(kind, key)])
-    return _version_from(kind, None, replies[0], replies[1:], None), None
+    samples = _sample_commands(kind, key)
+    rest: list[Any]
+    if mem is not None:
+        want_dump = mem <= DIGEST_CAP
+        length, *rest = await _run(conn, [length_cmd, *([("DUMP", key)] if want_dump else samples)])
+    else:
+        (length,) = await _run(conn, [length_cmd])
+        want_dump = _small_by_length(kind, length)
+        rest = await _run(conn, [("DUMP", key)]) if want_dump else []
+    dump = rest[0] if want_dump else None
+    if _refused(dump):
+        denied.add("DUMP")
+    if _exact(kind, mem, length, dump):
+        assert isinstance(dump, bytes)
+        return _Read(_version_from(kind, mem, length, None, dump), dump, frozenset(denied))
+    if want_dump or mem is None:
+        rest = await _run(conn, samples)
+    return _Read(_version_from(kind, mem, length, rest, None), None, frozenset(denied))
 
 
-def _probe_commands(key: bytes, kind: str, with_dump: bool) -> list[Command]:
-    """Reads queued inside MULTI after the writes: the key's version after the edit."""
-    probe: list[Command] = [("TYPE", key), ("MEMORY", "USAGE", key), _length_command(kind, key)]
+def _small_by_length(kind: str, length: Any) -> bool:
+    """Without MEMORY USAGE: small enough to DUMP for an exact version?"""
+    if not isinstance(length, int):
+        return False
+    return length <= (DIGEST_CAP if kind == "string" else SMALL_WITHOUT_MEMORY)
+
+
+def _exact(kind: str, mem: Any, length: Any, dump: Any) -> bool:
+    """Whether the version is the DUMP digest: the same rule at load, under WATCH, and in the
+    probe after the writes, so the three agree."""
+    if not isinstance(dump, bytes):
+        return False
+    if isinstance(mem, int):
+        return mem <= DIGEST_CAP
+    return _small_by_length(kind, length) and len(dump) <= DIGEST_CAP
+
+
+def _probe_commands(
+    key: bytes, kind: str, with_dump: bool, denied: frozenset[str] = frozenset()
+) -> list[Command]:
+    """Reads queued inside MULTI after the writes: the key's version after the edit. Leaves
+    out what the server refused before (a refused command would abort the transaction)."""
+    probe: list[Command] = [("TYPE", key)]
+    if "MEMORY" not in denied:
+        probe.append(("MEMORY", "USAGE", key))
+    probe.append(_length_command(kind, key))
     probe += _sample_commands(kind, key)
     if with_dump:
         probe.append(("DUMP", key))
     return probe
 
 
-def _version_from_probe(kind: str, replies: list[Any], with_dump: bool) -> Version | None:
+def _version_from_probe(
+    kind: str, replies: list[Any], with_dump: bool, denied: frozenset[str] = frozenset()
+) -> Version | None:
     found = _kind(replies[0])
     if found == "none":
         return MISSING
     if found != kind:
         return None
-    mem, length = replies[1], replies[2]
-    if not with_dump and isinstance(mem, int) and mem <= DIGEST_CAP:
+    rest = replies[1:]
+    mem = None
+    if "MEMORY" not in denied:
+        mem, rest = rest[0], rest[1:]
+        mem = mem if isinstance(mem, int) else None
+    length = rest[0]
+    samples = rest[1 : len(rest) - 1] if with_dump else rest[1:]
+    dump = rest[-1] if with_dump else None
+    wants_dump = mem <= DIGEST_CAP if mem is not None else _small_by_length(kind, length)
+    if not with_dump and wants_dump and "DUMP" not in denied:
         # It shrank under the cap: its version is a DUMP digest we did not read. Unknown.
         return None
-    samples = replies[3 : len(replies) - 1] if with_dump else replies[3:]
-    dump = replies[-1] if with_dump else None
     return _version_from(kind, mem, length, samples, dump)
 
 
@@ -287,8 +494,7 @@ def _version_from(
     kind: str, mem: Any, length: Any, samples: list[Any] | None, dump: Any
 ) -> Version:
     size = length if isinstance(length, int) else -1
-    small = isinstance(mem, int) and mem <= DIGEST_CAP
-    if small and isinstance(dump, bytes):
+    if _exact(kind, mem, length, dump):
         digest = hashlib.sha1(kind.encode() + b"\0" + dump, usedforsecurity=False)
         return Version(kind, size, digest.hexdigest(), exact=True)
     sample = hashlib.sha1(f"{kind}\0{size}\0".encode(), usedforsecurity=False)
@@ -320,6 +526,13 @@ def _sample_commands(kind: str, key: bytes) -> list[Command]:
 
 
 def _kind(reply: Any) -> str:
+    """TYPE's reply as text. A refused TYPE (ACL) cannot be worked around: no edit without it.
+
+    Raises:
+        PermissionDenied (or another translated error): TYPE failed.
+    """
+    if isinstance(reply, BaseException):
+        raise translate(reply)
     if isinstance(reply, bytes):
         return reply.decode()
     return str(reply)
@@ -329,7 +542,7 @@ def _kind(reply: Any) -> str:
 
 
 async def _edit(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     op: str,
     key: bytes,
@@ -339,21 +552,35 @@ async def _edit(
     creates: str,
     watch_also: Sequence[bytes] = (),
 ) -> EditResult:
-    """WATCH → version check → plan (reads) → MULTI writes + probe → EXEC, logged.
+    """WATCH → version check → plan (reads) → MULTI writes + probe → EXEC, logged; on a
+    cluster, on the node that owns ``key`` (``watch_also`` must share its slot).
 
     ``creates`` is the type the key has after the edit (when it survives).
     """
     guard.check(op)
+
+    async def attempt(conn: aioredis.Redis) -> EditResult:
+        return await _edit_watched(conn, guard, op, key, version, plan_fn, creates, watch_also)
+
     try:
-        return await _edit_watched(client, guard, op, key, version, plan_fn, creates, watch_also)
+        result: EditResult = await on_owner(client, guard, op, key, attempt)
     except RedisTuiError:
         raise
     except Exception as exc:
         raise translate(exc) from exc
+    return result
+
+
+def _no_dump_reason(read: _Read) -> str:
+    if "DUMP" in read.denied:
+        return "no undo: DUMP not permitted"
+    if "MEMORY" in read.denied and read.version.type != "string":
+        return f"no undo: over {SMALL_WITHOUT_MEMORY} elements (MEMORY USAGE not permitted)"
+    return f"no undo: the key is over {DIGEST_CAP // 1024} KB"
 
 
 async def _edit_watched(
-    client: aioredis.Redis,
+    conn: aioredis.Redis,
     guard: WriteGuard,
     op: str,
     key: bytes,
@@ -362,33 +589,34 @@ async def _edit_watched(
     creates: str,
     watch_also: Sequence[bytes],
 ) -> EditResult:
-    async with client.pipeline(transaction=True) as pipe:
+    async with conn.pipeline(transaction=True) as pipe:
         await pipe.watch(key, *watch_also)
-        current, dump = await _read_version(pipe, key)
+        read = await _read_version(pipe, key)
+        current, dump = read.version, read.dump
         if current != version:
             raise _conflict(guard, op, key, version, current)
-        plan = await plan_fn(_Ctx(pipe, key, current, dump))
+        plan = await plan_fn(_Ctx(pipe, key, current, dump, read.denied))
         undo_key = plan.undo_key or key
         keep_undo = guard.undo is not None and plan.undo_wanted
         if keep_undo and plan.undo_key is None:
             # A value edit: the version's DUMP is the snapshot; no DUMP (big key), no undo.
             if current.exists and dump is None:
                 keep_undo = False
-                plan.notes.append(f"no undo: the key is over {DIGEST_CAP // 1024} KB")
+                plan.notes.append(_no_dump_reason(read))
             else:
                 plan.undo_dump = dump
                 plan.undo_pttl = int(await _call(pipe, "PTTL", key)) if dump else -1
         pipe.multi()
         for command in plan.commands:
             pipe.execute_command(*command)
-        with_dump = version.exact or not version.exists
-        probe = _probe_commands(key, creates, with_dump) if plan.probe_after else []
+        with_dump = (version.exact or not version.exists) and "DUMP" not in read.denied
+        probe = _probe_commands(key, creates, with_dump, read.denied) if plan.probe_after else []
         for command in probe:
             pipe.execute_command(*command)
         try:
             replies = await pipe.execute(raise_on_error=False)
         except rex.WatchError:
-            now = await key_version(client, key)
+            now = await key_version(conn, key)
             change = version.describe_change(now)
             if change == "unchanged":
                 change = "changed while saving"
@@ -404,7 +632,9 @@ async def _edit_watched(
         raise error
     after = plan.after
     if plan.probe_after:
-        after = _version_from_probe(creates, list(replies[len(plan.commands) :]), with_dump)
+        after = _version_from_probe(
+            creates, list(replies[len(plan.commands) :]), with_dump, read.denied
+        )
     entry = None
     if keep_undo and guard.undo is not None:
         entry = guard.undo.record(

@@ -1,7 +1,8 @@
 """Choose how to show a value: detect its format, decode it safely, render readable text.
 
-Every path ends in plain text that has been through ``display.escape_text``: the value pane
-never receives raw bytes from Redis.
+Decoding goes through ``codecs`` (pure parsers: nothing from Redis is ever executed). Every
+path ends in plain text that has been through ``display.escape_text``: the value pane never
+receives raw bytes from Redis.
 """
 
 from __future__ import annotations
@@ -9,11 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from redis_tui.data import codecs
 from redis_tui.data.display import escape_text, is_text
 
-FORMATS = ("auto", "text", "json", "hex")
-# Beyond this, pretty-printing costs more than it helps; show the text as it is.
-PRETTY_LIMIT = 2 * 1024 * 1024
+# What ``f`` cycles through in the value pane. "auto" detects; the rest force a decoder.
+FORMATS = ("auto", "text", "json", "msgpack", "pickle", "php", "php_session", "igbinary",
+           "ruby_marshal", "java", "gzip", "zlib", "zstd", "lz4", "brotli", "hex")  # fmt: skip
+COMPRESSIONS = ("gzip", "zlib", "zstd", "lz4", "brotli")
+# Decompressed output and rendered text are capped: a 64 KB page must not become 1 GB.
+MAX_DECODED = 8 * 1024 * 1024
+MAX_TEXT = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,40 +31,41 @@ class Rendered:
 
 def render(data: bytes, fmt: str = "auto", *, truncated: bool = False) -> Rendered:
     """Render string bytes in ``fmt`` (``auto`` detects). Never raises on bad data."""
-    if fmt == "auto":
-        fmt = detect(data, truncated=truncated)
-    if fmt == "json":
-        try:
-            parsed = json.loads(data)
-        except (ValueError, RecursionError) as exc:
-            return Rendered("text", escape_text(data), f"not valid JSON: {exc}")
-        return Rendered("json", escape_text(json.dumps(parsed, indent=2, ensure_ascii=False)))
     if fmt == "hex":
-        return Rendered("hex", hexdump(data))
-    if fmt == "text" or is_text(data):
-        return Rendered("text", escape_text(data))
-    return Rendered("hex", hexdump(data), "binary data")
+        return Rendered("hex", codecs.hexdump(data, limit=len(data)))
+    if fmt == "text":
+        return _as_text(data, None)
+    if truncated and fmt == "auto":
+        # Only the first page is loaded: structured decoders would fail on a cut value.
+        return _as_text(data, "only the first part is loaded: shown as it is")
+    try:
+        decoded = codecs.decode(data, None if fmt == "auto" else fmt, max_output=MAX_DECODED)
+    except codecs.CodecError as exc:
+        shown = _as_text(data, None)
+        what = fmt if fmt != "auto" else (codecs.sniff(data) or "value")
+        return Rendered(shown.format, shown.text, f"cannot decode as {what}: {exc}")
+    if decoded.format in ("text", "binary"):
+        inner = decoded.value if isinstance(decoded.value, bytes) else data
+        shown = _as_text(inner if decoded.layers else data, None)
+        return Rendered(_label(shown.format, decoded.layers), shown.text)
+    if decoded.format == "json" and not decoded.layers:
+        text = json.dumps(decoded.value, indent=2, ensure_ascii=False, default=str)
+    else:
+        text = codecs.pretty(decoded.value)
+    return _capped(_label(decoded.format, decoded.layers), escape_text(text))
 
 
-def detect(data: bytes, *, truncated: bool = False) -> str:
-    stripped = data.lstrip()[:1]
-    if not truncated and len(data) <= PRETTY_LIMIT and stripped in (b"{", b"["):
-        try:
-            json.loads(data)
-        except (ValueError, RecursionError):
-            pass
-        else:
-            return "json"
-    return "text" if is_text(data) else "hex"
+def _as_text(data: bytes, note: str | None) -> Rendered:
+    if is_text(data):
+        return _capped("text", escape_text(data), note)
+    return Rendered("hex", codecs.hexdump(data, limit=len(data)), note or "binary data")
 
 
-def hexdump(data: bytes, limit: int = 16 * 1024) -> str:
-    lines = []
-    for offset in range(0, min(len(data), limit), 16):
-        chunk = data[offset : offset + 16]
-        hexpart = " ".join(f"{b:02x}" for b in chunk)
-        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{offset:08x}  {hexpart:<47}  {text}")
-    if len(data) > limit:
-        lines.append(f"… {len(data) - limit} more bytes")
-    return "\n".join(lines)
+def _capped(fmt: str, text: str, note: str | None = None) -> Rendered:
+    if len(text) > MAX_TEXT:
+        return Rendered(fmt, text[:MAX_TEXT], f"rendering cut at {MAX_TEXT // 1024} KB")
+    return Rendered(fmt, text, note)
+
+
+def _label(fmt: str, layers: tuple[str, ...]) -> str:
+    return " → ".join((*layers, fmt))

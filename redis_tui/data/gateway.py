@@ -211,6 +211,11 @@ class Gateway:
                 page.types, page.pttls = await self._key_meta(keys)
             return page
 
+    async def key_meta(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
+        """TYPE and PTTL of many keys in one round trip (``b"none"``/-2 for a missing key)."""
+        async with self._errors():
+            return await self._key_meta(keys)
+
     async def _key_meta(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
         """TYPE and PTTL of ``keys``: over the dedicated hiredis connection when it applies
         (see ``fastmeta.supports``: not a cluster), else through redis-py's pipeline."""

@@ -131,6 +131,35 @@ class KeyStore:
             self.types[index] = type_code(type_name)
         self.deadlines[index] = _deadline(pttl, now)
 
+    def set_meta_batch(
+        self,
+        start: int,
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        now: float,
+    ) -> None:
+        """Type and TTL of keys added together at storage index ``start`` (names-first scan).
+
+        Falls back to a search per key when rows moved since (a delete during the scan).
+        """
+        n = len(keys)
+        names = self.names
+        if (
+            n
+            and start + n <= len(names)
+            and names[start] == keys[0]
+            and names[start + n - 1] == keys[-1]
+        ):
+            code, other = _CODES.get, _OTHER
+            self.types[start : start + n] = bytes(code(t, other) for t in types)
+            self.deadlines[start : start + n] = array("d", (_deadline(p, now) for p in pttls))
+            return
+        for key, kind, pttl in zip(keys, types, pttls, strict=False):
+            index = self.index_of(key)
+            if index is not None:
+                self.set_meta(index, kind, pttl, now)
+
     def update_ttls(
         self, keys: Sequence[bytes], pttls: Sequence[int], now: float, hints: Sequence[int] = ()
     ) -> list[bytes]:

@@ -35,6 +35,8 @@ WRITE_ACTIONS = frozenset(
 )
 SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type")
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
+REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
+RESORT_INTERVAL = 2.0  # while scanning a sorted list, re-sort at most this often
 
 
 class RedisTuiApp(EditActions, App[None]):
@@ -94,6 +96,11 @@ class RedisTuiApp(EditActions, App[None]):
         self.dbsize: int | None = None
         self._sort_index = 0
         self._load_timer: Any = None
+        self._rows_dirty = False
+        # Names-first scans: storage index of each batch, until its types and TTLs arrive.
+        self._meta_batches: dict[int, int] = {}
+        self._names_done = self._meta_done = False
+        self._sorted_at = 0.0
         # The edits.Version of the value on screen: every edit starts from it.
         self.version: Version | None = None
         # The panes live on the default screen; keep references so handlers reach them
@@ -126,6 +133,7 @@ class RedisTuiApp(EditActions, App[None]):
         self.worker_ = RedisWorker(self, self.settings, poll_interval=self.poll_interval)
         self.run_worker(self.redis.run(), name="redis", group="redis", exit_on_error=False)
         self.set_interval(min(0.5, self.poll_interval / 2), self._push_view_state)
+        self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
         self.start_scan()
         self.keys.focus()
 
@@ -134,6 +142,10 @@ class RedisTuiApp(EditActions, App[None]):
         if isinstance(message, m.WorkerMessage) and (not self.is_running or not self.screen_stack):
             return False
         return super().check_message_enabled(message)
+
+    def _flush_scanned(self) -> None:
+        if self._rows_dirty:
+            self._flush_rows()
 
     def _push_view_state(self) -> None:
         """Attributes down: tell the worker what is visible and whether a modal is open."""
@@ -158,7 +170,12 @@ class RedisTuiApp(EditActions, App[None]):
             self.store.sort(SORT_ORDER[self._sort_index])
         self.keys.set_store(self.store)
         self.value_pane.clear()
-        self.scan_generation = self.redis.scan(self._match(), self.type_filter)
+        # The "no TTL" filter needs each key's TTL before it is listed: no names-first then.
+        self.scan_generation = self.redis.scan(
+            self._match(), self.type_filter, names_first=not self.no_ttl_only
+        )
+        self._meta_batches = {}
+        self._names_done = self._meta_done = False
         self.scanning = True
         self.scan_stopped = False
         self._update_status()
@@ -179,11 +196,43 @@ class RedisTuiApp(EditActions, App[None]):
             )
         else:
             added = self.store.add(event.keys, event.types, event.pttls)
+        first_rows = added and len(self.store) == added
+        if event.meta_follows and added:
+            self._meta_batches[event.batch] = len(self.store) - added
         if event.done:
-            self.scanning = False
-        keys = self.keys
-        if added:
-            if self.store.sort_field:
+            self._names_done = True
+            self.scanning = event.meta_follows and not self._meta_done
+        self._rows_dirty = self._rows_dirty or bool(added)
+        # Repaint at once for the first rows and the end; in between at most every
+        # REPAINT_INTERVAL (the timer below): a repaint per page costs more than the scan.
+        if first_rows or event.done:
+            self._flush_rows(resort=True)
+
+    @on(m.KeysMetaFetched)
+    def keys_meta_fetched(self, event: m.KeysMetaFetched) -> None:
+        if event.generation != self.scan_generation:
+            return
+        start = self._meta_batches.pop(event.batch, None)
+        if event.keys:
+            if start is None:
+                start = len(self.store)  # not contiguous (duplicates): per-key fallback
+            self.store.set_meta_batch(start, event.keys, event.types, event.pttls, time.monotonic())
+            self._rows_dirty = True
+        if event.done:
+            self._meta_done = True
+            if self._names_done:
+                self.scanning = False
+                self._flush_rows(resort=True)
+
+    def _flush_rows(self, resort: bool = False) -> None:
+        """Show what the scan added since the last repaint."""
+        if self._rows_dirty:
+            self._rows_dirty = False
+            keys = self.keys
+            now = time.monotonic()
+            # Sorting a million keys takes a second: while scanning, re-sort now and then.
+            if self.store.sort_field and (resort or now - self._sorted_at > RESORT_INTERVAL):
+                self._sorted_at = now
                 current = keys.current_key
                 self.store.sort(self.store.sort_field)
                 if current is not None:
@@ -465,7 +514,11 @@ class RedisTuiApp(EditActions, App[None]):
 
     def continue_scan(self) -> None:
         if self.scan_stopped:
-            self.scan_generation = self.redis.scan(self._match(), self.type_filter, resume=True)
+            self.scan_generation = self.redis.scan(
+                self._match(), self.type_filter, resume=True, names_first=not self.no_ttl_only
+            )
+            self._meta_batches = {}
+            self._names_done = self._meta_done = False
             self.scanning = True
             self.scan_stopped = False
             self._update_status()

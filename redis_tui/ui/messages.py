@@ -48,12 +48,40 @@ class KeysScanned(WorkerMessage):
         types: list[bytes],
         pttls: list[int],
         done: bool,
+        batch: int = 0,
+        meta_follows: bool = False,
     ) -> None:
         super().__init__()
         self.generation = generation
         self.keys = keys
         self.types = types
         self.pttls = pttls
+        # All names are in (the metadata may still follow, see ``meta_follows``).
+        self.done = done
+        self.batch = batch
+        # Names-first scan: types and TTLs come later in a KeysMetaFetched of the same batch.
+        self.meta_follows = meta_follows
+
+
+class KeysMetaFetched(WorkerMessage):
+    """TYPE and PTTL of one batch of a names-first scan."""
+
+    def __init__(
+        self,
+        generation: int,
+        batch: int,
+        keys: list[bytes],
+        types: list[bytes],
+        pttls: list[int],
+        done: bool,
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.batch = batch
+        self.keys = keys
+        self.types = types
+        self.pttls = pttls
+        # The last batch: every key now has its type and TTL.
         self.done = done
 
 

@@ -6,9 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
+from textual.widgets.option_list import Option
 
 from redis_tui.data.display import escape_text
+from redis_tui.data.formatting import FORMATS
 
 
 class TextScreen(ModalScreen[None]):
@@ -30,6 +32,33 @@ class TextScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class FormatScreen(ModalScreen[str | None]):
+    """Pick how to show a string: auto-detect, or force one decoder."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="format.close", tooltip="Close")]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="format-dialog"):
+            yield Static("Show the value as — enter picks, esc closes", id="text-title")
+            options = [Option(name, id=name) for name in FORMATS]
+            yield OptionList(*options, id="format-list")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = FORMATS.index(self.current) if self.current in FORMATS else 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
 
     def action_close(self) -> None:
         self.dismiss(None)

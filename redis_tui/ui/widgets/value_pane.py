@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Static, TextArea
 from redis_tui.data import formatting
 from redis_tui.data.display import escape_key, escape_text, human_bytes, human_ttl
 from redis_tui.data.values import KeyValue
+from redis_tui.ui.screens.info import FormatScreen, TextScreen
 
 CELL_CHARS = 300
 
@@ -81,6 +83,8 @@ class ValuePane(Vertical, can_focus=False):
         if append and self.value is not None and self.value.key == value.key:
             self._append(value)
         else:
+            if self.value is None or self.value.key != value.key:
+                self.format = "auto"  # a new key: detect again
             self.value = value
             self._string_data = value.data or b""
             self._render_full(value)
@@ -187,13 +191,37 @@ class ValuePane(Vertical, can_focus=False):
 
     def action_cycle_format(self) -> None:
         if self.value is None or self.value.type != "string":
+            self.notify("Formats apply to strings; enter on an element shows it decoded")
             return
-        order = formatting.FORMATS
-        self.format = order[(order.index(self.format) + 1) % len(order)]
+
+        def chosen(fmt: str | None) -> None:
+            if fmt is not None:
+                self.set_format(fmt)
+
+        self.app.push_screen(FormatScreen(self.format), chosen)
+
+    def set_format(self, fmt: str) -> None:
+        self.format = fmt
         self._render_string()
         self._update_header()
         self._update_footer()
-        self.notify(f"Format: {self.format}", timeout=1.5)
+
+    @on(DataTable.RowSelected, "#value-table")
+    def element_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an element: its value decoded (JSON, msgpack, pickle… inside a hash field)."""
+        value = self.value
+        if value is None or not 0 <= event.cursor_row < len(value.rows):
+            return
+        row = value.rows[event.cursor_row]
+        raw = row[1] if value.type in ("hash", "list") else row[0]
+        if not isinstance(raw, bytes):
+            return
+        rendered = formatting.render(raw)
+        label = escape_text(row[0], multiline=False) if isinstance(row[0], bytes) else str(row[0])
+        note = f" ({rendered.note})" if rendered.note else ""
+        self.app.push_screen(
+            TextScreen(f"{label} — {rendered.format}, {len(raw):,} bytes{note}", rendered.text)
+        )
 
 
 def _count(length: int | None) -> str:

@@ -1,0 +1,72 @@
+"""The value pane on real server data: formats, caps, hostile payloads."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import redis
+from textual.widgets import OptionList
+
+from redis_tui.data.connection import ConnectionSettings
+from redis_tui.ui.app import RedisTuiApp
+from redis_tui.ui.screens.info import FormatScreen, TextScreen
+
+from .helpers import static_text, wait_for
+
+SIZE = (160, 45)
+
+
+async def show(pilot: Any, app: RedisTuiApp, key: bytes) -> str:
+    await wait_for(pilot, lambda: key in app.store)
+    app.keys.select_key(key)
+    await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == key)
+    return app.value_pane.text.text
+
+
+class Evil:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (open, (self.path, "w"))
+
+
+async def test_formats_on_real_data(client: redis.Redis, settings: ConnectionSettings, tmp_path: Path) -> None:
+    target = tmp_path / "written-by-pickle"
+    client.set("gz", gzip.compress(json.dumps({"page": "home"}).encode()))
+    client.set("gz:corrupt", gzip.compress(b"x" * 1000)[:20])
+    client.set("mp", msgpack.packb({"cart": ["book"]}))
+    client.set("pk", pickle.dumps({"user": Evil(str(target))}))
+    client.set("big", b"y" * (200 * 1024))
+    client.hset("h", "doc", json.dumps({"nested": True}))
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        assert '"page": "home"' in await show(pilot, app, b"gz")
+        assert "format gzip → json" in static_text(pilot, "#value-header")
+        await show(pilot, app, b"gz:corrupt")
+        assert "cannot decode as gzip" in static_text(pilot, "#value-footer")
+        assert '"cart"' in await show(pilot, app, b"mp")
+        text = await show(pilot, app, b"pk")
+        assert "open" in text and not target.exists()
+        await show(pilot, app, b"big")
+        assert "showing the first 64.0 KB of 200.0 KB" in static_text(pilot, "#value-footer")
+        await pilot.press("3", "right_square_bracket")
+        await wait_for(pilot, lambda: len(app.value_pane.value.data or b"") == 128 * 1024)
+        # f picks a format by hand.
+        await show(pilot, app, b"mp")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormatScreen))
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("hex")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "format hex" in static_text(pilot, "#value-header"))
+        # Enter on a hash field shows its value decoded.
+        await show(pilot, app, b"h")
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
+        assert '"nested": true' in app.screen.text
