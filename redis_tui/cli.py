@@ -23,6 +23,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-first terminal UI for Redis.",
         add_help=False,
     )
+    add_connection_arguments(parser)
+    app = parser.add_argument_group("app")
+    app.add_argument(
+        "--demo", action="store_true", help="start a private demo server with sample data"
+    )
+    app.add_argument("--poll", type=float, help="seconds between polls (default 2)")
+    app.add_argument("--version", action="version", version=f"redis-tui {__version__}")
+    app.add_argument("--help", action="help", help="show this help and exit")
+    return parser
+
+
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, acl_user_flags: Sequence[str] = ("--user",)
+) -> None:
+    """The connection and profile flags (as in redis-cli), shared by the app and the
+    headless subcommands. ``acl_user_flags`` renames ``--user`` where a subcommand needs
+    that flag for something else (``sessions --user ID``)."""
     conn = parser.add_argument_group("connection (as in redis-cli)")
     conn.add_argument("-h", "--host", help="server hostname (default 127.0.0.1)")
     conn.add_argument("-p", "--port", type=int, help="server port (default 6379)")
@@ -30,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument(
         "-a", "--pass", dest="password", help="password (prefer the REDISCLI_AUTH env var)"
     )
-    conn.add_argument("--user", help="ACL username")
+    conn.add_argument(*acl_user_flags, dest="user", help="ACL username")
     conn.add_argument("-n", "--db", type=int, help="database number")
     conn.add_argument("-u", "--url", help="redis://, rediss:// or unix:// URL (also REDIS_URL)")
     conn.add_argument("--tls", action="store_true", default=None, help="connect with TLS")
@@ -59,14 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", metavar="PATH",
         help="config file (default $REDIS_TUI_CONFIG, else the user config dir)",
     )  # fmt: skip
-    app = parser.add_argument_group("app")
-    app.add_argument(
-        "--demo", action="store_true", help="start a private demo server with sample data"
-    )
-    app.add_argument("--poll", type=float, help="seconds between polls (default 2)")
-    app.add_argument("--version", action="version", version=f"redis-tui {__version__}")
-    app.add_argument("--help", action="help", help="show this help and exit")
-    return parser
 
 
 def settings_from_args(
@@ -177,6 +186,11 @@ def fail(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sessions"]:
+        from redis_tui.sessions_cli import main as sessions_main
+
+        return sessions_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
@@ -209,7 +223,7 @@ def run_demo(settings: ConnectionSettings, poll: float) -> int:
     """Start a private server, seed it, run the app on it, and always stop the server."""
     import redis
 
-    from redis_tui.data import demo
+    from redis_tui.data import demo, simulator
     from redis_tui.data.server import EmbeddedServer
 
     print("redis-tui: starting a private demo server…", file=sys.stderr)
@@ -218,12 +232,20 @@ def run_demo(settings: ConnectionSettings, poll: float) -> int:
         try:
             print("redis-tui: seeding demo data…", file=sys.stderr)
             demo.seed(client)
+            simulator.seed_sessions_from_fixtures(client)
         finally:
             client.close()
         demo_settings = ConnectionSettings(
             host="127.0.0.1", port=server.port, readonly=bool(settings.readonly)
         )
-        return run_app(demo_settings, poll)
+        # A small web app keeps the sessions moving while the app runs; stopped before the
+        # server, whatever way the app ends.
+        app = simulator.DemoSimulator("127.0.0.1", server.port)
+        app.start()
+        try:
+            return run_app(demo_settings, poll)
+        finally:
+            app.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -41,6 +41,15 @@ class Undo:
     """Restore the last deleted or overwritten key."""
 
 
+@dataclass(frozen=True)
+class SessionEdit:
+    """A queued session action: ``op`` names a ``Gateway.session_op``."""
+
+    op: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 class _Wake:
     """Queued to wake the loop at once (e.g. to reconnect after a database switch)."""
 
@@ -73,7 +82,11 @@ class RedisWorker:
         self.gateway = Gateway(settings)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
-        self.edits: asyncio.Queue[Edit | Undo | _Wake] = asyncio.Queue()
+        self.edits: asyncio.Queue[Edit | Undo | SessionEdit | _Wake] = asyncio.Queue()
+        # The sessions view (attributes down): keys on screen and the selected one.
+        self.visible_sessions: Sequence[bytes] = ()
+        self.watched_session: bytes | None = None
+        self.sessions_generation = 0
         self.bulk_cancel = asyncio.Event()
         self.backoff = Backoff()
         # Set by the UI (attributes down): what is on screen, and whether a modal is open.
@@ -139,6 +152,64 @@ class RedisWorker:
 
     def undo(self) -> None:
         self.edits.put_nowait(Undo())
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    def find_sessions(self, **kwargs: Any) -> int:
+        """Scan for sessions (newest scan wins). Returns its generation."""
+        self.sessions_generation += 1
+        generation = self.sessions_generation
+        self.app.run_worker(
+            self._find_sessions(generation, kwargs), group="sessions", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+        return generation
+
+    def session_edit(self, op: str, *args: Any, **kwargs: Any) -> None:
+        self.edits.put_nowait(SessionEdit(op, args, kwargs))
+
+    def preview_user_sessions(self, user: str) -> None:
+        self.app.run_worker(
+            self._preview_user(user), group="sessions-preview", exclusive=True,
+            exit_on_error=False,
+        )  # fmt: skip
+
+    async def _find_sessions(self, generation: int, kwargs: dict[str, Any]) -> None:
+        try:
+            await self.connected.wait()
+            async for page in self.gateway.find_sessions(**kwargs):
+                if generation != self.sessions_generation:
+                    return
+                self.app.post_message(m.SessionsFound(generation, page, done=False))
+        except ConnectionFailed as exc:
+            self._lost(exc)
+            self.app.post_message(m.WorkerFailed("sessions", exc.message))
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("sessions", exc.message))
+        self.app.post_message(m.SessionsFound(generation, [], done=True))
+
+    async def _preview_user(self, user: str) -> None:
+        try:
+            found = await self.gateway.session_op("sessions_of_user", None, user)
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("preview", exc.message))
+        else:
+            self.app.post_message(m.UserSessionsPreviewed(user, found))
+
+    async def _apply_session_edit(self, edit: SessionEdit) -> None:
+        result = await self.gateway.session_op(edit.op, *edit.args, **edit.kwargs)
+        if edit.op == "revoke":
+            keys = list(edit.args[0])
+            message = f"Revoked {result} session{'s' if result != 1 else ''}"
+        elif edit.op == "revoke_user":
+            keys = list(result)
+            message = (
+                f"Revoked {len(keys)} session{'s' if len(keys) != 1 else ''} of {edit.args[1]}"
+            )
+        else:
+            keys = [result.key]
+            message = result.message
+        self.app.post_message(m.SessionsChanged(edit.op, message, keys))
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
@@ -223,26 +294,39 @@ class RedisWorker:
             return
         self._poll_running = True
         visible = list(self.visible)
+        sessions = list(self.visible_sessions)
+        watched = self.watched_session
         try:
-            facts, pttls = await self.gateway.poll([key for _, key in visible])
+            keys = [key for _, key in visible]
+            facts, pttls = await self.gateway.poll([*keys, *sessions])
+            # The session open in the inspector is read again, so its tree stays live.
+            refreshed = await self.gateway.load_session(watched) if watched else None
         except ConnectionFailed as exc:
             self._lost(exc)
         except RedisTuiError as exc:
             self.app.post_message(m.WorkerFailed("poll", exc.message))
         else:
+            session_pttls = dict(zip(sessions, pttls[len(keys) :], strict=False))
             self.app.post_message(
-                m.ServerPolled(facts, [k for _, k in visible], pttls, [i for i, _ in visible])
+                m.ServerPolled(
+                    facts, keys, pttls[: len(keys)], [i for i, _ in visible], session_pttls
+                )
             )
+            if watched is not None:
+                self.app.post_message(m.SessionRefreshed(watched, refreshed))
         finally:
             self._poll_running = False
 
-    async def _apply(self, edit: Edit | Undo) -> None:
+    async def _apply(self, edit: Edit | Undo | SessionEdit) -> None:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
-        key = None if isinstance(edit, Undo) else edit.key
+        key = edit.key if isinstance(edit, Edit) else None
         if not self.connected.is_set():
             self.app.post_message(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
+            if isinstance(edit, SessionEdit):
+                await self._apply_session_edit(edit)
+                return
             if isinstance(edit, Undo):
                 entry = await self.gateway.undo()
                 if entry is None:
@@ -256,14 +340,17 @@ class RedisWorker:
         except AlreadyExists as exc:
             self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists=True))
         except EditConflict as exc:
-            self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists=False))
+            if isinstance(edit, SessionEdit):
+                self.app.post_message(m.WorkerFailed(action, exc.message))
+            else:
+                self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, False))
         except ConnectionFailed as exc:
             self._lost(exc)
             self.app.post_message(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
             self.app.post_message(m.WorkerFailed(action, exc.message, key))
         else:
-            assert not isinstance(edit, Undo)
+            assert isinstance(edit, Edit)
             if edit.op == "delete":
                 self.app.post_message(m.KeyDeleted(edit.key))
             new_key = edit.args[0] if edit.op in ("rename", "copy") else None

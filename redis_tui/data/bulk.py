@@ -15,10 +15,14 @@ Each SCAN call costs the server about as much as its COUNT (``keyspace.Pacer`` k
 them: a key re-created under a matching name during the run is deleted too (that is what the
 pattern says); a key SCAN returns twice (the table resized) is counted once by UNLINK's reply.
 
-Cluster: a keyspace is scanned per primary. Both functions take one node client or a sequence
-of them (``nodes``) and run node by node; on a cluster each node's UNLINK batch must also be
-split by hash slot (``batches_for_node`` is the seam for that). Undo does not cover bulk
-deletes: the confirmation is the safety.
+Cluster: a keyspace is scanned per primary. Both functions take one client, a sequence of
+node clients, or a ``RedisCluster``, which they expand to its primaries (each scanned to the
+end with its own cursor, node by node). One UNLINK may not cross hash slots there, so each
+page is split by slot (``batches_for_node``) and a page's UNLINKs go out in one pipelined
+round trip. A batch whose slot moved or is migrating (MOVED, ASK, TRYAGAIN) is deleted key by
+key through the cluster client, which follows the redirections. During a resharding SCAN may
+miss a key that moves behind its cursor: run the delete again to catch it. Undo does not cover
+bulk deletes: the confirmation is the safety.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+import redis.exceptions as rex
+from redis.asyncio.cluster import RedisCluster
 
 from redis_tui.data.display import escape_key
-from redis_tui.data.edits import WriteGuard
+from redis_tui.data.edits import WriteGuard, node_client
 from redis_tui.data.keyspace import MIN_COUNT, TARGET_CALL_SECONDS, Pacer
 from redis_tui.errors import RedisTuiError, translate
 
@@ -45,7 +51,7 @@ DRY_RUN_SECONDS = 10.0
 BUSY_SECONDS = 4 * TARGET_CALL_SECONDS
 BUSY_PAUSE = 0.01
 
-Nodes = aioredis.Redis | Sequence[aioredis.Redis]
+Nodes = aioredis.Redis | RedisCluster | Sequence[aioredis.Redis]
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,12 @@ class _BulkPacer(Pacer):
         self.count = max(MIN_COUNT, min(self.count, MAX_SCAN_COUNT))
 
 
-def _nodes(nodes: Nodes) -> list[aioredis.Redis]:
-    return [nodes] if isinstance(nodes, aioredis.Redis) else list(nodes)
+async def _nodes(nodes: Nodes) -> tuple[list[aioredis.Redis], RedisCluster | None]:
+    """The clients to scan one by one, and the cluster client when ``nodes`` is one."""
+    if isinstance(nodes, RedisCluster):
+        await nodes.initialize()
+        return [node_client(node) for node in nodes.get_primaries()], nodes
+    return ([nodes] if isinstance(nodes, aioredis.Redis) else list(nodes)), None
 
 
 async def _scan(
@@ -165,7 +175,8 @@ async def dry_run(
     found: list[bytes] = []
     complete = True
     try:
-        for node in _nodes(nodes):
+        node_list, _ = await _nodes(nodes)
+        for node in node_list:
             pacer, cursor = _BulkPacer(), 0
             while True:
                 cursor, keys, seconds = await _scan(node, cursor, pattern, pacer)
@@ -187,12 +198,57 @@ async def dry_run(
     return DryRun(pattern, count, found, calls, complete, time.monotonic() - started)
 
 
-def batches_for_node(keys: list[bytes], batch: int) -> list[list[bytes]]:
+def batches_for_node(
+    keys: list[bytes], batch: int, slot_of: Callable[[bytes], int] | None = None
+) -> list[list[bytes]]:
     """Split one SCAN page into UNLINK batches of at most ``batch`` keys.
 
-    (A cluster change groups by hash slot here, since one UNLINK may not cross slots.)
+    Args:
+        slot_of: on a cluster, the hash slot of a key: keys are grouped by slot first, since
+            one UNLINK may not cross slots. Order is kept within a slot.
     """
-    return [keys[i : i + batch] for i in range(0, len(keys), batch)]
+    groups: list[list[bytes]] = [keys]
+    if slot_of is not None:
+        by_slot: dict[int, list[bytes]] = {}
+        for key in keys:
+            by_slot.setdefault(slot_of(key), []).append(key)
+        groups = list(by_slot.values())
+    return [group[i : i + batch] for group in groups for i in range(0, len(group), batch)]
+
+
+def _round_trips(batches: list[list[bytes]], batch: int) -> list[list[list[bytes]]]:
+    """Pack UNLINK batches into round trips of at most ``batch`` keys in all."""
+    trips: list[list[list[bytes]]] = []
+    size = 0
+    for chunk in batches:
+        if not trips or size + len(chunk) > batch:
+            trips.append([])
+            size = 0
+        trips[-1].append(chunk)
+        size += len(chunk)
+    return trips
+
+
+async def _unlink(
+    node: aioredis.Redis, trip: list[list[bytes]], cluster: RedisCluster | None
+) -> list[int]:
+    """One round trip: an UNLINK per batch. Returns how many keys each removed."""
+    if cluster is None:
+        return [int(await node.execute_command("UNLINK", *chunk)) for chunk in trip]
+    pipe = node.pipeline(transaction=False)
+    for chunk in trip:
+        pipe.execute_command("UNLINK", *chunk)
+    removed: list[int] = []
+    for chunk, reply in zip(trip, await pipe.execute(raise_on_error=False), strict=True):
+        if isinstance(reply, rex.AskError | rex.TryAgainError):  # MovedError is an AskError
+            # The slot moved, or is migrating: the cluster client routes key by key.
+            reply = 0
+            for key in chunk:
+                reply += int(await cluster.execute_command("UNLINK", key))
+        elif isinstance(reply, BaseException):
+            raise reply
+        removed.append(int(reply))
+    return removed
 
 
 async def bulk_delete(
@@ -207,7 +263,7 @@ async def bulk_delete(
     """UNLINK every key matching ``pattern``, batch by batch, node by node.
 
     Args:
-        nodes: a client, or one client per primary.
+        nodes: a client, one client per primary, or a ``RedisCluster`` (its primaries).
         batch: at most this many keys per UNLINK.
         on_progress: called after every batch (in the worker: post a message).
         cancel: set it to stop after the current call; the summary says ``cancelled``.
@@ -224,28 +280,30 @@ async def bulk_delete(
     started = time.monotonic()
     deleted = matched = calls = 0
     cancelled = False
-    node_list = _nodes(nodes)
 
     def stopped() -> bool:
         return cancel is not None and cancel.is_set()
 
     try:
+        node_list, cluster = await _nodes(nodes)
+        slot_of = cluster.keyslot if cluster is not None else None
         for index, node in enumerate(node_list):
             pacer, cursor = _BulkPacer(), 0
             while not (cancelled := stopped()):
                 cursor, keys, seconds = await _scan(node, cursor, pattern, pacer)
                 calls += 1
                 matched += len(keys)
-                for chunk in batches_for_node(keys, batch):
+                for trip in _round_trips(batches_for_node(keys, batch, slot_of), batch):
                     if cancelled := stopped():
                         break
                     await _breathe(seconds)
                     t0 = time.perf_counter()
-                    removed = int(await node.execute_command("UNLINK", *chunk))
+                    removed_each = await _unlink(node, trip, cluster)
                     seconds = time.perf_counter() - t0
-                    deleted += removed
-                    if guard.log is not None:
-                        guard.log.append(("UNLINK", *chunk), removed, op=op)
+                    for chunk, removed in zip(trip, removed_each, strict=True):
+                        deleted += removed
+                        if guard.log is not None:
+                            guard.log.append(("UNLINK", *chunk), removed, op=op)
                     if on_progress is not None:
                         on_progress(
                             Progress(

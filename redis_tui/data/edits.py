@@ -292,7 +292,8 @@ class _NodePool(ConnectionPoolInterface):
 def node_client(node: ClusterNode) -> aioredis.Redis:
     """A plain client for one cluster node, over that node's pooled connections: WATCH,
     MULTI/EXEC and pipelines behave as on a standalone server. Nothing to close."""
-    return aioredis.Redis(connection_pool=_NodePool(node))
+    # redis-py annotates ``connection_pool`` as its concrete class; the interface is enough.
+    return aioredis.Redis(connection_pool=_NodePool(node))  # type: ignore[arg-type]
 
 
 async def on_owner(
@@ -315,9 +316,7 @@ async def on_owner(
         return await run(client)
     await client.initialize()
     for attempt in range(2):
-        node = client.get_node_from_key(key)
-        if node is None:
-            raise CommandFailed(f"No cluster node serves the slot of {escape_key(key)}")
+        node = client.nodes_manager.get_node_from_slot(client.keyslot(key))
         try:
             return await run(node_client(node))
         except rex.MovedError:
@@ -344,8 +343,9 @@ async def key_version(client: AnyClient, key: bytes) -> Version:
     """The version of ``key`` now: call it when loading the key for the user.
 
     Two round trips: TYPE + MEMORY USAGE, then the length and a DUMP (or a sample when the
-    key is over ``DIGEST_CAP``); one or two more when the ACL forbids MEMORY. See the module
-    docstring for the trade-off. On a cluster the reads follow MOVED and ASK.
+    key is over ``DIGEST_CAP``); one or two more when the ACL forbids MEMORY, and for a
+    missing key a DUMP of nothing (is DUMP allowed?). See the module docstring for the
+    trade-off. On a cluster the reads follow MOVED and ASK.
 
     Raises:
         PermissionDenied: the ACL forbids TYPE.
@@ -369,9 +369,7 @@ class _Read:
     denied: frozenset[str] = frozenset()
 
 
-async def _run(
-    conn: AnyClient | Pipeline, commands: Sequence[Command]
-) -> list[Any]:
+async def _run(conn: AnyClient | Pipeline, commands: Sequence[Command]) -> list[Any]:
     """Run reads; a server error becomes the reply (like ``raise_on_error=False``), except a
     cluster redirection, which is raised.
 
@@ -715,7 +713,7 @@ async def _ensure_index(ctx: _Ctx, index: int) -> tuple[int, bytes]:
 
 
 async def set_string(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -769,7 +767,7 @@ def json_for_saving(text: str, *, compact: bool) -> bytes:
 
 
 async def hash_set_field(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -800,7 +798,7 @@ async def hash_set_field(
 
 
 async def hash_delete_field(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -819,7 +817,7 @@ async def hash_delete_field(
 
 
 async def hash_rename_field(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -859,7 +857,7 @@ async def hash_rename_field(
 
 
 async def list_set(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -878,7 +876,7 @@ async def list_set(
 
 
 async def list_insert(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -913,7 +911,7 @@ async def list_insert(
 
 
 async def list_push(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -938,7 +936,7 @@ async def list_push(
 
 
 async def list_remove(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -963,7 +961,7 @@ async def list_remove(
 
 
 async def set_add(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -982,7 +980,7 @@ async def set_add(
 
 
 async def set_remove(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1001,7 +999,7 @@ async def set_remove(
 
 
 async def zset_add(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1029,7 +1027,7 @@ async def zset_add(
 
 
 async def zset_remove(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1048,7 +1046,7 @@ async def zset_remove(
 
 
 async def zset_set_score(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1077,7 +1075,7 @@ async def zset_set_score(
 
 
 async def stream_add(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1102,7 +1100,7 @@ async def stream_add(
 
 
 async def stream_delete(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1125,7 +1123,7 @@ async def stream_delete(
 
 
 async def set_ttl(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1161,7 +1159,7 @@ async def set_ttl(
 
 
 async def rename(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1184,7 +1182,7 @@ async def rename(
 
 
 async def copy(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1205,7 +1203,7 @@ async def copy(
 
 
 async def _move(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     op: str,
     key: bytes,
@@ -1214,6 +1212,17 @@ async def _move(
     overwrite: bool,
 ) -> EditResult:
     from redis_tui.data.undo import snapshot_watched
+
+    if isinstance(client, RedisCluster) and client.keyslot(key) != client.keyslot(new):
+        message = (
+            f"Cannot {op} {escape_key(key)} to {escape_key(new)} on a cluster: the names are "
+            f"in different hash slots ({client.keyslot(key)} and {client.keyslot(new)}) and "
+            f"{op.upper()} needs both in one. Give both names the same hash tag, as in "
+            "{user:1}:a and {user:1}:b. Nothing was changed"
+        )
+        if guard.log is not None:
+            guard.log.append((), "not sent: cross-slot", ok=False, op=op)
+        raise CommandFailed(message)
 
     async def plan(ctx: _Ctx) -> _Plan:
         exists = await ctx.run("EXISTS", new)
@@ -1225,8 +1234,8 @@ async def _move(
         dump, pttl = None, -1
         if exists and guard.undo is not None:
             snap = await snapshot_watched(ctx.pipe, new, guard.undo.entry_cap)
-            if snap is None:
-                notes.append("no undo of the overwritten key: over the undo size cap")
+            if isinstance(snap, str):
+                notes.append(f"no undo of the overwritten key: {snap}")
             else:
                 dump, pttl = snap
         if op == "rename":
@@ -1257,7 +1266,7 @@ async def _move(
 
 
 async def delete(
-    client: aioredis.Redis,
+    client: AnyClient,
     guard: WriteGuard,
     key: bytes,
     version: Version,
@@ -1275,14 +1284,16 @@ async def delete(
         notes: list[str] = []
         dump, pttl = ctx.dump, -1
         if guard.undo is not None:
-            if dump is None:
+            if dump is not None:
+                pttl = await ctx.run("PTTL", key)
+            elif "DUMP" in ctx.denied:
+                notes.append("no undo: DUMP not permitted")
+            else:
                 snap = await snapshot_watched(ctx.pipe, key, guard.undo.entry_cap)
-                if snap is None:
-                    notes.append("no undo: over the undo size cap")
+                if isinstance(snap, str):
+                    notes.append(f"no undo: {snap}")
                 else:
                     dump, pttl = snap
-            else:
-                pttl = await ctx.run("PTTL", key)
         return _Plan(
             [("UNLINK", key)],
             "Deleted",
@@ -1298,7 +1309,7 @@ async def delete(
     return await _edit(client, guard, "delete", key, version, plan, creates=version.type)
 
 
-async def delete_key(client: aioredis.Redis, guard: WriteGuard, key: bytes) -> None:
+async def delete_key(client: AnyClient, guard: WriteGuard, key: bytes) -> None:
     """UNLINK one key (freed in the background, so a 200k-field hash does not block the server).
 
     No version check and no undo: ``delete`` is the checked edit.

@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 
-from redis_tui.data import bulk, edits, fastmeta, keyspace, topology, values
+from redis_tui.data import bulk, edits, fastmeta, keyspace, sessions, topology, values
 from redis_tui.data.cmdlog import CommandLog
 from redis_tui.data.connection import (
     Client,
@@ -331,6 +331,30 @@ class Gateway:
                 self.client, self.guard, pattern, on_progress=on_progress, cancel=cancel
             )
 
+    # -- sessions ------------------------------------------------------------------------
+
+    async def find_sessions(
+        self, patterns: sessions.SessionPatterns | None = None, **kwargs: Any
+    ) -> AsyncIterator[list[sessions.Session]]:
+        """Stream decoded sessions page by page (see ``sessions.find_sessions``)."""
+        async with self._errors():
+            async for page in sessions.find_sessions(self.client, patterns, **kwargs):
+                yield page
+
+    async def load_session(self, key: bytes) -> sessions.Session | None:
+        """One session read again (None: gone, expired or no longer a session)."""
+        async with self._errors():
+            return await sessions.load_session(self.client, key)
+
+    async def session_op(self, op: str, *args: Any, **kwargs: Any) -> Any:
+        """A write on sessions: ``revoke``, ``revoke_user``, ``extend``, ``edit_attribute``;
+        a read: ``sessions_of_user``. All writes pass the read-only guard in ``sessions``."""
+        function = SESSION_OPS[op]
+        async with self._errors():
+            if op in ("sessions_of_user",):
+                return await function(self.client, *args, **kwargs)
+            return await function(self.client, self.guard, *args, **kwargs)
+
     def switch_db(self, db: int) -> Client | None:
         """Use database ``db`` from now on: the next call opens a new client, so pooled
         connections never mix databases. Returns the old client for the caller to close."""
@@ -364,3 +388,8 @@ EDIT_OPS: dict[str, Any] = {
         "stream_add", "stream_delete", "set_ttl", "rename", "copy", "delete",
     )
 }  # fmt: skip
+
+SESSION_OPS: dict[str, Any] = {
+    name: getattr(sessions, name)
+    for name in ("revoke", "revoke_user", "extend", "edit_attribute", "sessions_of_user")
+}

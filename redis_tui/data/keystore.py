@@ -75,12 +75,12 @@ class KeyStore:
             # The usual SCAN page: all new. Whole columns at once, no per-key method calls.
             seen.update(keys)
             self.names.extend(keys)
-            if types is None:
+            if not types:
                 self.types.extend(bytes(len(keys)))
             else:
                 code, other = _CODES.get, _OTHER
                 self.types.extend([code(t, other) for t in types[: len(keys)]])
-            if pttls is None:
+            if not pttls:
                 self.deadlines.extend(array("d", [math.nan]) * len(keys))
             else:
                 nan, ms = math.nan, now * 1000.0
@@ -99,8 +99,8 @@ class KeyStore:
                     continue
                 seen.add(key)
                 self.names.append(key)
-                self.types.append(type_code(types[i]) if types is not None else UNKNOWN)
-                self.deadlines.append(_deadline(pttls[i] if pttls is not None else None, now))
+                self.types.append(type_code(types[i]) if types else UNKNOWN)
+                self.deadlines.append(_deadline(pttls[i] if pttls else None, now))
                 added += 1
         if added and self.order is not None:
             self.order.extend(range(len(self.names) - added, len(self.names)))
@@ -147,6 +147,8 @@ class KeyStore:
         names = self.names
         if (
             n
+            and len(types) == n
+            and len(pttls) == n
             and start + n <= len(names)
             and names[start] == keys[0]
             and names[start + n - 1] == keys[-1]

@@ -32,7 +32,18 @@ import redis.exceptions as rex
 from redis.asyncio.client import Pipeline
 
 from redis_tui.data.display import escape_key
-from redis_tui.data.edits import MISSING, Version, WriteGuard, _call, _read_version
+from redis_tui.data.edits import (
+    MISSING,
+    SMALL_WITHOUT_MEMORY,
+    AnyClient,
+    Version,
+    WriteGuard,
+    _kind,
+    _length_command,
+    _read_version,
+    _run,
+    on_owner,
+)
 from redis_tui.errors import EditConflict, RedisTuiError, translate
 
 UNDO_CAP = 64 * 1024 * 1024
@@ -108,12 +119,13 @@ class UndoStack:
             self._entries.popleft()
         return entry
 
-    async def snapshot(self, client: aioredis.Redis, key: bytes, op: str = "") -> UndoEntry | None:
+    async def snapshot(self, client: AnyClient, key: bytes, op: str = "") -> UndoEntry | None:
         """DUMP + PTTL of ``key`` now, pushed as "restore it if deleted". For callers that
         delete outside ``edits`` (the edit functions snapshot inside their own transaction).
 
         Returns:
-            The entry, or None when the key is missing or over ``entry_cap``.
+            The entry, or None when the key is missing, over ``entry_cap``, or the ACL
+            forbids DUMP.
         """
         try:
             snap = await _snapshot(client, key, self.entry_cap)
@@ -121,7 +133,7 @@ class UndoStack:
             raise
         except Exception as exc:
             raise translate(exc) from exc
-        if snap is None:
+        if isinstance(snap, str):
             return None
         dump, pttl = snap
         return self.record(key=key, dump=dump, pttl_ms=pttl, after=MISSING, op=op)
@@ -143,7 +155,7 @@ class UndoStack:
         if self._entries and self._entries[-1] is entry:
             self._entries.pop()
 
-    async def restore_last(self, client: aioredis.Redis, guard: WriteGuard) -> UndoEntry | None:
+    async def restore_last(self, client: AnyClient, guard: WriteGuard) -> UndoEntry | None:
         """Undo the newest entry.
 
         Returns:
@@ -177,35 +189,64 @@ class UndoStack:
 
 
 async def snapshot_watched(
-    conn: aioredis.Redis | Pipeline, key: bytes, cap: int
-) -> tuple[bytes, int] | None:
-    """DUMP and PTTL of ``key`` (None when missing or over ``cap``), on a client or on a
-    pipeline that is WATCHing (reads run at once there)."""
+    conn: AnyClient | Pipeline, key: bytes, cap: int
+) -> tuple[bytes, int] | str:
+    """DUMP and PTTL of ``key``, on a client or on a pipeline that is WATCHing (reads run at
+    once there); or why there is none: "over the undo size cap", "DUMP not permitted"…"""
     return await _snapshot(conn, key, cap)
 
 
-async def _snapshot(
-    conn: aioredis.Redis | Pipeline, key: bytes, cap: int
-) -> tuple[bytes, int] | None:
-    mem = await _call(conn, "MEMORY", "USAGE", key)
-    if mem is None or mem > cap:
-        return None
-    dump = await _call(conn, "DUMP", key)
-    pttl = await _call(conn, "PTTL", key)
-    if dump is None or len(dump) > cap:
-        return None
+async def _snapshot(conn: AnyClient | Pipeline, key: bytes, cap: int) -> tuple[bytes, int] | str:
+    (mem,) = await _run(conn, [("MEMORY", "USAGE", key)])
+    if mem is None:
+        return "the key is gone"
+    if not isinstance(mem, int):
+        # MEMORY refused (ACL): size it by its length, as ``edits`` does for versions.
+        (kind_reply,) = await _run(conn, [("TYPE", key)])
+        kind = _kind(kind_reply)
+        if kind == "none":
+            return "the key is gone"
+        (length,) = await _run(conn, [_length_command(kind, key)])
+        limit = cap if kind == "string" else SMALL_WITHOUT_MEMORY
+        if not isinstance(length, int) or length > limit:
+            if kind == "string":
+                return "over the undo size cap"
+            return f"over {SMALL_WITHOUT_MEMORY} elements (MEMORY USAGE not permitted)"
+    elif mem > cap:
+        return "over the undo size cap"
+    dump, pttl = await _run(conn, [("DUMP", key), ("PTTL", key)])
+    if isinstance(dump, BaseException):
+        return "DUMP not permitted" if _is_refusal(dump) else f"DUMP failed ({dump})"
+    if dump is None:
+        return "the key is gone"
+    if len(dump) > cap:
+        return "over the undo size cap"
     return dump, int(pttl)
 
 
-async def _restore(
-    client: aioredis.Redis, guard: WriteGuard, entry: UndoEntry, ttl: int | None
+def _is_refusal(exc: BaseException) -> bool:
+    return isinstance(exc, rex.NoPermissionError) or str(exc).startswith("NOPERM")
+
+
+async def _restore(client: AnyClient, guard: WriteGuard, entry: UndoEntry, ttl: int | None) -> None:
+    """On a cluster, on the node that owns the key (a renamed key shares its old name's
+    slot: ``edits`` refuses a rename across slots)."""
+
+    async def attempt(conn: aioredis.Redis) -> None:
+        await _restore_watched(conn, guard, entry, ttl)
+
+    await on_owner(client, guard, "undo", entry.key, attempt)
+
+
+async def _restore_watched(
+    conn: aioredis.Redis, guard: WriteGuard, entry: UndoEntry, ttl: int | None
 ) -> None:
     key, name = entry.key, escape_key(entry.key)
     watch = [key] if entry.moved_from is None else [key, entry.moved_from]
     commands: list[tuple[Any, ...]] = []
-    async with client.pipeline(transaction=True) as pipe:
+    async with conn.pipeline(transaction=True) as pipe:
         await pipe.watch(*watch)
-        current, _ = await _read_version(pipe, key)
+        current = (await _read_version(pipe, key)).version
         expected = entry.after
         if expected is None or current != expected:
             if expected is not None and not expected.exists:
@@ -217,7 +258,7 @@ async def _restore(
             _log(guard, (), f"not sent: {change}", ok=False)
             raise EditConflict(message, current=change, key=key, version=current)
         if entry.moved_from is not None:
-            if await _call(pipe, "EXISTS", entry.moved_from):
+            if await pipe.execute_command("EXISTS", entry.moved_from):
                 other = escape_key(entry.moved_from)
                 _log(guard, (), f"not sent: {other} exists", ok=False)
                 raise EditConflict(

@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static, TextArea
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
+from redis_tui.config import Config, Profile
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_key, unescape_key
 from redis_tui.data.edits import Version
@@ -24,8 +25,10 @@ from redis_tui.ui.edit_actions import EditActions
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.help import HelpScreen
 from redis_tui.ui.screens.info import TextScreen
+from redis_tui.ui.session_actions import SessionActions
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.key_list import KeyList
+from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.worker import RedisWorker
 
@@ -39,7 +42,7 @@ REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 RESORT_INTERVAL = 2.0  # while scanning a sorted list, re-sort at most this often
 
 
-class RedisTuiApp(EditActions, App[None]):
+class RedisTuiApp(SessionActions, EditActions, App[None]):
     """A keyboard-first Redis browser."""
 
     TITLE = "redis-tui"
@@ -57,6 +60,7 @@ class RedisTuiApp(EditActions, App[None]):
             ("t", "ttl", "TTL", "ttl", "Set or remove the key's TTL", True),
             ("d,delete", "delete", "Delete", "delete", "Delete the selected key", True),
             ("u", "undo", "Undo", "undo", "Restore the last deleted or overwritten key", True),
+            ("o", "connect", "Connect", "connect", "Connection settings and profiles", True),
             ("a", "add_element", "Add", "add", "Add an element, field or member", False),
             ("R", "rename", "Rename", "rename", "Rename the key", False),
             ("C", "copy_to", "Copy to", "copy_to", "Copy the key to a new name", False),
@@ -76,15 +80,32 @@ class RedisTuiApp(EditActions, App[None]):
             ),
             ("2", "focus_pane('keys')", "Keys", "pane2", "Focus the key list", False),
             ("3", "focus_pane('value')", "Value", "pane3", "Focus the value pane", False),
+            (
+                "4",
+                "focus_pane('sessions')",
+                "Sessions",
+                "pane4",
+                "Open the session inspector",
+                False,
+            ),
             ("escape", "go_back", "Back", "back", "Back to the key list", False),
         )
     ] + [Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c")]
     COMMANDS = App.COMMANDS | {RedisCommands}
 
-    def __init__(self, settings: ConnectionSettings, *, poll_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        poll_interval: float = 2.0,
+        config: Config | None = None,
+        profile: Profile | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.poll_interval = poll_interval
+        self.config = config or Config()
+        self.profile = profile
         self.worker_: RedisWorker | None = None
         self.store = KeyStore()
         self.pattern: str = ""
@@ -111,17 +132,23 @@ class RedisTuiApp(EditActions, App[None]):
         )
         self.keys = KeyList(self.store, id="keys")
         self.status = Static("", id="scan-status", markup=False)
+        self.banner = Static("", id="production-banner", markup=False)
         self.value_pane = ValuePane(id="value")
+        self.session_pane = SessionPane(id="sessions")
+        self.switcher = ContentSwitcher(initial="value", id="right")
         self.command_bar = CommandBar(id="command-bar")
 
     def compose(self) -> ComposeResult:
+        yield self.banner
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield self.conn_pane
                 yield self.filter_box
                 yield self.keys
                 yield self.status
-            yield self.value_pane
+            with self.switcher:
+                yield self.value_pane
+                yield self.session_pane
         yield self.command_bar
         yield Footer()
 
@@ -130,12 +157,56 @@ class RedisTuiApp(EditActions, App[None]):
         self.command_bar.display = False
         self.keys.border_title = "2 Keys"
         self.value_pane.border_title = "3 Value"
-        self.worker_ = RedisWorker(self, self.settings, poll_interval=self.poll_interval)
-        self.run_worker(self.redis.run(), name="redis", group="redis", exit_on_error=False)
+        self.session_pane.border_title = "4 Sessions"
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
         self.set_interval(min(0.5, self.poll_interval / 2), self._push_view_state)
         self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
-        self.start_scan()
+        self._start_worker()
         self.keys.focus()
+
+    def _start_worker(self) -> None:
+        old = self.worker_
+        self.worker_ = RedisWorker(self, self.settings, poll_interval=self.poll_interval)
+        if old is not None:
+            # Generations keep counting up, so late results of the old worker never match.
+            self.worker_.scan_generation = old.scan_generation
+            self.worker_.sessions_generation = old.sessions_generation
+        self.run_worker(self.redis.run(), name="redis", group="redis", exit_on_error=False)
+        self._show_profile()
+        self.start_scan()
+
+    def _show_profile(self) -> None:
+        """The production banner: red, naming the profile, on every screen."""
+        production = self.profile is not None and self.profile.production
+        self.banner.display = production
+        self.set_class(production, "-production")
+        if production and self.profile is not None:
+            self.banner.update(
+                f"PRODUCTION — profile {self.profile.name} — "
+                "writes ask you to type the profile name"
+            )
+
+    @property
+    def production(self) -> bool:
+        return self.profile is not None and self.profile.production
+
+    def switch_connection(
+        self, settings: ConnectionSettings, profile: Profile | None = None
+    ) -> None:
+        """Connect elsewhere without restarting: a new worker, a fresh key list.
+
+        The old worker's tasks are cancelled; its client closes in its ``finally``.
+        """
+        for group in ("redis", "scan", "load", "lookup", "info", "bulk"):
+            self.workers.cancel_group(self, group)
+        self.settings = settings
+        self.profile = profile
+        self.version = None
+        self.pattern, self.type_filter, self.no_ttl_only = "", None, False
+        self.conn_pane.set_settings(settings)
+        self.value_pane.clear()
+        self._start_worker()
 
     def check_message_enabled(self, message: Message) -> bool:
         # Results that arrive while the app shuts down have no screen to go to.
@@ -153,6 +224,7 @@ class RedisTuiApp(EditActions, App[None]):
             return
         self.redis.visible = self.keys.visible_rows()
         self.redis.hold = len(self.screen_stack) > 1
+        self.push_session_view_state()
         self._update_live_status()
 
     def _update_live_status(self) -> None:
@@ -282,6 +354,8 @@ class RedisTuiApp(EditActions, App[None]):
 
     @on(m.ServerPolled)
     def server_polled(self, event: m.ServerPolled) -> None:
+        if event.session_pttls:
+            self.session_pane.update_ttls(event.session_pttls)
         self.conn_pane.set_facts(event.facts)
         self.dbsize = event.facts.dbsize
         self.store.update_ttls(event.keys, event.pttls, time.monotonic(), event.hints)
@@ -354,7 +428,9 @@ class RedisTuiApp(EditActions, App[None]):
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.redis.delete(key, version)
+                self.confirm_write(
+                    f"delete {escape_key(key)}", lambda: self.redis.delete(key, version)
+                )
 
         self.push_screen(ConfirmScreen("Delete key", body), answered)
 
@@ -365,8 +441,7 @@ class RedisTuiApp(EditActions, App[None]):
         if self.store.remove(event.key):
             keys.rows_changed()
         if was_current:
-            keys._last_highlight = None
-            keys._announce()
+            keys.reannounce()
         self.notify(f"Deleted {escape_key(event.key)}", markup=False, timeout=3)
         self._update_status()
 
@@ -392,6 +467,7 @@ class RedisTuiApp(EditActions, App[None]):
     def action_go_back(self) -> None:
         self.filter_box.display = False
         self.command_bar.display = False
+        self.switcher.current = "value"
         self.keys.focus()
 
     def action_refresh(self) -> None:
@@ -426,10 +502,23 @@ class RedisTuiApp(EditActions, App[None]):
             target = self.conn_pane
         elif pane == "keys":
             target = self.keys
+        elif pane == "sessions":
+            self.show_sessions()
+            target = self.session_pane.list
         else:
-            table = self.value_pane.query_one("#value-table", DataTable)
-            target = table if table.display else self.value_pane.query_one("#value-text", TextArea)
+            self.switcher.current = "value"
+            table = self.value_pane.table
+            target = table if table.display else self.value_pane.text
         target.focus()
+
+    def action_connect(self) -> None:
+        from redis_tui.ui.screens.connect import ConnectScreen
+
+        def chosen(result: tuple[ConnectionSettings, Profile | None] | None) -> None:
+            if result is not None:
+                self.switch_connection(*result)
+
+        self.push_screen(ConnectScreen(self.settings, self.config, self.profile), chosen)
 
     # -- command bar ----------------------------------------------------------------------
 
@@ -459,7 +548,15 @@ class RedisTuiApp(EditActions, App[None]):
         if name == "q":
             self.exit()
         elif name == "db":
-            self.switch_db(int(arg))
+            facts = self.conn_pane.facts
+            if facts.mode == "cluster" or facts.cluster_state is not None:
+                self.notify(
+                    "A cluster has database 0 only: :db cannot switch",
+                    severity="warning",
+                    markup=False,
+                )
+            else:
+                self.switch_db(int(arg))
         elif name == "filter":
             self.pattern = "" if arg in ("", "*") else arg
             self.start_scan()
@@ -471,6 +568,8 @@ class RedisTuiApp(EditActions, App[None]):
             self.start_scan()
         elif name == "key":
             self.redis.lookup(unescape_key(arg))
+        elif name == "sessions":
+            self.action_focus_pane("sessions")
         elif name == "info":
             self.redis.fetch_info()
         elif name == "dbs":
@@ -555,6 +654,7 @@ class RedisTuiApp(EditActions, App[None]):
             ("everywhere", self.BINDINGS),
             ("key list", KeyList.BINDINGS),
             ("value pane", ValuePane.BINDINGS),
+            ("session inspector", SessionPane.BINDINGS),
             ("command bar", CommandBar.BINDINGS),
         ):
             for binding in bindings:

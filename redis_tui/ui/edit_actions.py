@@ -78,8 +78,32 @@ class EditActions(App[None]):
 
     def _queue(self, op: str, key: bytes, *args: Any, **kwargs: Any) -> bool:
         """Queue an edit starting from the version on screen. True, for use in callbacks."""
-        self.redis.edit(Edit(op, key, self.version, args, kwargs))
+        edit = Edit(op, key, self.version, args, kwargs)
+        self.confirm_write(
+            f"{op.replace('_', ' ')} on {escape_key(key)}", lambda: self.redis.edit(edit)
+        )
         return True
+
+    @property
+    def production(self) -> bool:
+        return False
+
+    def confirm_write(self, what: str, then: Callable[[], object]) -> None:
+        """Run ``then`` at once, or on a production profile after the profile name is typed."""
+        profile = getattr(self, "profile", None)
+        if not self.production or profile is None:
+            then()
+            return
+        name = profile.name
+        self.push_screen(
+            PromptScreen(
+                f"Production: {what}",
+                [Field(f"type {name} to confirm")],
+                note="This profile is marked production.",
+                validate=lambda v: None if v[0].strip() == name else f"type exactly {name}",
+            ),
+            given(lambda v: then()),
+        )
 
     # -- e: edit ------------------------------------------------------------------------
 
@@ -343,7 +367,7 @@ class EditActions(App[None]):
     # -- u, @ -------------------------------------------------------------------------------
 
     def action_undo(self) -> None:
-        self.redis.undo()
+        self.confirm_write("undo", self.redis.undo)
 
     def action_command_log(self) -> None:
         log = self.redis.gateway.guard.log
@@ -425,7 +449,9 @@ class EditActions(App[None]):
         self.redis.bulk_dry_run(pattern)
 
     def start_bulk_delete(self, pattern: bytes) -> None:
-        self.redis.bulk_delete(pattern)
+        self.confirm_write(
+            f"bulk delete {escape_key(pattern)}", lambda: self.redis.bulk_delete(pattern)
+        )
 
     def cancel_bulk(self) -> None:
         self.redis.cancel_bulk()

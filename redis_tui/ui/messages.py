@@ -31,13 +31,20 @@ class ConnectionLost(WorkerMessage):
 
 class ServerPolled(WorkerMessage):
     def __init__(
-        self, facts: ServerFacts, keys: Sequence[bytes], pttls: Sequence[int], hints: Sequence[int]
+        self,
+        facts: ServerFacts,
+        keys: Sequence[bytes],
+        pttls: Sequence[int],
+        hints: Sequence[int],
+        session_pttls: dict[bytes, int] | None = None,
     ) -> None:
         super().__init__()
         self.facts = facts
         self.keys = keys
         self.pttls = pttls
         self.hints = hints
+        # PTTL of the sessions on screen in the inspector.
+        self.session_pttls = session_pttls or {}
 
 
 class KeysScanned(WorkerMessage):
@@ -180,3 +187,41 @@ class BulkDeleted(WorkerMessage):
     def __init__(self, summary: Any) -> None:
         super().__init__()
         self.summary = summary
+
+
+class SessionsFound(WorkerMessage):
+    """A page of decoded sessions from a sessions scan."""
+
+    def __init__(self, generation: int, sessions: list[Any], done: bool) -> None:
+        super().__init__()
+        self.generation = generation
+        self.sessions = sessions
+        self.done = done
+
+
+class SessionRefreshed(WorkerMessage):
+    """The selected session read again; ``session`` is None when it is gone."""
+
+    def __init__(self, key: bytes, session: Any) -> None:
+        super().__init__()
+        self.key = key
+        self.session = session
+
+
+class SessionsChanged(WorkerMessage):
+    """A session action went through (revoked, extended, edited)."""
+
+    def __init__(self, op: str, message: str, keys: list[bytes]) -> None:
+        super().__init__()
+        self.op = op
+        self.message = message
+        self.keys = keys
+
+
+class UserSessionsPreviewed(WorkerMessage):
+    """The sessions a "revoke every session of this user" would delete."""
+
+    def __init__(self, user: str, sessions: list[Any]) -> None:
+        super().__init__()
+        self.user = user
+        self.sessions = sessions

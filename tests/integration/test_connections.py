@@ -279,13 +279,6 @@ async def test_cluster_detected_scans_every_node_exactly_once(
     await gateway.close()
 
 
-WATCHED_EDITS = (
-    "the WATCH-based edit engine (edits.py/undo.py, in progress) needs a transaction "
-    "pipeline (none on a cluster) and MEMORY USAGE for its undo snapshot"
-)
-
-
-@pytest.mark.xfail(reason=WATCHED_EDITS, strict=False)
 async def test_cluster_delete(seeded: tuple[Cluster, set[bytes]]) -> None:
     group, _ = seeded
     gateway = Gateway(ConnectionSettings(port=group.ports[0], **FAST))
@@ -297,7 +290,6 @@ async def test_cluster_delete(seeded: tuple[Cluster, set[bytes]]) -> None:
         await gateway.close()
 
 
-@pytest.mark.xfail(reason=WATCHED_EDITS, strict=False)
 async def test_delete_without_memory_permission(fresh_server: EmbeddedServer) -> None:
     with redis.Redis(port=fresh_server.port) as c:
         c.execute_command("ACL", "SETUSER", "limited", "on", ">pw", "~*", "+@all", "-memory")

@@ -36,7 +36,9 @@ class Evil:
         return (open, (self.path, "w"))
 
 
-async def test_formats_on_real_data(client: redis.Redis, settings: ConnectionSettings, tmp_path: Path) -> None:
+async def test_formats_on_real_data(
+    client: redis.Redis, settings: ConnectionSettings, tmp_path: Path
+) -> None:
     target = tmp_path / "written-by-pickle"
     client.set("gz", gzip.compress(json.dumps({"page": "home"}).encode()))
     client.set("gz:corrupt", gzip.compress(b"x" * 1000)[:20])

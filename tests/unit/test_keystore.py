@@ -46,3 +46,25 @@ def test_million_keys_stay_compact() -> None:
     assert len(store) == 200_000
     # Columns, not per-key objects: one byte of type and 8 bytes of deadline per key.
     assert len(store.types) == 200_000 and store.deadlines.itemsize == 8
+
+
+def test_set_meta_batch_in_place_and_after_rows_moved() -> None:
+    store = KeyStore()
+    store.add([b"a", b"b", b"c"], now=0.0)
+    store.set_meta_batch(
+        0, [b"a", b"b", b"c"], [b"string", b"hash", b"none"], [-1, 5000, -2], now=0.0
+    )
+    assert [store.type_name(i) for i in range(3)] == ["string", "hash", "gone"]
+    assert store.ttl_ms(1, now=1.0) == 4000
+    store.remove(b"a")
+    # Rows moved: the batch no longer starts at 0; a mismatched reply never corrupts columns.
+    store.set_meta_batch(0, [b"b", b"c"], [b"list"], [1000], now=0.0)
+    assert len(store.types) == len(store.names) == len(store.deadlines) == 2
+    assert store.type_name(0) == "list"
+
+
+def test_names_first_page_without_meta_keeps_columns_aligned() -> None:
+    store = KeyStore()
+    store.add([b"a", b"b"], [], [])
+    assert len(store.types) == len(store.deadlines) == 2
+    assert store.type_name(1) == "?" and store.ttl_ms(1) is None

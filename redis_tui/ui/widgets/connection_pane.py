@@ -1,15 +1,59 @@
-"""The connection pane: where we are connected, to what, and in which state."""
+"""The connection pane: where we are connected, to what, and in which state.
+
+Besides the address and the server facts it shows the shape of the deployment: the nodes of
+a cluster and their state, the Sentinel view of a master, and what the ACL does not permit.
+"""
 
 from __future__ import annotations
 
 import time
 
+from textual.color import Color, ColorParseError
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
+from redis_tui.config import Profile
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_text
 from redis_tui.data.keyspace import ServerFacts
+from redis_tui.data.topology import ClusterNodeInfo, SentinelTopology
+
+# Cluster nodes listed one a line; the rest are summed up as "+N more".
+MAX_NODE_LINES = 6
+
+# What is lost when the ACL forbids a command the pane or the key list relies on.
+LOST_WITHOUT = {
+    "INFO": "server facts",
+    "DBSIZE": "key count",
+    "CLUSTER": "cluster nodes",
+    "MEMORY": "memory sizes",
+    "OBJECT": "encodings",
+    "TYPE": "key types",
+    "PTTL": "TTLs",
+    "CONFIG": "server settings",
+    "SCAN": "the key list",
+}
+
+
+def swatch(colour: str | None) -> Content:
+    """A ``●`` in the profile's colour (plain when the colour is missing or not a colour)."""
+    if not colour:
+        return Content("●")
+    try:
+        color = Color.parse(colour)
+    except ColorParseError:
+        return Content("●")
+    return Content.styled("●", Style(foreground=color))
+
+
+def _text(value: str) -> Content:
+    """Untrusted text (server strings, names from files), escaped and never markup."""
+    return Content(escape_text(value, multiline=False))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 class ConnectionPane(Static, can_focus=True):
@@ -53,16 +97,49 @@ class ConnectionPane(Static, can_focus=True):
             self._draw()
 
     def set_settings(self, settings: ConnectionSettings) -> None:
+        if settings.describe() != self.settings.describe():
+            # Another server: what the last one said no longer applies.
+            self.facts = ServerFacts()
         self.settings = settings
         self.state = "connecting"
         self._draw()
 
+    @property
+    def profile(self) -> Profile | None:
+        """The app's current profile (the app owns it; the pane only shows it)."""
+        profile = getattr(self.app, "profile", None)
+        return profile if isinstance(profile, Profile) else None
+
     def _draw(self) -> None:
-        s, f = self.settings, self.facts
+        lines = [self._where_line(), self._server_line()]
+        f = self.facts
+        if f.cluster_state is not None or f.cluster_nodes:
+            lines += self._cluster_lines(f.cluster_state, f.cluster_nodes)
+        if f.sentinel is not None:
+            lines += self._sentinel_lines(f.sentinel)
+        if f.unavailable:
+            lines.append(self._unavailable_line(f.unavailable))
+        lines.append(self._state_line())
+        self.update(Content("\n").join(line for line in lines if line is not None))
+
+    def _where_line(self) -> Content:
+        s = self.settings
         user = s.username or "default"
         where = f"{s.describe()}  user {user}  db {s.db}"
+        parts: list[Content] = []
+        profile = self.profile
+        if profile is not None:
+            parts += [swatch(profile.colour), Content(" "), _text(profile.name).stylize("bold")]
+            if profile.production:
+                parts.append(Content.from_markup(" [b $error]PRODUCTION[/]"))
+            parts.append(Content("  "))
+        parts.append(_text(where))
         if s.readonly:
-            where += "  READ-ONLY"
+            parts.append(Content("  READ-ONLY"))
+        return Content.assemble(*parts)
+
+    def _server_line(self) -> Content | None:
+        f = self.facts
         server = "  ".join(
             part
             for part in (
@@ -76,17 +153,114 @@ class ConnectionPane(Static, can_focus=True):
         )
         if f.info_error:
             server = (server + "  " if server else "") + "INFO unavailable"
+        return _text(server)
+
+    def _cluster_lines(
+        self, state: str | None, nodes: tuple[ClusterNodeInfo, ...]
+    ) -> list[Content]:
+        primaries = sorted((n for n in nodes if n.role == "primary"), key=lambda n: n.address)
+        replicas = [n for n in nodes if n.role != "primary"]
+        summary = Content.from_markup(
+            "cluster [b $colour]$state[/] · $primaries · $replicas",
+            colour="green" if state == "ok" else "red",
+            state=state or "?",
+            primaries=f"{len(primaries)} primar{'y' if len(primaries) == 1 else 'ies'}",
+            replicas=_plural(len(replicas), "replica"),
+        )
+        ordered: list[tuple[ClusterNodeInfo, bool]] = []
+        for primary in primaries:
+            ordered.append((primary, False))
+            ordered += [(r, True) for r in replicas if r.primary_id == primary.id]
+        placed = {node.id for node, _ in ordered}
+        ordered += [(r, True) for r in replicas if r.id not in placed]
+        lines = [summary]
+        shown = ordered if len(ordered) <= MAX_NODE_LINES else ordered[: MAX_NODE_LINES - 1]
+        lines += [self._node_line(node, nested) for node, nested in shown]
+        if len(shown) < len(ordered):
+            lines.append(Content.styled(f"  +{len(ordered) - len(shown)} more", "dim"))
+        return lines
+
+    def _node_line(self, node: ClusterNodeInfo, nested: bool) -> Content:
+        parts: list[Content] = [
+            Content("  ↳ " if nested else "  "),
+            _text(node.address),
+            Content("  "),
+            Content(node.role),
+        ]
+        if node.role == "primary":
+            parts.append(Content(f"  {node.slot_count:,} slots"))
+        if node.link == "connected":
+            parts.append(Content.styled("  connected", "dim"))
+        else:
+            parts.append(Content.from_markup("  [b $error]$link[/]", link=node.link))
+        if node.failing:
+            flag = "fail?" if "fail?" in node.flags else "FAIL"
+            parts.append(Content.from_markup("  [b $error]$flag[/]", flag=flag))
+        if node.migrating:
+            parts.append(
+                Content.from_markup(
+                    "  [$warning]migrating $n[/]", n=_plural(len(node.migrating), "slot")
+                )
+            )
+        if node.importing:
+            parts.append(
+                Content.from_markup(
+                    "  [$warning]importing $n[/]", n=_plural(len(node.importing), "slot")
+                )
+            )
+        return Content.assemble(*parts)
+
+    def _sentinel_lines(self, view: SentinelTopology) -> list[Content]:
+        head = Content.from_markup("sentinel [b]$name[/]", name=escape_text(view.master_name))
+        if view.error and view.master is None:
+            return [
+                Content.assemble(
+                    head,
+                    Content.from_markup(
+                        "  [$error]$error[/]", error=escape_text(view.error, multiline=False)
+                    ),
+                )
+            ]
+        quorum = f" (quorum {view.quorum})" if view.quorum is not None else ""
+        line = Content.assemble(
+            head,
+            Content(" → master "),
+            _text(view.master or "?"),
+            Content(
+                f" · {_plural(len(view.replicas), 'replica')}"
+                f" · {_plural(len(view.sentinels), 'sentinel')}{quorum}"
+            ),
+        )
+        lines = [line]
+        if view.failover_in_progress:
+            lines.append(Content.from_markup("  [b $warning]failover in progress[/]"))
+        down = [addr for addr, flags in view.replicas if {"s_down", "o_down"} & set(flags)]
+        if "s_down" in view.master_flags or "o_down" in view.master_flags:
+            lines.append(Content.from_markup("  [b $error]master down[/]"))
+        if down:
+            lines.append(
+                Content.from_markup(
+                    "  [$error]replica down: $who[/]",
+                    who=escape_text(", ".join(down), multiline=False),
+                )
+            )
+        return lines
+
+    def _unavailable_line(self, unavailable: tuple[str, ...]) -> Content:
+        lost = [LOST_WITHOUT[c] for c in unavailable if c in LOST_WITHOUT]
+        text = "not permitted: " + ", ".join(unavailable)
+        if lost:
+            text += " (degraded: no " + ", ".join(lost) + ")"
+        return Content.styled(escape_text(text, multiline=False), "dim")
+
+    def _state_line(self) -> Content:
         if self.state == "connected":
-            state = Content.from_markup("[b green]● connected[/]  [dim]$live[/]", live=self.live)
-        elif self.state == "lost":
+            return Content.from_markup("[b green]● connected[/]  [dim]$live[/]", live=self.live)
+        if self.state == "lost":
             left = max(0, int(self.retry_at - time.monotonic() + 0.99))
-            state = Content.from_markup(
+            return Content.from_markup(
                 "[b red]✖ lost[/] — retrying in $left s: $reason",
                 left=str(left),
                 reason=escape_text(self.reason, multiline=False),
             )
-        else:
-            state = Content.from_markup("[b yellow]… connecting[/]")
-        self.update(
-            Content.assemble(escape_text(where, multiline=False), "\n", server, "\n", state)
-        )
+        return Content.from_markup("[b yellow]… connecting[/]")

@@ -1,6 +1,6 @@
-"""A virtual key list: draws only the visible lines from a columnar KeyStore.
+"""The key list: a VirtualList over a columnar KeyStore.
 
-A million keys cost no widgets, no row objects and no Rich Text: ``render_line`` escapes and
+A million keys cost no widgets, no row objects and no Rich Text: ``render_row`` escapes and
 draws the ~40 rows on screen from the store, on demand.
 """
 
@@ -11,38 +11,29 @@ import time
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from redis_tui.data.display import escape_key, human_ttl
 from redis_tui.data.keystore import KeyStore
+from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
 TYPE_WIDTH, TTL_WIDTH = 7, 9
 
 
-class KeyList(ScrollView, can_focus=True):
+class KeyList(VirtualList):
     """The cache key list."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="keys.down", tooltip="Next key"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="keys.up", tooltip="Previous key"),
-        Binding("g,home", "first", "First", show=False, id="keys.first", tooltip="First key"),
-        Binding("G,end", "last", "Last", show=False, id="keys.last", tooltip="Last key"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="keys.page_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="keys.page_up"),
+        *cursor_bindings("keys", "key"),
         Binding("enter", "open", "Open", id="keys.open", tooltip="Open the key's value"),
     ]
     COMPONENT_CLASSES = {
-        "key-list--cursor",
+        "virtual-list--cursor",
         "key-list--type",
         "key-list--ttl",
         "key-list--gone",
     }
-
-    cursor: reactive[int] = reactive(0, always_update=False, init=False)
 
     class Highlighted(Message):
         """The cursor moved to a key (None when the list is empty)."""
@@ -84,14 +75,6 @@ class KeyList(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False)
         self.rows_changed()
 
-    def rows_changed(self) -> None:
-        """Call after the store grew, shrank or was re-ordered."""
-        self.virtual_size = Size(0, len(self.store))
-        if self.cursor >= len(self.store):
-            self.cursor = max(0, len(self.store) - 1)
-        self.refresh()
-        self._announce()
-
     @property
     def current_key(self) -> bytes | None:
         if not len(self.store) or self.cursor >= len(self.store):
@@ -100,11 +83,8 @@ class KeyList(ScrollView, can_focus=True):
 
     def visible_rows(self) -> list[tuple[int, bytes]]:
         """(storage index, key) of the rows on screen, for the TTL poll."""
-        top = int(self.scroll_offset.y)
-        bottom = min(len(self.store), top + self.size.height)
-        return [
-            (self.store.row(p), self.store.names[self.store.row(p)]) for p in range(top, bottom)
-        ]
+        rows = (self.store.row(p) for p in self.visible_range())
+        return [(i, self.store.names[i]) for i in rows]
 
     def select_key(self, key: bytes) -> bool:
         index = self.store.index_of(key)
@@ -113,103 +93,45 @@ class KeyList(ScrollView, can_focus=True):
         self.cursor = self.store.position_of(index)
         return True
 
+    def reannounce(self) -> None:
+        """Post Highlighted again even if the key under the cursor is the same."""
+        self._last_highlight = None
+        self.cursor_moved()
+
     # -- drawing --------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        position = int(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if position >= len(self.store):
-            return Strip.blank(width, base)
-        index = self.store.row(position)
+    def row_count(self) -> int:
+        return len(self.store)
+
+    def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
+        index = self.store.row(row)
         kind = self.store.type_name(index)
         ttl = human_ttl(self.store.ttl_ms(index, time.monotonic()))
-        name_width = max(4, width - TYPE_WIDTH - TTL_WIDTH - 2)
         raw = self.store.names[index]
         name = escape_key(raw) if raw else '""'
-        type_style = self.get_component_rich_style("key-list--type", partial=True)
-        ttl_style = self.get_component_rich_style("key-list--ttl", partial=True)
         if kind == "gone":
             base = base + self.get_component_rich_style("key-list--gone", partial=True)
-        type_style = type_style + Style(color=_TYPE_COLOURS.get(kind))
-        segments = [
+        type_style = self.get_component_rich_style("key-list--type", partial=True)
+        ttl_style = self.get_component_rich_style("key-list--ttl", partial=True)
+        name_width = max(4, width - TYPE_WIDTH - TTL_WIDTH - 2)
+        return [
             *Strip([Segment(name, base)]).adjust_cell_length(name_width, base),
             Segment(" ", base),
-            Segment(kind[:TYPE_WIDTH].ljust(TYPE_WIDTH), base + type_style),
+            cell(kind, TYPE_WIDTH, base + type_style + Style(color=_TYPE_COLOURS.get(kind))),
             Segment(" ", base),
-            Segment(ttl[:TTL_WIDTH].rjust(TTL_WIDTH), base + ttl_style),
+            cell(ttl, TTL_WIDTH, base + ttl_style, right=True),
         ]
-        strip = Strip(segments).adjust_cell_length(width, base)
-        if position == self.cursor:
-            cursor_style = self.get_component_rich_style("key-list--cursor")
-            if not self.has_focus:
-                cursor_style = cursor_style + Style(dim=True)
-            strip = strip.apply_style(cursor_style)
-        return strip
 
-    # -- cursor ---------------------------------------------------------------------------
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old - int(self.scroll_offset.y))
-        self.refresh_line(new - int(self.scroll_offset.y))
-        self.scroll_to_cursor()
-        self._announce()
-
-    def refresh_line(self, y: int) -> None:
-        if 0 <= y < self.size.height:
-            self.refresh(self.region.__class__(0, y, self.size.width, 1))
-
-    def scroll_to_cursor(self) -> None:
-        top = int(self.scroll_offset.y)
-        height = max(1, self.size.height)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-
-    def _announce(self) -> None:
+    def cursor_moved(self) -> None:
         key = self.current_key
         if key != self._last_highlight:
             self._last_highlight = key
             self.post_message(self.Highlighted(self, key))
 
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
-
-    def _move(self, delta: int) -> None:
-        if len(self.store):
-            self.cursor = min(len(self.store) - 1, max(0, self.cursor + delta))
-
-    def action_cursor_down(self) -> None:
-        self._move(1)
-
-    def action_cursor_up(self) -> None:
-        self._move(-1)
-
-    def action_first(self) -> None:
-        self._move(-len(self.store))
-
-    def action_last(self) -> None:
-        self._move(len(self.store))
-
-    def action_page_down(self) -> None:
-        self._move(max(1, self.size.height - 1))
-
-    def action_page_up(self) -> None:
-        self._move(-max(1, self.size.height - 1))
-
     def action_open(self) -> None:
         key = self.current_key
         if key is not None:
             self.post_message(self.Opened(self, key))
-
-    def on_click(self, event: object) -> None:
-        offset = getattr(event, "y", None)
-        if isinstance(offset, int):
-            self._move(int(self.scroll_offset.y) + offset - self.cursor)
 
 
 _TYPE_COLOURS = {

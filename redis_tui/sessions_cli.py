@@ -1,0 +1,212 @@
+"""``redis-tui sessions``: list, filter and revoke web sessions without the UI.
+
+    redis-tui sessions [connection flags] [--match PATTERN] [--user ID] [--json]
+    redis-tui sessions [connection flags] --revoke-user ID [--yes]
+
+One JSON object per line (``--json``, the default when stdout is not a terminal), else a
+table. The ACL username flag is ``--acl-user`` here, since ``--user`` names the session user.
+Errors: one line on stderr, exit code 2. Uses the same decoders as the TUI
+(``redis_tui.data.sessions``); nothing from Redis is executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from redis_tui.cli import (
+    EXIT_USAGE,
+    add_connection_arguments,
+    fail,
+    profile_settings,
+    settings_from_args,
+)
+from redis_tui.config import ConfigError, load_config
+from redis_tui.data import sessions
+from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.display import escape_text
+from redis_tui.errors import RedisTuiError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        print(f"redis-tui sessions: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="redis-tui sessions",
+        description="List, filter and revoke web framework sessions stored in Redis.",
+        add_help=False,
+    )
+    add_connection_arguments(parser, acl_user_flags=("--acl-user",))
+    what = parser.add_argument_group("sessions")
+    what.add_argument("--match", metavar="PATTERN", help="only keys matching this glob")
+    what.add_argument("--user", dest="session_user", metavar="ID", help="only this user's")
+    what.add_argument(
+        "--sniff-all", action="store_true",
+        help="read every key (size-capped), not only the usual session prefixes",
+    )  # fmt: skip
+    what.add_argument("--limit", type=int, metavar="N", help="stop after N sessions")
+    what.add_argument(
+        "--json", action="store_true", default=None,
+        help="one JSON object per line (default when stdout is not a terminal)",
+    )  # fmt: skip
+    what.add_argument("--table", dest="json", action="store_false", help="a readable table")
+    what.add_argument(
+        "--revoke-user", metavar="ID", help="delete every session of this user (asks first)"
+    )
+    what.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    what.add_argument("--help", action="help", help="show this help and exit")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    args = build_parser().parse_args(argv)
+    out = stdout or sys.stdout
+    try:
+        config = load_config(args.config)
+        _, base = profile_settings(args, config)
+        settings = settings_from_args(args, profile=base)
+    except ConfigError as exc:
+        return fail(exc.message)
+    except ValueError as exc:
+        return fail(str(exc))
+    if args.limit is not None and args.limit <= 0:
+        return fail("--limit must be positive")
+    as_json = args.json if args.json is not None else not out.isatty()
+    try:
+        if args.revoke_user is not None:
+            return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json))
+        return asyncio.run(_list(settings, args, out, as_json))
+    except RedisTuiError as exc:
+        return fail(exc.message)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _patterns(args: argparse.Namespace) -> sessions.SessionPatterns:
+    """The default session patterns, or only ``--match`` when given."""
+    if args.match is not None:
+        return sessions.SessionPatterns((args.match.encode("utf-8"),), ())
+    return sessions.SessionPatterns()
+
+
+async def _list(
+    settings: ConnectionSettings, args: argparse.Namespace, out: TextIO, as_json: bool
+) -> int:
+    from redis_tui.data.gateway import Gateway
+
+    gateway = Gateway(settings)
+    try:
+        await gateway.connect()
+        if not as_json:
+            out.write(_table_header())
+        async for page in sessions.find_sessions(
+            gateway.client,
+            None,
+            match=args.match,
+            user=args.session_user,
+            limit=args.limit,
+            sniff_all=args.sniff_all,
+        ):
+            for session in page:
+                out.write(_json_line(session) if as_json else _table_row(session))
+            out.flush()
+    finally:
+        await gateway.close()
+    return 0
+
+
+async def _revoke(
+    settings: ConnectionSettings,
+    args: argparse.Namespace,
+    out: TextIO,
+    stdin: TextIO,
+    as_json: bool,
+) -> int:
+    from redis_tui.data.gateway import Gateway
+
+    gateway = Gateway(settings)
+    user = args.revoke_user
+    try:
+        gateway.guard.check("revoke sessions")  # refuse before reading anything
+        await gateway.connect()
+        found = await sessions.sessions_of_user(gateway.client, _patterns(args), user)
+        if not found:
+            print(f"redis-tui: no session of user {user!r}", file=sys.stderr)
+            return 0
+        for session in found:
+            out.write(_json_line(session) if as_json else f"{session.key_text}\n")
+        out.flush()
+        if not args.yes:
+            print(f"Delete {len(found)} sessions? [y/N] ", end="", file=sys.stderr, flush=True)
+            answer = stdin.readline().strip().lower()
+            if answer not in ("y", "yes"):
+                print("redis-tui: nothing deleted", file=sys.stderr)
+                return 1
+        deleted = await sessions.revoke_user(
+            gateway.client, gateway.guard, _patterns(args), user, expected=[s.key for s in found]
+        )
+        print(f"redis-tui: deleted {len(deleted)} sessions of user {user!r}", file=sys.stderr)
+    finally:
+        await gateway.close()
+    return 0
+
+
+def _json_line(session: sessions.Session) -> str:
+    return json.dumps(sessions.to_json(session), ensure_ascii=False) + "\n"
+
+
+_COLUMNS = (("FRAMEWORK", 10), ("FORMAT", 14), ("USER", 12), ("TTL", 9), ("SIZE", 8))
+
+
+def _table_header() -> str:
+    head = " ".join(name.ljust(width) for name, width in _COLUMNS)
+    return f"{head} SESSION ID / KEY\n"
+
+
+def _table_row(session: sessions.Session) -> str:
+    cells = (
+        session.framework,
+        session.format,
+        escape_text(session.user or "-", multiline=False),
+        _ttl(session.ttl_ms),
+        str(session.size),
+    )
+    row = " ".join(_fit(cell, width) for cell, (_, width) in zip(cells, _COLUMNS, strict=True))
+    note = f"  ! {escape_text(session.error, multiline=False)}" if session.error else ""
+    return f"{row} {escape_text(session.session_id, multiline=False)}  {session.key_text}{note}\n"
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def _ttl(ms: int) -> str:
+    if ms < 0:
+        return "none"
+    seconds = ms // 1000
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172_800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,494 @@
+"""The session inspector: live sessions in a virtual list, the selected one as a tree.
+
+The pane is pure display and intent: it never reads Redis. The app feeds it pages of
+``Session`` objects from the worker and turns its messages into worker requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from redis_tui.data import codecs
+from redis_tui.data.display import escape_text, human_bytes, human_ttl
+from redis_tui.data.sessions import Session
+from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
+
+FRAMEWORK_WIDTH, USER_WIDTH, TTL_WIDTH, IDLE_WIDTH, SIZE_WIDTH = 10, 16, 9, 8, 9
+MAX_TREE_NODES = 2000
+SORTS = ("found", "ttl", "user", "framework", "size", "idle")
+
+
+class SessionList(VirtualList):
+    """Sessions, or users with their session counts when grouped."""
+
+    BINDINGS = [
+        *cursor_bindings("sessions", "session"),
+        Binding("enter", "open", "Open", id="sessions.open", tooltip="Open the session's tree"),
+    ]
+    COMPONENT_CLASSES = {"virtual-list--cursor", "session-list--dim", "session-list--gone"}
+
+    class Highlighted(Message):
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    class Opened(Message):
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, pane: SessionPane, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.pane = pane
+        self._last: int | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh)  # TTL countdowns
+
+    def row_count(self) -> int:
+        return len(self.pane.rows)
+
+    def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
+        dim = base + self.get_component_rich_style("session-list--dim", partial=True)
+        item = self.pane.rows[row]
+        if isinstance(item, tuple):  # grouped: (user, count)
+            user, count = item
+            label = f"{user or '(no user)'}: {count} session{'s' if count != 1 else ''}"
+            return [Segment(escape_text(label, multiline=False), base)]
+        session = self.pane.sessions[item]
+        gone = session.key in self.pane.gone
+        style = (
+            base + self.get_component_rich_style("session-list--gone", partial=True)
+            if gone
+            else base
+        )
+        ttl = "gone" if gone else human_ttl(self.pane.ttl_now(session))
+        user = escape_text(session.user or "-", multiline=False)
+        sid_width = max(
+            6, width - FRAMEWORK_WIDTH - USER_WIDTH - TTL_WIDTH - IDLE_WIDTH - SIZE_WIDTH - 5
+        )
+        error = " ⚠" if session.error else ""
+        return [
+            cell(session.framework, FRAMEWORK_WIDTH, style),
+            Segment(" "),
+            cell(user, USER_WIDTH, style),
+            Segment(" "),
+            cell(escape_text(session.session_id, multiline=False) + error, sid_width, dim),
+            Segment(" "),
+            cell(ttl, TTL_WIDTH, style, right=True),
+            Segment(" "),
+            cell(_idle(session), IDLE_WIDTH, dim, right=True),
+            Segment(" "),
+            cell(human_bytes(session.size), SIZE_WIDTH, dim, right=True),
+        ]
+
+    def cursor_moved(self) -> None:
+        if self.row_count() and self.cursor != self._last:
+            self._last = self.cursor
+            self.post_message(self.Highlighted(self.cursor))
+
+    def action_open(self) -> None:
+        if self.row_count():
+            self.post_message(self.Opened(self.cursor))
+
+
+class SessionPane(Vertical):
+    """Header, the session list, the selected session's tree."""
+
+    BINDINGS = [
+        Binding("U", "group", "By user", id="sessions.group", tooltip="Group sessions by user"),
+        Binding("s", "sort", "Sort", id="sessions.sort", tooltip="Sort: TTL, user, size…"),
+        Binding("slash", "filter", "Filter", id="sessions.filter",
+                tooltip="Filter by user or framework (user:alice, framework:php, text)"),
+        Binding("d,delete", "revoke", "Revoke", id="sessions.revoke", tooltip="Revoke the session"),
+        Binding("D", "revoke_user", "Revoke user", id="sessions.revoke_user",
+                tooltip="Revoke every session of this user (preview first)"),
+        Binding("t", "ttl", "TTL", id="sessions.ttl", tooltip="Extend or shorten the session"),
+        Binding("e", "edit", "Edit", id="sessions.edit", tooltip="Edit the selected attribute"),
+        Binding("r", "rescan", "Rescan", id="sessions.rescan", tooltip="Find sessions again"),
+    ]  # fmt: skip
+
+    class Selected(Message):
+        """The session under the cursor changed (None: nothing selected)."""
+
+        def __init__(self, session: Session | None) -> None:
+            super().__init__()
+            self.session = session
+
+    class ActionRequested(Message):
+        """The user asked for ``action`` on ``session`` (revoke, revoke_user, ttl, edit…)."""
+
+        def __init__(
+            self, action: str, session: Session | None, path: tuple[Any, ...] = ()
+        ) -> None:
+            super().__init__()
+            self.action = action
+            self.session = session
+            self.path = path
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sessions: list[Session] = []
+        self.by_key: dict[bytes, int] = {}
+        self.rows: list[Any] = []  # indexes into sessions, or (user, count) when grouped
+        self.gone: set[bytes] = set()
+        self.ttl_deadlines: dict[bytes, float] = {}
+        self.grouped = False
+        self.sort = "found"
+        self.filter_text = ""
+        self.scanning = False
+        self._refreshed: set[bytes] | None = None
+        self.header = Static("", id="sessions-header", markup=False)
+        self.columns = Static("", id="session-columns", markup=False)
+        self.list = SessionList(self, id="session-list")
+        self.attrs: Tree[tuple[Any, ...]] = Tree("session", id="session-tree")
+        self.detail = Static("", id="session-detail", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.columns
+        yield self.list
+        yield self.detail
+        yield self.attrs
+
+    def on_resize(self) -> None:
+        width = self.list.scrollable_content_region.width or self.size.width
+        fixed = FRAMEWORK_WIDTH + USER_WIDTH + TTL_WIDTH + IDLE_WIDTH + SIZE_WIDTH + 5
+        columns = [
+            "framework".ljust(FRAMEWORK_WIDTH), "user".ljust(USER_WIDTH),
+            "session id".ljust(max(6, width - fixed)), "ttl".rjust(TTL_WIDTH),
+            "idle".rjust(IDLE_WIDTH), "size".rjust(SIZE_WIDTH),
+        ]  # fmt: skip
+        self.columns.update(" ".join(columns))
+
+    def on_mount(self) -> None:
+        self.attrs.show_root = False
+        self.attrs.guide_depth = 2
+        self._draw_header()
+
+    # -- data in ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.sessions, self.by_key, self.rows = [], {}, []
+        self.gone.clear()
+        self.ttl_deadlines.clear()
+        self._refreshed = None
+        self.scanning = True
+        self.list.cursor = 0
+        self.list.rows_changed()
+        self._show(None)
+        self._draw_header()
+
+    def begin_refresh(self) -> None:
+        """A rescan that keeps the list: what it does not find again is marked gone."""
+        self.scanning = True
+        self._refreshed = set()
+        self._draw_header()
+
+    def add(self, page: list[Session]) -> None:
+        now = time.monotonic()
+        if self._refreshed is not None:
+            self._refreshed.update(s.key for s in page)
+        for session in page:
+            index = self.by_key.get(session.key)
+            if index is None:
+                self.by_key[session.key] = len(self.sessions)
+                self.sessions.append(session)
+            else:
+                self.sessions[index] = session
+            self._set_ttl(session.key, session.ttl_ms, now)
+        self._rebuild()
+
+    def finished(self) -> None:
+        self.scanning = False
+        if self._refreshed is not None:
+            self.gone.update(k for k in self.by_key if k not in self._refreshed)
+            self._refreshed = None
+        self._rebuild()
+
+    def replace(self, key: bytes, session: Session | None) -> None:
+        """The selected session, read again: update it, or mark it gone."""
+        index = self.by_key.get(key)
+        if session is None:
+            self.gone.add(key)
+            self.list.refresh()
+            self._say_gone(key)
+            return
+        self.gone.discard(key)
+        if index is not None:
+            changed = self.sessions[index].digest != session.digest
+            self.sessions[index] = session
+            self._set_ttl(key, session.ttl_ms, time.monotonic())
+            if changed and self.selected is not None and self.selected.key == key:
+                self._show(session)
+
+    def _say_gone(self, key: bytes, how: str = "expired or revoked") -> None:
+        """The open session no longer exists: say so above its (last known) tree."""
+        if self.selected is not None and self.selected.key == key:
+            self.detail.update(Content.from_markup("[b red]$how[/]: gone from Redis", how=how))
+
+    def update_ttls(self, pttls: dict[bytes, int]) -> None:
+        now = time.monotonic()
+        for key, pttl in pttls.items():
+            if pttl == -2:
+                self.gone.add(key)
+                self._say_gone(key)
+            else:
+                self.gone.discard(key)
+                self._set_ttl(key, pttl, now)
+        self.list.refresh()
+
+    def removed(self, keys: list[bytes]) -> None:
+        for key in keys:
+            self.gone.add(key)
+        self.list.refresh()
+        for key in keys:
+            self._say_gone(key, "revoked")
+
+    def _set_ttl(self, key: bytes, ttl_ms: int, now: float) -> None:
+        self.ttl_deadlines[key] = -1.0 if ttl_ms < 0 else now + ttl_ms / 1000
+
+    def ttl_now(self, session: Session) -> int:
+        deadline = self.ttl_deadlines.get(session.key, -1.0)
+        return -1 if deadline < 0 else max(0, int((deadline - time.monotonic()) * 1000))
+
+    # -- view -------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> Session | None:
+        if self.grouped or not self.rows or self.list.cursor >= len(self.rows):
+            return None
+        item = self.rows[self.list.cursor]
+        return self.sessions[item] if isinstance(item, int) else None
+
+    def visible_keys(self) -> list[bytes]:
+        keys = []
+        for row in self.list.visible_range():
+            item = self.rows[row]
+            if isinstance(item, int):
+                keys.append(self.sessions[item].key)
+        return keys
+
+    def _matches(self, session: Session) -> bool:
+        text = self.filter_text.strip().lower()
+        if not text:
+            return True
+        if text.startswith("user:"):
+            return (session.user or "").lower() == text[5:].strip()
+        if text.startswith("framework:"):
+            return session.framework.lower() == text[10:].strip()
+        haystack = f"{session.framework} {session.user or ''} {session.session_id}".lower()
+        return text in haystack
+
+    def _rebuild(self) -> None:
+        current = self.selected
+        indexes = [i for i, s in enumerate(self.sessions) if self._matches(s)]
+        if self.sort != "found":
+            indexes.sort(key=lambda i: _sort_key(self.sort, self.sessions[i], self))
+        if self.grouped:
+            counts: dict[str | None, int] = {}
+            for i in indexes:
+                user = self.sessions[i].user
+                counts[user] = counts.get(user, 0) + 1
+            self.rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        else:
+            self.rows = indexes
+            if current is not None:
+                position = self._position_of(current.key)
+                if position is not None:
+                    self.list.cursor = position
+        self.list.rows_changed()
+        self._draw_header()
+
+    def _position_of(self, key: bytes) -> int | None:
+        index = self.by_key.get(key)
+        if index is None:
+            return None
+        try:
+            return self.rows.index(index)
+        except ValueError:
+            return None
+
+    def _draw_header(self) -> None:
+        users = {s.user for s in self.sessions if s.user}
+        frameworks: dict[str, int] = {}
+        for s in self.sessions:
+            frameworks[s.framework] = frameworks.get(s.framework, 0) + 1
+        parts = [f"{len(self.sessions):,} sessions", f"{len(users):,} users"]
+        if self.scanning:
+            parts.append("scanning…")
+        if self.filter_text:
+            parts.append(f"filter {self.filter_text}")
+        if self.sort != "found":
+            parts.append(f"sorted by {self.sort}")
+        if self.grouped:
+            parts.append("grouped by user (enter lists a user's sessions)")
+        mix = ", ".join(f"{name} {count}" for name, count in sorted(frameworks.items()))
+        self.header.update(Content("  ·  ".join(parts) + (f"\n{mix}" if mix else "")))
+
+    def on_session_list_highlighted(self, event: SessionList.Highlighted) -> None:
+        self._show(self.selected)
+
+    def on_session_list_opened(self, event: SessionList.Opened) -> None:
+        if self.grouped:
+            user, _count = self.rows[event.row]
+            self.grouped = False
+            self.filter_text = f"user:{user}" if user else ""
+            self._rebuild()
+            return
+        self.attrs.focus()
+
+    def _show(self, session: Session | None) -> None:
+        self.post_message(self.Selected(session))
+        self.attrs.clear()
+        if session is None:
+            self.detail.update("")
+            return
+        layers = f" ({' → '.join(session.layers)})" if session.layers else ""
+        expiry = f"expires {_when(session.expires_at)} · TTL {human_ttl(self.ttl_now(session))}"
+        if session.payload_expires_at:
+            expiry += f" · payload says {_when(session.payload_expires_at)}"
+        refusal = session.refusal or "format cannot be written back exactly"
+        editable = "attributes editable (e)" if session.writable else f"read-only: {refusal}"
+        facts = [
+            f"{session.framework} · {session.format}{layers}",
+            f"user {session.user or '-'} · id {session.session_id}",
+            f"created {_when(session.created_at)} · last access {_when(session.last_access_at)}",
+            expiry,
+            f"{human_bytes(session.size)} · {editable}",
+        ]
+        if session.error:
+            facts.append(f"⚠ {session.error}")
+        self.detail.update(Content(escape_text("\n".join(facts))))
+        budget = [MAX_TREE_NODES]
+        _fill(self.attrs.root, session.data, (), budget)
+        self.attrs.root.expand_all()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_group(self) -> None:
+        self.grouped = not self.grouped
+        self.list.cursor = 0
+        self._rebuild()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._rebuild()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.list.cursor = 0
+        self._rebuild()
+
+    def action_filter(self) -> None:
+        self.post_message(self.ActionRequested("filter", None))
+
+    def _request(self, action: str) -> None:
+        session = self.selected
+        if session is None:
+            self.notify("Select a session first", severity="warning")
+            return
+        path: tuple[Any, ...] = ()
+        node = self.attrs.cursor_node
+        if action == "edit" and node is not None and node.data is not None:
+            path = node.data
+        self.post_message(self.ActionRequested(action, session, path))
+
+    def action_revoke(self) -> None:
+        self._request("revoke")
+
+    def action_revoke_user(self) -> None:
+        self._request("revoke_user")
+
+    def action_ttl(self) -> None:
+        self._request("ttl")
+
+    def action_edit(self) -> None:
+        self._request("edit")
+
+    def action_rescan(self) -> None:
+        self.post_message(self.ActionRequested("rescan", None))
+
+
+def _fill(
+    node: TreeNode[tuple[Any, ...]], value: Any, path: tuple[Any, ...], budget: list[int]
+) -> None:
+    """Add ``value`` under ``node``: containers become branches, scalars leaves."""
+    items: list[tuple[Any, Any]]
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    elif isinstance(value, codecs.ObjectValue):
+        items = list(value.fields.items())
+    else:
+        node.add_leaf(Text(_scalar(value)), data=path)
+        return
+    for name, child in items:
+        budget[0] -= 1
+        if budget[0] < 0:
+            node.add_leaf(Text("… (more not shown)"))
+            return
+        label = escape_text(str(name), multiline=False)
+        child_path = (*path, name)
+        if isinstance(child, dict | list | tuple | codecs.ObjectValue) and child:
+            kind = f" <{child.class_name}>" if isinstance(child, codecs.ObjectValue) else ""
+            branch = node.add(Text(f"{label}{kind}"), data=child_path)
+            _fill(branch, child, child_path, budget)
+        else:
+            node.add_leaf(Text(f"{label}: {_scalar(child)}"), data=child_path)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return "0x" + value[:64].hex() + ("…" if len(value) > 64 else "")
+    if isinstance(value, str):
+        text = escape_text(value, multiline=False)
+        return repr(text[:200] + ("…" if len(text) > 200 else ""))
+    if isinstance(value, dict | list | tuple):
+        return "{}" if isinstance(value, dict) else "[]"
+    return escape_text(repr(value), multiline=False)[:200]
+
+
+def _when(value: dt.datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _idle(session: Session) -> str:
+    if session.last_access_at is None:
+        return ""
+    seconds = (dt.datetime.now(dt.UTC) - session.last_access_at.astimezone(dt.UTC)).total_seconds()
+    return human_ttl(int(max(0, seconds) * 1000))
+
+
+def _sort_key(sort: str, session: Session, pane: SessionPane) -> Any:
+    if sort == "ttl":
+        ttl = pane.ttl_now(session)
+        return (ttl < 0, ttl)
+    if sort == "user":
+        return (session.user is None, session.user or "")
+    if sort == "framework":
+        return session.framework
+    if sort == "size":
+        return -session.size
+    if sort == "idle":
+        last = session.last_access_at
+        return (last is None, -(last.timestamp() if last else 0))
+    return 0

@@ -1,0 +1,136 @@
+"""A cursor list that draws only its visible lines (Textual's Line API).
+
+Subclasses say how many rows there are and how to draw one; no widget, row object or Rich
+Text exists per row, so a million rows cost what forty do. Bindings ``j k g G`` and paging
+are shared; ``binding_prefix`` keeps their ids distinct per list for remapping.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+def cursor_bindings(prefix: str, noun: str) -> list[Binding]:
+    return [
+        Binding(keys, action, label, show=False, id=f"{prefix}.{action}", tooltip=tip)
+        for keys, action, label, tip in (
+            ("j,down", "cursor_down", "Down", f"Next {noun}"),
+            ("k,up", "cursor_up", "Up", f"Previous {noun}"),
+            ("g,home", "first", "First", f"First {noun}"),
+            ("G,end", "last", "Last", f"Last {noun}"),
+            ("pagedown,ctrl+f", "page_down", "Page down", "One screen down"),
+            ("pageup,ctrl+b", "page_up", "Page up", "One screen up"),
+        )
+    ]
+
+
+class VirtualList(ScrollView, can_focus=True):
+    """Base for KeyList and SessionList. Override ``row_count`` and ``render_row``."""
+
+    COMPONENT_CLASSES = {"virtual-list--cursor"}
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
+        """The segments of one row; they are padded or cropped to ``width`` afterwards."""
+        raise NotImplementedError
+
+    def cursor_moved(self) -> None:
+        """Called after the cursor or the rows under it changed."""
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        row = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= self.row_count():
+            return Strip.blank(width, base)
+        strip = Strip(self.render_row(row, width, base)).adjust_cell_length(width, base)
+        if row == self.cursor:
+            style = self.get_component_rich_style("virtual-list--cursor")
+            if not self.has_focus:
+                style = style + Style(dim=True)
+            strip = strip.apply_style(style)
+        return strip
+
+    def rows_changed(self) -> None:
+        """Call after rows were added, removed or re-ordered."""
+        count = self.row_count()
+        self.virtual_size = Size(0, count)
+        if self.cursor >= count:
+            self.cursor = max(0, count - 1)
+        self.refresh()
+        self.cursor_moved()
+
+    def visible_range(self) -> range:
+        top = int(self.scroll_offset.y)
+        return range(top, min(self.row_count(), top + self.size.height))
+
+    # -- cursor ---------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self.scroll_to_cursor()
+        self.cursor_moved()
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - int(self.scroll_offset.y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def scroll_to_cursor(self) -> None:
+        top = int(self.scroll_offset.y)
+        height = max(1, self.size.height)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def move(self, delta: int) -> None:
+        count = self.row_count()
+        if count:
+            self.cursor = min(count - 1, max(0, self.cursor + delta))
+
+    def action_cursor_down(self) -> None:
+        self.move(1)
+
+    def action_cursor_up(self) -> None:
+        self.move(-1)
+
+    def action_first(self) -> None:
+        self.move(-self.row_count())
+
+    def action_last(self) -> None:
+        self.move(self.row_count())
+
+    def action_page_down(self) -> None:
+        self.move(max(1, self.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move(-max(1, self.size.height - 1))
+
+    def on_click(self, event: Click) -> None:
+        self.move(int(self.scroll_offset.y) + event.y - self.cursor)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+
+def cell(text: str, width: int, style: Style, *, right: bool = False) -> Segment:
+    """A fixed-width cell of plain text (already escaped)."""
+    text = text[:width]
+    return Segment(text.rjust(width) if right else text.ljust(width), style)
