@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
-        _, base = profile_settings(args, config)
+        profile, base = profile_settings(args, config)
         settings = settings_from_args(args, profile=base)
     except ConfigError as exc:
         return fail(exc.message)
@@ -203,23 +203,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     poll = args.poll if args.poll is not None else config.poll_interval
     try:
         if args.demo:
-            return run_demo(settings, poll)
+            return run_demo(settings, poll, config)
         asyncio.run(check_connection(settings))
-        return run_app(settings, poll)
+        return run_app(settings, poll, config, profile)
     except RedisTuiError as exc:
         return fail(exc.message)
     except KeyboardInterrupt:
         return 130
 
 
-def run_app(settings: ConnectionSettings, poll: float) -> int:
+def run_app(
+    settings: ConnectionSettings,
+    poll: float,
+    config: Config | None = None,
+    profile: Profile | None = None,
+) -> int:
     from redis_tui.ui.app import RedisTuiApp
 
-    RedisTuiApp(settings, poll_interval=poll).run()
+    RedisTuiApp(settings, poll_interval=poll, config=config, profile=profile).run()
     return 0
 
 
-def run_demo(settings: ConnectionSettings, poll: float) -> int:
+def run_demo(settings: ConnectionSettings, poll: float, config: Config | None = None) -> int:
     """Start a private server, seed it, run the app on it, and always stop the server."""
     import redis
 
@@ -243,7 +248,7 @@ def run_demo(settings: ConnectionSettings, poll: float) -> int:
         app = simulator.DemoSimulator("127.0.0.1", server.port)
         app.start()
         try:
-            return run_app(demo_settings, poll)
+            return run_app(demo_settings, poll, config)
         finally:
             app.stop()
 

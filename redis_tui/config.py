@@ -11,8 +11,8 @@ Example::
     poll_interval = 2.0
     delimiter = ":"
 
-    [keymap]
-    quit = "q,ctrl+c"
+    [keymap]                  # binding id = keys (``?`` lists the ids)
+    "app.quit" = "q,ctrl+q"
 
     [profiles.local]
     port = 6379

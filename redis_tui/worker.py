@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,15 @@ from textual.app import App
 
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.edits import Version
-from redis_tui.data.gateway import Gateway
+from redis_tui.data.gateway import Gateway, Watch
 from redis_tui.data.keyspace import Pacer
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui import messages as m
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
+# Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
+EVENT_BATCH, EVENT_BATCH_KEYS = 0.2, 10_000
+GONE_EVENTS = frozenset({b"del", b"expired", b"evicted", b"rename_from", b"unlink"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,13 @@ class RedisWorker:
         self.visible: Sequence[tuple[int, bytes]] = ()
         self.hold = False
         self.paused = False
+        # The terminal is hidden or the app suspended: no polls (set by the app).
+        self.hidden = False
+        # The value on screen, watched for changes by the poll (set by the app).
+        self.watch: Watch | None = None
+        self._last_token: tuple[bytes, Any] | None = None
+        # "events" when keyspace notifications keep the screen current, else "poll".
+        self.live_mode = "poll"
         self._retry_now = asyncio.Event()
         self._poll_running = False
         self.scan_generation = 0
@@ -137,6 +148,8 @@ class RedisWorker:
 
     def load(self, key: bytes, **page: Any) -> None:
         """Load a key's value; a newer load replaces an older one still running."""
+        if not self.app.is_running:
+            return  # shutting down: a coroutine made now would never run
         append = bool(page.pop("append", False))
         self.app.run_worker(
             self._load(key, append, page), group="load", exclusive=True, exit_on_error=False
@@ -281,6 +294,46 @@ class RedisWorker:
         self.backoff.reset()
         self.connected.set()
         self.app.post_message(m.Connected(facts, self.settings.describe()))
+        await self._start_events()
+
+    async def _start_events(self) -> None:
+        """Use keyspace notifications when the server already sends them, else poll."""
+        flags = await self.gateway.notification_flags()
+        mode = "events" if flags else "poll"
+        if flags:
+            self.app.run_worker(self._listen(), group="events", exclusive=True, exit_on_error=False)
+        if mode != self.live_mode:
+            self.live_mode = mode
+            self.app.post_message(m.LiveModeChanged(mode))
+
+    async def _listen(self) -> None:
+        """Batch keyspace events every EVENT_BATCH seconds into one KeyspaceChanged."""
+        gone: set[bytes] = set()
+        changed: set[bytes] = set()
+        overflow = False
+        flushed = time.monotonic()
+
+        def flush() -> None:
+            nonlocal gone, changed, overflow, flushed
+            if gone or changed or overflow:
+                self.app.post_message(m.KeyspaceChanged(gone, changed, overflow))
+                gone, changed, overflow = set(), set(), False
+            flushed = time.monotonic()
+
+        try:
+            async for key, event in self.gateway.keyspace_events():
+                bucket = gone if event in GONE_EVENTS else changed
+                if len(bucket) < EVENT_BATCH_KEYS:
+                    bucket.add(key)
+                else:
+                    overflow = True
+                if time.monotonic() - flushed > EVENT_BATCH:
+                    flush()
+        except RedisTuiError:
+            pass  # the link dropped: the main loop reconnects and subscribes again
+        finally:
+            flush()
+            self.live_mode = "poll"
 
     def _lost(self, exc: RedisTuiError) -> None:
         if self.connected.is_set():
@@ -290,7 +343,13 @@ class RedisWorker:
 
     async def _poll(self) -> None:
         """Server facts and TTLs of the visible keys in one round trip; never overlaps itself."""
-        if self.hold or self.paused or self._poll_running or not self.connected.is_set():
+        if (
+            self.hold
+            or self.paused
+            or self.hidden
+            or self._poll_running
+            or not self.connected.is_set()
+        ):
             return
         self._poll_running = True
         visible = list(self.visible)
@@ -298,7 +357,9 @@ class RedisWorker:
         watched = self.watched_session
         try:
             keys = [key for _, key in visible]
-            facts, pttls = await self.gateway.poll([*keys, *sessions])
+            # With keyspace events the value's changes arrive by themselves.
+            watch = self.watch if self.live_mode == "poll" else None
+            facts, pttls, token = await self.gateway.poll_watching([*keys, *sessions], watch)
             # The session open in the inspector is read again, so its tree stays live.
             refreshed = await self.gateway.load_session(watched) if watched else None
         except ConnectionFailed as exc:
@@ -314,6 +375,10 @@ class RedisWorker:
             )
             if watched is not None:
                 self.app.post_message(m.SessionRefreshed(watched, refreshed))
+            if watch is not None and token is not None:
+                last, self._last_token = self._last_token, (watch.key, token)
+                if last is not None and last[0] == watch.key and last[1] != token:
+                    self.app.post_message(m.ValueChanged(watch.key))
         finally:
             self._poll_running = False
 
@@ -498,3 +563,51 @@ class RedisWorker:
             self.app.post_message(m.WorkerFailed("info", exc.message))
         else:
             self.app.post_message(m.InfoLoaded(text))
+
+    # -- key browser: sizes of the visible keys, saving a value (issue 3) ---------------------
+
+    def fetch_sizes(self, rows: Sequence[tuple[int, bytes]]) -> None:
+        """MEMORY USAGE of ``rows`` ((storage index, key) pairs); a newer request replaces one
+        still running. Posts ``KeySizesFetched``."""
+        self.app.run_worker(
+            self._fetch_sizes(list(rows)), group="sizes", exclusive=True, exit_on_error=False
+        )
+
+    def export(self, key: bytes, path: str, overwrite: bool = False) -> None:
+        """Save the whole value of ``key`` to the file ``path``, streamed. Posts
+        ``ValueExportProgressed`` now and then, then ``ValueExported`` or ``WorkerFailed``."""
+        self.app.run_worker(self._export(key, path, overwrite), group="export", exit_on_error=False)
+
+    async def _fetch_sizes(self, rows: list[tuple[int, bytes]]) -> None:
+        if not self.connected.is_set() or not rows:
+            return
+        keys = [key for _, key in rows]
+        try:
+            sizes = await self.gateway.memory_usage(keys)
+        except ConnectionFailed as exc:
+            self._lost(exc)
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("sizes", exc.message))
+        else:
+            self.app.post_message(m.KeySizesFetched(keys, sizes, [i for i, _ in rows]))
+
+    async def _export(self, key: bytes, path: str, overwrite: bool) -> None:
+        last = 0.0
+
+        def progressed(progress: Any) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= 1.0:  # at most one progress message a second
+                last = now
+                self.app.post_message(m.ValueExportProgressed(progress))
+
+        try:
+            await self.connected.wait()
+            size = await self.gateway.export_value(key, path, progressed, overwrite=overwrite)
+        except ConnectionFailed as exc:
+            self._lost(exc)
+            self.app.post_message(m.WorkerFailed("save", exc.message, key))
+        except RedisTuiError as exc:
+            self.app.post_message(m.WorkerFailed("save", exc.message, key))
+        else:
+            self.app.post_message(m.ValueExported(key, path, size))

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 
-from redis_tui.data import bulk, edits, fastmeta, keyspace, sessions, topology, values
+from redis_tui.data import bulk, edits, export, fastmeta, keyspace, sessions, topology, values
 from redis_tui.data.cmdlog import CommandLog
 from redis_tui.data.connection import (
     Client,
@@ -119,19 +120,38 @@ class Gateway:
         return facts
 
     async def poll(self, ttl_keys: Sequence[bytes] = ()) -> tuple[ServerFacts, list[int]]:
-        """One pipelined round trip: server facts and the PTTL of each of ``ttl_keys``.
+        """Server facts and the PTTL of each of ``ttl_keys`` (see ``poll_watching``)."""
+        facts, pttls, _ = await self.poll_watching(ttl_keys)
+        return facts, pttls
+
+    async def poll_watching(
+        self, ttl_keys: Sequence[bytes] = (), watch: Watch | None = None
+    ) -> tuple[ServerFacts, list[int], tuple[Any, ...] | None]:
+        """One pipelined round trip: server facts, the PTTL of each of ``ttl_keys``, and a
+        change token of the value on screen (``watch``): compare two tokens to know whether
+        the value changed, without reading it. Small values are fingerprinted by DUMP,
+        bigger ones by type and length only.
 
         On a cluster, every primary is asked concurrently and ``cluster_nodes`` is filled;
         behind Sentinel, ``sentinel`` says what the Sentinels see. ``unavailable`` names the
         commands the ACL forbids."""
+        extra = _watch_commands(watch) if watch is not None else []
         if self.cluster is not None:
-            return await self._cluster_poll(ttl_keys)
-        facts, pttls = await self._poll(ttl_keys)
+            facts, pttls = await self._cluster_poll(ttl_keys)
+            token = None
+            if extra:
+                async with self._errors():
+                    pipe = self.client.pipeline(transaction=False)
+                    for command in extra:
+                        pipe.execute_command(*command)
+                    token = _token(await pipe.execute(raise_on_error=False))
+            return facts, pttls, token
+        facts, pttls, replies = await self._poll(ttl_keys, extra)
         manager = sentinel_manager(self.client)
         if manager is not None and self.settings.sentinel_master:
             view = await topology.sentinel_topology(manager, self.settings.sentinel_master)
             facts = replace(facts, sentinel=view)
-        return facts, pttls
+        return facts, pttls, _token(replies) if extra else None
 
     async def _cluster_poll(self, ttl_keys: Sequence[bytes]) -> tuple[ServerFacts, list[int]]:
         cluster = self.cluster
@@ -152,7 +172,9 @@ class Gateway:
         )
         return facts, got.pttls
 
-    async def _poll(self, ttl_keys: Sequence[bytes]) -> tuple[ServerFacts, list[int]]:
+    async def _poll(
+        self, ttl_keys: Sequence[bytes], extra: Sequence[tuple[Any, ...]] = ()
+    ) -> tuple[ServerFacts, list[int], list[Any]]:
         async with self._errors():
             pipe = self.client.pipeline(transaction=False)
             if self._multi_section_info:
@@ -162,7 +184,11 @@ class Gateway:
             pipe.execute_command("DBSIZE")
             for key in ttl_keys:
                 pipe.execute_command("PTTL", key)
+            for command in extra:
+                pipe.execute_command(*command)
             replies = await pipe.execute(raise_on_error=False)
+            extra_replies = replies[len(replies) - len(extra) :] if extra else []
+            replies = replies[: len(replies) - len(extra)] if extra else replies
             info, dbsize = replies[0], replies[1]
             if isinstance(info, BaseException) and "syntax" in str(info).lower():
                 # Servers before 7.0 take one INFO section at a time.
@@ -174,7 +200,8 @@ class Gateway:
             if isinstance(info, BaseException):
                 info = translate(info)
             pttls = [r if isinstance(r, int) else -2 for r in replies[2:]]
-            return replace(keyspace.parse_facts(info, dbsize), unavailable=denied), pttls
+            facts = replace(keyspace.parse_facts(info, dbsize), unavailable=denied)
+            return facts, pttls, extra_replies
 
     async def scan(
         self,
@@ -243,6 +270,54 @@ class Gateway:
             # A bytes command name skips redis-py's INFO callback, which drops the sections.
             raw = await self.client.execute_command(b"INFO", b"everything")
             return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    async def memory_usage(self, keys: Sequence[bytes]) -> list[int | None]:
+        """MEMORY USAGE of each key (``SAMPLES 5``), in one pipelined round trip.
+
+        Returns:
+            Bytes per key, in order; None for a key that is gone or when the server refuses
+            the command (an ACL without MEMORY, a server without it).
+
+        Raises:
+            ConnectionFailed, ServerTimeout: the link failed (command errors do not raise).
+        """
+        if not keys:
+            return []
+        async with self._errors():
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.execute_command("MEMORY USAGE", key, "SAMPLES", 5)
+            replies = await pipe.execute(raise_on_error=False)
+            for reply in replies:
+                if isinstance(reply, BaseException) and not _is_command_error(reply):
+                    raise reply
+            return [r if isinstance(r, int) else None for r in replies]
+
+    async def export_value(
+        self,
+        key: bytes,
+        path: str,
+        on_progress: export.ProgressCallback | None = None,
+        overwrite: bool = False,
+    ) -> int:
+        """Stream the whole value of ``key`` to the file ``path`` (see ``export``).
+
+        Returns:
+            The number of bytes written.
+
+        Raises:
+            KeyMissing, ExportRefused (file exists, unsupported type), CommandFailed for a
+            file that cannot be written, and connection errors.
+        """
+        async with self._errors():
+            try:
+                return await export.export_value(
+                    self.client, key, path, on_progress=on_progress, overwrite=overwrite
+                )
+            except OSError as exc:
+                if isinstance(exc, ConnectionError | TimeoutError):
+                    raise
+                raise export.ExportRefused(f"Cannot write {path}: {exc.strerror or exc}") from exc
 
     async def key_location(self, key: bytes) -> tuple[str, int | None]:
         """Where a key lives: the node's ``host:port`` and, on a cluster, its hash slot.
@@ -331,6 +406,51 @@ class Gateway:
                 self.client, self.guard, pattern, on_progress=on_progress, cancel=cancel
             )
 
+    # -- live ----------------------------------------------------------------------------
+
+    async def notification_flags(self) -> str | None:
+        """The server's ``notify-keyspace-events`` if it can tell us about deletes and
+        expiries (``K`` with ``g`` and ``x``, or ``A``); None when off, not enough, not
+        permitted (ACL without CONFIG), or on a cluster (events are per node).
+
+        redis-tui never turns notifications on itself: that is the operator's setting.
+        """
+        if self.cluster is not None:
+            return None
+        try:
+            async with self._errors():
+                reply = await self.client.execute_command(
+                    b"CONFIG", b"GET", b"notify-keyspace-events"
+                )
+        except RedisTuiError:
+            return None
+        flags = reply[1].decode() if isinstance(reply, list) and len(reply) == 2 else ""
+        if "K" in flags and ("A" in flags or {"g", "x"} <= set(flags)):
+            return flags
+        return None
+
+    async def keyspace_events(self) -> AsyncIterator[tuple[bytes, bytes]]:
+        """(key, event) pairs from ``__keyspace@<db>__:*`` on a connection of their own.
+
+        Raises:
+            ConnectionFailed: the subscription dropped.
+        """
+        prefix = f"__keyspace@{self.settings.db}__:".encode()
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            async with self._errors():
+                await pubsub.psubscribe(prefix + b"*")
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is None or message.get("type") != "pmessage":
+                        continue
+                    channel, data = message["channel"], message["data"]
+                    if isinstance(channel, bytes) and isinstance(data, bytes):
+                        yield channel[len(prefix) :], data
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
     # -- sessions ------------------------------------------------------------------------
 
     async def find_sessions(
@@ -361,6 +481,43 @@ class Gateway:
         client, self._client = self._client, None
         self.settings = self.settings.replace(db=db)
         return client
+
+
+@dataclass(frozen=True)
+class Watch:
+    """The value on screen, for change detection: its key, its type, and whether it is small
+    enough to fingerprint with DUMP on every poll (else type and length only)."""
+
+    key: bytes
+    type: str
+    small: bool
+
+
+_LENGTH = {"string": "STRLEN", "hash": "HLEN", "list": "LLEN", "set": "SCARD", "zset": "ZCARD",
+           "stream": "XLEN"}  # fmt: skip
+
+
+def _watch_commands(watch: Watch) -> list[tuple[Any, ...]]:
+    commands: list[tuple[Any, ...]] = [("TYPE", watch.key)]
+    length = _LENGTH.get(watch.type)
+    if length:
+        commands.append((length, watch.key))
+    if watch.small:
+        commands.append((b"DUMP", watch.key))  # bytes name: no redis-py reply callback
+    return commands
+
+
+def _token(replies: Sequence[Any]) -> tuple[Any, ...]:
+    """A comparable fingerprint of the watch replies (DUMP is hashed, errors become None)."""
+    out: list[Any] = []
+    for reply in replies:
+        if isinstance(reply, BaseException):
+            out.append(None)
+        elif isinstance(reply, bytes) and len(reply) > 64:
+            out.append(hashlib.sha1(reply).hexdigest())
+        else:
+            out.append(reply)
+    return tuple(out)
 
 
 def _denied(*replies: tuple[str, Any]) -> tuple[str, ...]:

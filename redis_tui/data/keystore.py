@@ -1,7 +1,12 @@
 """A compact, columnar store of the keys the list shows.
 
 A million keys must stay cheap: names in one list, type codes in a bytearray, TTL deadlines
-in a float array. No per-key objects beyond the key bytes themselves.
+in a float array, sizes (MEMORY USAGE, fetched for the rows on screen) in an int64 array. No
+per-key objects beyond the key bytes themselves.
+
+``names`` only ever grows at its end, except for ``remove``; ``removal_hooks`` are called with
+the key and its storage index, so an index built beside the store (the namespace tree) can
+follow it without a search.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 TYPE_NAMES: tuple[str, ...] = (
     "?",
@@ -33,6 +38,8 @@ _CODES: dict[str | bytes, int] = {
     b"none": GONE,
 }
 _NO_TTL = -1.0
+# Sizes: -1 not fetched yet, -2 cannot be known (MEMORY USAGE forbidden, or the key is gone).
+SIZE_UNKNOWN, SIZE_UNAVAILABLE = -1, -2
 
 
 def type_code(name: str | bytes) -> int:
@@ -51,9 +58,12 @@ class KeyStore:
         self.types = bytearray()
         # Monotonic deadline in seconds, -1 for no TTL, NaN for not known yet.
         self.deadlines = array("d")
+        # MEMORY USAGE in bytes, SIZE_UNKNOWN until fetched (see ``set_sizes``).
+        self.sizes = array("q")
         self._seen: set[bytes] = set()
         self.order: list[int] | None = None
         self.sort_field: str | None = None
+        self.removal_hooks: list[Callable[[bytes, int], None]] = []
 
     def __len__(self) -> int:
         return len(self.names)
@@ -91,6 +101,7 @@ class KeyStore:
                         for p in pttls[: len(keys)]
                     ]
                 )
+            self.sizes.extend(array("q", [SIZE_UNKNOWN]) * len(keys))
             added = len(keys)
         else:
             added = 0
@@ -101,6 +112,7 @@ class KeyStore:
                 self.names.append(key)
                 self.types.append(type_code(types[i]) if types else UNKNOWN)
                 self.deadlines.append(_deadline(pttls[i] if pttls else None, now))
+                self.sizes.append(SIZE_UNKNOWN)
                 added += 1
         if added and self.order is not None:
             self.order.extend(range(len(self.names) - added, len(self.names)))
@@ -120,8 +132,11 @@ class KeyStore:
         del self.names[index]
         del self.types[index]
         del self.deadlines[index]
+        del self.sizes[index]
         if self.order is not None:
             self.order = [i - (i > index) for i in self.order if i != index]
+        for hook in self.removal_hooks:
+            hook(key, index)
         return True
 
     def set_meta(
@@ -183,6 +198,28 @@ class KeyStore:
             self.deadlines[index] = _deadline(pttl, now)
         return gone
 
+    def set_sizes(
+        self, keys: Sequence[bytes], sizes: Sequence[int | None], hints: Sequence[int] = ()
+    ) -> None:
+        """Record MEMORY USAGE of some keys (None: cannot be known). ``hints`` as in
+        ``update_ttls``: the storage indexes the keys had when asked for."""
+        for n, (key, size) in enumerate(zip(keys, sizes, strict=False)):
+            index: int | None = hints[n] if n < len(hints) else None
+            if index is None or index >= len(self.names) or self.names[index] != key:
+                index = self.index_of(key)
+            if index is not None:
+                self.sizes[index] = SIZE_UNAVAILABLE if size is None else size
+
+    def unknown_sizes(self, rows: Sequence[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+        """The (storage index, key) rows whose size was never fetched."""
+        sizes = self.sizes
+        return [(i, key) for i, key in rows if i < len(sizes) and sizes[i] == SIZE_UNKNOWN]
+
+    def size(self, index: int) -> int | None:
+        """MEMORY USAGE in bytes, or None when not known (yet)."""
+        size = self.sizes[index]
+        return None if size < 0 else size
+
     def row(self, position: int) -> int:
         """Storage index of the row shown at ``position``."""
         return self.order[position] if self.order is not None else position
@@ -204,7 +241,8 @@ class KeyStore:
         return max(0, int((deadline - now) * 1000))
 
     def sort(self, field: str | None) -> None:
-        """Order rows by ``name``, ``type`` or ``ttl``; None restores scan order."""
+        """Order rows by ``name``, ``type``, ``ttl`` or ``size`` (biggest first, unknown sizes
+        last, in scan order); None restores scan order."""
         self.sort_field = field
         if field is None:
             self.order = None
@@ -223,6 +261,10 @@ class KeyStore:
                 return (1, 0.0) if d == _NO_TTL else (0, d)
 
             self.order = sorted(idx, key=ttl_key)
+        elif field == "size":
+            # Unknown (-1) and unavailable (-2) sizes give 1 and 2: after every known size.
+            sizes = self.sizes
+            self.order = sorted(idx, key=lambda i: -sizes[i])
         else:
             raise ValueError(f"cannot sort by {field!r}")
 

@@ -18,8 +18,10 @@ from redis_tui.config import Config, Profile
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_key, unescape_key
 from redis_tui.data.edits import Version
-from redis_tui.data.keystore import KeyStore
+from redis_tui.data.gateway import Watch
+from redis_tui.data.keystore import GONE, KeyStore
 from redis_tui.ui import messages as m
+from redis_tui.ui.browser_actions import BrowserActions
 from redis_tui.ui.commands import CommandBar, CommandError, RedisCommands, parse_command
 from redis_tui.ui.edit_actions import EditActions
 from redis_tui.ui.screens.confirm import ConfirmScreen
@@ -28,6 +30,7 @@ from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.session_actions import SessionActions
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.key_list import KeyList
+from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.worker import RedisWorker
@@ -36,13 +39,18 @@ from redis_tui.worker import RedisWorker
 WRITE_ACTIONS = frozenset(
     {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
 )
-SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type")
+# Actions on "the selected key".
+KEY_ACTIONS = WRITE_ACTIONS | {"copy_key", "copy_value", "save_value"}
+SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type", "size")
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
+GONE_GRACE = 3.0  # seconds a deleted or expired key stays struck through before it goes
+WATCH_DUMP_BYTES = 64 * 1024  # values up to this size are fingerprinted by DUMP each poll
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 RESORT_INTERVAL = 2.0  # while scanning a sorted list, re-sort at most this often
+SIZE_RETRY = 5.0  # ask again for sizes that never came after this many seconds
 
 
-class RedisTuiApp(SessionActions, EditActions, App[None]):
+class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
     """A keyboard-first Redis browser."""
 
     TITLE = "redis-tui"
@@ -66,8 +74,11 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
             ("C", "copy_to", "Copy to", "copy_to", "Copy the key to a new name", False),
             ("at", "command_log", "Log", "log", "Show every write sent (the command log)", False),
             ("r", "refresh", "Refresh", "refresh", "Scan again and reload", False),
-            ("s", "sort", "Sort", "sort", "Sort keys: scan order, name, TTL, type", False),
+            ("s", "sort", "Sort", "sort", "Sort keys: scan order, name, TTL, type, size", False),
             ("y", "copy_key", "Copy key", "copy_key", "Copy the key name", False),
+            ("v", "toggle_tree", "Tree", "tree", "Toggle the namespace tree view", True),
+            ("Y", "copy_value", "Copy value", "copy_value", "Copy the value shown", False),
+            ("w", "save_value", "Save", "save_value", "Save the whole value to a file", False),
             ("p", "pause", "Pause", "pause", "Pause or resume live updates", False),
             ("x", "stop_scan", "Stop scan", "stop_scan", "Stop the scan, or continue it", False),
             (
@@ -118,6 +129,8 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
         self._sort_index = 0
         self._load_timer: Any = None
         self._rows_dirty = False
+        # Keys seen gone (deleted or expired elsewhere) and when: removed after GONE_GRACE.
+        self._gone_at: dict[bytes, float] = {}
         # Names-first scans: storage index of each batch, until its types and TTLs arrive.
         self._meta_batches: dict[int, int] = {}
         self._names_done = self._meta_done = False
@@ -162,6 +175,9 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
             self.set_keymap(self.config.keymap)
         self.set_interval(min(0.5, self.poll_interval / 2), self._push_view_state)
         self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
+        self.set_interval(GONE_GRACE / 2, self._sweep_gone)
+        self.app_suspend_signal.subscribe(self, self._suspended)
+        self.app_resume_signal.subscribe(self, self._resumed)
         self._start_worker()
         self.keys.focus()
 
@@ -223,16 +239,99 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
         if self.worker_ is None:
             return
         self.redis.visible = self.keys.visible_rows()
+        self._request_sizes()
         self.redis.hold = len(self.screen_stack) > 1
+        self._watch_value()
         self.push_session_view_state()
         self._update_live_status()
 
     def _update_live_status(self) -> None:
         if self.redis.paused:
             text = "live updates paused (p resumes)"
+        elif self.redis.hidden:
+            text = "paused while the terminal is hidden"
+        elif self.redis.live_mode == "events":
+            text = f"live · keyspace events · polling every {self.poll_interval:g}s"
         else:
             text = f"live · polling every {self.poll_interval:g}s"
         self.conn_pane.set_live(text)
+
+    # -- live updates ---------------------------------------------------------------------
+
+    def _watch_value(self) -> None:
+        """Attributes down: the value on screen, so the poll notices when it changes."""
+        value = self.value_pane.value
+        if value is None or value.key != self.keys.current_key:
+            self.redis.watch = None
+            return
+        small = (value.length or 0) <= (WATCH_DUMP_BYTES if value.type == "string" else 512)
+        self.redis.watch = Watch(value.key, value.type, small)
+
+    @on(m.ValueChanged)
+    def value_changed(self, event: m.ValueChanged) -> None:
+        # Never under an open dialog: an edit in progress keeps the version it started from.
+        if event.key == self.keys.current_key and len(self.screen_stack) == 1:
+            self.redis.load(event.key)
+
+    @on(m.KeyspaceChanged)
+    def keyspace_changed(self, event: m.KeyspaceChanged) -> None:
+        now = time.monotonic()
+        current = self.keys.current_key
+        marked = False
+        for key in event.gone:
+            if key in self.store:
+                index = self.store.index_of(key)
+                if index is not None:
+                    self.store.set_meta(index, "none", -2, now)
+                    self._gone_at.setdefault(key, now)
+                    marked = True
+        if marked:
+            self.keys.refresh()
+        if current is not None and len(self.screen_stack) == 1:
+            if current in event.changed:
+                self.redis.load(current)
+            elif current in event.gone:
+                self.value_pane.show_error(current, "Deleted or expired on the server")
+
+    @on(m.LiveModeChanged)
+    def live_mode_changed(self, event: m.LiveModeChanged) -> None:
+        self._update_live_status()
+
+    def _sweep_gone(self) -> None:
+        """Rows marked gone stay struck through for a moment, then leave the list."""
+        now = time.monotonic()
+        types, marker = self.store.types, bytes([GONE])
+        index = types.find(marker)  # C-speed search: cheap even at a million rows
+        while index != -1:
+            self._gone_at.setdefault(self.store.names[index], now)
+            index = types.find(marker, index + 1)
+        grace = max(GONE_GRACE, 2 * self.poll_interval)
+        expired = [key for key, at in self._gone_at.items() if now - at >= grace]
+        if not expired:
+            return
+        removed = False
+        for key in expired:
+            del self._gone_at[key]
+            removed = self.store.remove(key) or removed
+        if removed:
+            self.keys.rows_changed()
+            self._update_status()
+
+    def on_app_blur(self) -> None:
+        if self.worker_ is not None:
+            self.redis.hidden = True
+            self._update_live_status()
+
+    def on_app_focus(self) -> None:
+        if self.worker_ is not None:
+            self.redis.hidden = False
+            self._update_live_status()
+
+    def _suspended(self, _app: object) -> None:
+        self.on_app_blur()
+
+    def _resumed(self, _app: object) -> None:
+        self.on_app_focus()
 
     # -- scanning -------------------------------------------------------------------------
 
@@ -447,7 +546,13 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only hides writes here; the worker refuses them regardless.
-        return not (action in WRITE_ACTIONS and self.settings.readonly)
+        if action in WRITE_ACTIONS and self.settings.readonly:
+            return False
+        # In the tree, a folder row is no key: key actions wait for a key row.
+        tree = self._tree
+        if action in KEY_ACTIONS and tree is not None and tree.display:
+            return tree.current_key is not None
+        return True
 
     # -- other actions --------------------------------------------------------------------
 
@@ -478,7 +583,9 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
 
     def sort_by(self, field: str | None) -> None:
         if field not in SORT_ORDER:
-            self.notify(f"Cannot sort by {field}: name, ttl, type or none", severity="warning")
+            self.notify(
+                f"Cannot sort by {field}: name, ttl, type, size or none", severity="warning"
+            )
             return
         self._sort_index = SORT_ORDER.index(field)
         keys = self.keys
@@ -649,10 +756,11 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
         self.push_screen(TextScreen("Server INFO", event.text))
 
     def action_help(self) -> None:
-        rows: list[tuple[str, str, str]] = []
+        rows: list[tuple[str, str, str, str]] = []
         for where, bindings in (
             ("everywhere", self.BINDINGS),
             ("key list", KeyList.BINDINGS),
+            ("namespace tree", NamespaceList.BINDINGS),
             ("value pane", ValuePane.BINDINGS),
             ("session inspector", SessionPane.BINDINGS),
             ("command bar", CommandBar.BINDINGS),
@@ -663,5 +771,30 @@ class RedisTuiApp(SessionActions, EditActions, App[None]):
                         self.get_key_display(Binding(k, binding.action))
                         for k in binding.key.split(",")
                     )
-                    rows.append((keys, binding.tooltip or binding.description, where))
+                    rows.append(
+                        (keys, binding.tooltip or binding.description, where, binding.id or "")
+                    )
         self.push_screen(HelpScreen(rows))
+
+    # -- sizes of the visible keys (MEMORY USAGE) -----------------------------------------
+
+    _sizes_asked: tuple[tuple[bytes, ...], float] = ((), 0.0)
+
+    def _request_sizes(self) -> None:
+        """Ask for the sizes of the visible keys not known yet: at most once per tick, and
+        the same rows again only after SIZE_RETRY seconds (a reply lost with the link)."""
+        rows = self.store.unknown_sizes(self.keys.visible_rows())
+        if not rows:
+            return
+        keys, now = tuple(key for _, key in rows), time.monotonic()
+        asked, at = self._sizes_asked
+        if keys == asked and now - at < SIZE_RETRY:
+            return
+        self._sizes_asked = (keys, now)
+        self.redis.fetch_sizes(rows)
+
+    @on(m.KeySizesFetched)
+    def key_sizes_fetched(self, event: m.KeySizesFetched) -> None:
+        self.store.set_sizes(event.keys, event.sizes, event.hints)
+        self._sizes_asked = ((), 0.0)
+        self.keys.refresh()

@@ -36,7 +36,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("dbs", "", "list the non-empty databases"),
     CommandSpec("stop", "", "stop the running scan"),
     CommandSpec("continue", "", "continue a stopped scan"),
-    CommandSpec("sort", "name|ttl|type|none", "sort the loaded keys"),
+    CommandSpec(
+        "sort", "name|ttl|type|size|none", "sort the loaded keys (size: biggest known first)"
+    ),
     CommandSpec("q", "", "quit"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}

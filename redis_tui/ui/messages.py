@@ -225,3 +225,64 @@ class UserSessionsPreviewed(WorkerMessage):
         super().__init__()
         self.user = user
         self.sessions = sessions
+
+
+class ValueChanged(WorkerMessage):
+    """The value on screen changed on the server (someone else wrote it)."""
+
+    def __init__(self, key: bytes) -> None:
+        super().__init__()
+        self.key = key
+
+
+class KeyspaceChanged(WorkerMessage):
+    """Keyspace notifications since the last batch: keys deleted or expired, keys written."""
+
+    def __init__(self, gone: set[bytes], changed: set[bytes], overflow: bool) -> None:
+        super().__init__()
+        self.gone = gone
+        self.changed = changed
+        # More events than we keep per batch: the batch is partial.
+        self.overflow = overflow
+
+
+class LiveModeChanged(WorkerMessage):
+    """How the worker keeps the screen current: "events" (keyspace notifications) or "poll"."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        self.mode = mode
+
+
+# -- key browser: sizes and saving values (issue 3) ----------------------------------------
+
+
+class KeySizesFetched(WorkerMessage):
+    """MEMORY USAGE of some listed keys (None: cannot be known); ``hints`` are the storage
+    indexes the keys had when asked for."""
+
+    def __init__(
+        self, keys: Sequence[bytes], sizes: Sequence[int | None], hints: Sequence[int]
+    ) -> None:
+        super().__init__()
+        self.keys = keys
+        self.sizes = sizes
+        self.hints = hints
+
+
+class ValueExportProgressed(WorkerMessage):
+    """A save to a file is under way: ``progress`` is a ``data.export.ExportProgress``."""
+
+    def __init__(self, progress: Any) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class ValueExported(WorkerMessage):
+    """A value was saved to a file: ``size`` bytes written to ``path``."""
+
+    def __init__(self, key: bytes, path: str, size: int) -> None:
+        super().__init__()
+        self.key = key
+        self.path = path
+        self.size = size

@@ -39,6 +39,8 @@ async def settle(pilot: Pilot[Any], key: bytes) -> None:
     app.sort_by("name")
     app.keys.select_key(key)
     await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == key)
+    # The size column fills in for the visible rows: wait for it, the picture must not race.
+    await wait_for(pilot, lambda: not app.store.unknown_sizes(app.keys.visible_rows()))
     pinned = ConnectionSettings(host="127.0.0.1", port=6379)
     app.conn_pane.set_settings(pinned)
     app.conn_pane.set_connected(

@@ -68,3 +68,46 @@ def test_names_first_page_without_meta_keeps_columns_aligned() -> None:
     store.add([b"a", b"b"], [], [])
     assert len(store.types) == len(store.deadlines) == 2
     assert store.type_name(1) == "?" and store.ttl_ms(1) is None
+
+
+def _aligned(store: KeyStore) -> bool:
+    n = len(store.names)
+    return len(store.types) == len(store.deadlines) == len(store.sizes) == n
+
+
+def test_sizes_stay_aligned_through_every_change() -> None:
+    store = KeyStore()
+    store.add([b"a", b"b", b"c"], [b"string"] * 3, [-1] * 3, now=0.0)  # fast path
+    store.add([b"c", b"d"], [b"hash", b"hash"], [-1, -1], now=0.0)  # per-key path
+    store.add([b"e"], [], [])  # names first
+    assert _aligned(store) and list(store.sizes) == [-1] * 5
+    store.set_meta_batch(4, [b"e"], [b"list"], [-1], now=0.0)
+    store.set_sizes([b"b", b"d", b"zz"], [300, None, 5], hints=[1, 0, 9])
+    assert store.size(1) == 300 and store.size(3) is None and store.sizes[3] == -2
+    assert store.size(0) is None and store.sizes[0] == -1
+    assert store.remove(b"a")
+    assert _aligned(store) and store.size(0) == 300  # b moved up with its size
+
+
+def test_unknown_sizes_and_sort_by_size() -> None:
+    store = KeyStore()
+    store.add([b"small", b"unknown", b"big", b"denied", b"mid"], now=0.0)
+    store.set_sizes([b"small", b"big", b"denied", b"mid"], [10, 5000, None, 300])
+    assert store.unknown_sizes([(0, b"small"), (1, b"unknown"), (3, b"denied")]) == [
+        (1, b"unknown")
+    ]
+    store.sort("size")
+    shown = [store.names[store.row(i)] for i in range(len(store))]
+    assert shown == [b"big", b"mid", b"small", b"unknown", b"denied"]
+    store.add([b"new"], now=0.0)  # new rows join a sorted list at the end
+    assert store.names[store.row(5)] == b"new" and _aligned(store)
+
+
+def test_removal_hooks_get_key_and_index() -> None:
+    store = KeyStore()
+    store.add([b"a", b"b", b"c"], now=0.0)
+    seen: list[tuple[bytes, int]] = []
+    store.removal_hooks.append(lambda key, index: seen.append((key, index)))
+    store.remove(b"b")
+    store.remove(b"missing")
+    assert seen == [(b"b", 1)]

@@ -17,7 +17,7 @@ class HelpScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
         self.rows = rows
 
@@ -27,9 +27,9 @@ class HelpScreen(ModalScreen[None]):
             table: DataTable[Text] = DataTable(
                 id="help-table", cursor_type="row", zebra_stripes=True
             )
-            table.add_columns("keys", "action", "where")
-            for keys, description, where in self.rows:
-                table.add_row(Text(keys), Text(description), Text(where))
+            table.add_columns("keys", "action", "where", "id (remap in config [keymap])")
+            for keys, description, where, ident in self.rows:
+                table.add_row(Text(keys), Text(description), Text(where), Text(ident))
             yield table
 
     def action_dismiss_help(self) -> None:

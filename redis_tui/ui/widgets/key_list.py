@@ -13,12 +13,13 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
+from textual.widget import Widget
 
-from redis_tui.data.display import escape_key, human_ttl
-from redis_tui.data.keystore import KeyStore
+from redis_tui.data.display import escape_key, human_bytes, human_ttl
+from redis_tui.data.keystore import SIZE_UNKNOWN, KeyStore
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
-TYPE_WIDTH, TTL_WIDTH = 7, 9
+TYPE_WIDTH, TTL_WIDTH, SIZE_WIDTH = 7, 9, 8
 
 
 class KeyList(VirtualList):
@@ -32,6 +33,7 @@ class KeyList(VirtualList):
         "virtual-list--cursor",
         "key-list--type",
         "key-list--ttl",
+        "key-list--size",
         "key-list--gone",
     }
 
@@ -61,6 +63,17 @@ class KeyList(VirtualList):
         super().__init__(id=id)
         self.store = store or KeyStore()
         self._last_highlight: bytes | None = None
+        # Another view of the same keys shown instead of this list (the namespace tree):
+        # focusing the key list focuses it while it is displayed.
+        self.focus_proxy: Widget | None = None
+
+    def focus(self, scroll_visible: bool = True) -> KeyList:
+        proxy = self.focus_proxy
+        if proxy is not None and proxy.display and not self.display:
+            proxy.focus(scroll_visible)
+            return self
+        super().focus(scroll_visible)
+        return self
 
     def on_mount(self) -> None:
         # Repaint (no network) once a second so TTLs count down.
@@ -82,7 +95,7 @@ class KeyList(VirtualList):
         return self.store.names[self.store.row(self.cursor)]
 
     def visible_rows(self) -> list[tuple[int, bytes]]:
-        """(storage index, key) of the rows on screen, for the TTL poll."""
+        """(storage index, key) of the rows on screen, for the TTL poll and the sizes."""
         rows = (self.store.row(p) for p in self.visible_range())
         return [(i, self.store.names[i]) for i in rows]
 
@@ -113,13 +126,18 @@ class KeyList(VirtualList):
             base = base + self.get_component_rich_style("key-list--gone", partial=True)
         type_style = self.get_component_rich_style("key-list--type", partial=True)
         ttl_style = self.get_component_rich_style("key-list--ttl", partial=True)
-        name_width = max(4, width - TYPE_WIDTH - TTL_WIDTH - 2)
+        size_style = self.get_component_rich_style("key-list--size", partial=True)
+        known = self.store.sizes[index] != SIZE_UNKNOWN
+        size = human_bytes(self.store.size(index)) if known else ""
+        name_width = max(4, width - TYPE_WIDTH - TTL_WIDTH - SIZE_WIDTH - 3)
         return [
             *Strip([Segment(name, base)]).adjust_cell_length(name_width, base),
             Segment(" ", base),
             cell(kind, TYPE_WIDTH, base + type_style + Style(color=_TYPE_COLOURS.get(kind))),
             Segment(" ", base),
             cell(ttl, TTL_WIDTH, base + ttl_style, right=True),
+            Segment(" ", base),
+            cell(size, SIZE_WIDTH, base + size_style, right=True),
         ]
 
     def cursor_moved(self) -> None:
