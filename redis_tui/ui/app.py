@@ -47,6 +47,7 @@ GONE_GRACE = 3.0  # seconds a deleted or expired key stays struck through before
 WATCH_DUMP_BYTES = 64 * 1024  # values up to this size are fingerprinted by DUMP each poll
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 RESORT_INTERVAL = 2.0  # while scanning a sorted list, re-sort at most this often
+LAYOUT_INTERVAL = 1.0  # while scanning below a full screen, grow the scrollbar this often
 SIZE_RETRY = 5.0  # ask again for sizes that never came after this many seconds
 
 
@@ -135,6 +136,8 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         self._meta_batches: dict[int, int] = {}
         self._names_done = self._meta_done = False
         self._sorted_at = 0.0
+        self._laid_out_at = 0.0
+        self._shown_rows = 0
         # The edits.Version of the value on screen: every edit starts from it.
         self.version: Version | None = None
         # The panes live on the default screen; keep references so handlers reach them
@@ -337,6 +340,7 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
 
     def start_scan(self) -> None:
         self.store = KeyStore()
+        self._shown_rows = 0
         if SORT_ORDER[self._sort_index]:
             self.store.sort(SORT_ORDER[self._sort_index])
         self.keys.set_store(self.store)
@@ -398,17 +402,26 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
     def _flush_rows(self, resort: bool = False) -> None:
         """Show what the scan added since the last repaint."""
         if self._rows_dirty:
-            self._rows_dirty = False
             keys = self.keys
             now = time.monotonic()
+            sorting = bool(self.store.sort_field)
+            # New rows land below a full screen: only the scrollbar would change, and a new
+            # virtual size costs a layout of the whole screen. Do that at most every second.
+            below = not sorting and self._shown_rows >= keys.visible_range().stop + 1
+            if below and not resort and now - self._laid_out_at < LAYOUT_INTERVAL:
+                self._update_status()
+                return
+            self._rows_dirty = False
             # Sorting a million keys takes a second: while scanning, re-sort now and then.
-            if self.store.sort_field and (resort or now - self._sorted_at > RESORT_INTERVAL):
+            if sorting and (resort or now - self._sorted_at > RESORT_INTERVAL):
                 self._sorted_at = now
                 current = keys.current_key
                 self.store.sort(self.store.sort_field)
                 if current is not None:
                     keys.select_key(current)
             keys.rows_changed()
+            self._shown_rows = len(self.store)
+            self._laid_out_at = now
         self._update_status()
 
     def _update_status(self) -> None:
