@@ -137,7 +137,25 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     poll_interval: float = 2.0
     delimiter: str = ":"
+    # [sessions]: which keys may hold sessions, and where the user id lives in a session.
+    # Empty means the built-in defaults (``data.sessions.DEFAULT_PATTERNS`` / ``..._USER_PATHS``).
+    session_patterns: tuple[str, ...] = ()
+    session_exclude: tuple[str, ...] = ()
+    session_user_paths: tuple[str, ...] = ()
     path: Path | None = None
+
+    def session_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``sessions.find_sessions`` from ``[sessions]``."""
+        from redis_tui.data import sessions
+
+        options: dict[str, Any] = {}
+        if self.session_patterns:
+            options["patterns"] = sessions.SessionPatterns.of(
+                self.session_patterns, self.session_exclude
+            )
+        if self.session_user_paths:
+            options["user_paths"] = self.session_user_paths
+        return options
 
     def profile(self, name: str | None = None) -> Profile | None:
         """The profile called ``name``, else the default one, else None.
@@ -188,7 +206,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     return _validate(raw, where)
 
 
-_TOP = {"default_profile", "keymap", "poll_interval", "delimiter", "profiles"}
+_TOP = {"default_profile", "keymap", "poll_interval", "delimiter", "profiles", "sessions"}
+_SESSION_FIELDS = {"patterns", "exclude", "user_paths"}
 _PROFILE_FIELDS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "name"}
 _SECRET_FIELDS = {"password", "pass", "sentinel_password", "secret", "auth"}
 _SOURCE = re.compile(r"^(keyring|prompt|env:[A-Za-z_][A-Za-z0-9_]*)$")
@@ -221,12 +240,25 @@ def _validate(raw: dict[str, Any], where: Path) -> Config:
     default = raw.get("default_profile")
     if default is not None and default not in profiles:
         raise bad("default_profile", f"no profile named {default!r}")
+    session_table = raw.get("sessions", {})
+    if not isinstance(session_table, dict):
+        raise bad("sessions", "expected a table [sessions]")
+    lists: dict[str, tuple[str, ...]] = {}
+    for name, value in session_table.items():
+        if name not in _SESSION_FIELDS:
+            raise bad(f"sessions.{name}", "unknown setting (patterns, exclude, user_paths)")
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise bad(f"sessions.{name}", "expected a list of non-empty strings")
+        lists[name] = tuple(value)
     return Config(
         profiles=profiles,
         default_profile=default,
         keymap=dict(keymap),
         poll_interval=float(poll),
         delimiter=delimiter,
+        session_patterns=lists.get("patterns", ()),
+        session_exclude=lists.get("exclude", ()),
+        session_user_paths=lists.get("user_paths", ()),
         path=where,
     )
 
@@ -355,6 +387,16 @@ def dump_config(config: Config) -> str:
     if config.keymap:
         lines += ["", "[keymap]"]
         lines += [f"{_key(k)} = {_toml(v)}" for k, v in config.keymap.items()]
+    session_lists = (
+        ("patterns", config.session_patterns),
+        ("exclude", config.session_exclude),
+        ("user_paths", config.session_user_paths),
+    )
+    if any(values for _, values in session_lists):
+        lines += ["", "[sessions]"]
+        for name, values in session_lists:
+            if values:
+                lines.append(f"{name} = [{', '.join(_toml(v) for v in values)}]")
     defaults = {f.name: f.default for f in dataclasses.fields(Profile)}
     for name, profile in config.profiles.items():
         lines += ["", f"[profiles.{_key(name)}]"]

@@ -16,7 +16,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from redis_tui.cli import (
     EXIT_USAGE,
@@ -86,9 +86,12 @@ def main(
         return fail("--limit must be positive")
     as_json = args.json if args.json is not None else not out.isatty()
     try:
+        options = config.session_options()
+        if args.match is not None:
+            options["patterns"] = sessions.SessionPatterns((args.match.encode("utf-8"),), ())
         if args.revoke_user is not None:
-            return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json))
-        return asyncio.run(_list(settings, args, out, as_json))
+            return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json, options))
+        return asyncio.run(_list(settings, args, out, as_json, options))
     except RedisTuiError as exc:
         return fail(exc.message)
     except KeyboardInterrupt:
@@ -97,15 +100,12 @@ def main(
         return 0
 
 
-def _patterns(args: argparse.Namespace) -> sessions.SessionPatterns:
-    """The default session patterns, or only ``--match`` when given."""
-    if args.match is not None:
-        return sessions.SessionPatterns((args.match.encode("utf-8"),), ())
-    return sessions.SessionPatterns()
-
-
 async def _list(
-    settings: ConnectionSettings, args: argparse.Namespace, out: TextIO, as_json: bool
+    settings: ConnectionSettings,
+    args: argparse.Namespace,
+    out: TextIO,
+    as_json: bool,
+    options: dict[str, Any],
 ) -> int:
     from redis_tui.data.gateway import Gateway
 
@@ -116,7 +116,8 @@ async def _list(
             out.write(_table_header())
         async for page in sessions.find_sessions(
             gateway.client,
-            None,
+            options.get("patterns") if args.match is None else None,
+            user_paths=options.get("user_paths", sessions.DEFAULT_USER_PATHS),
             match=args.match,
             user=args.session_user,
             limit=args.limit,
@@ -136,6 +137,7 @@ async def _revoke(
     out: TextIO,
     stdin: TextIO,
     as_json: bool,
+    options: dict[str, Any],
 ) -> int:
     from redis_tui.data.gateway import Gateway
 
@@ -144,7 +146,11 @@ async def _revoke(
     try:
         gateway.guard.check("revoke sessions")  # refuse before reading anything
         await gateway.connect()
-        found = await sessions.sessions_of_user(gateway.client, _patterns(args), user)
+        patterns = options.get("patterns")
+        user_paths = options.get("user_paths", sessions.DEFAULT_USER_PATHS)
+        found = await sessions.sessions_of_user(
+            gateway.client, patterns, user, user_paths=user_paths
+        )
         if not found:
             print(f"redis-tui: no session of user {user!r}", file=sys.stderr)
             return 0
@@ -158,8 +164,9 @@ async def _revoke(
                 print("redis-tui: nothing deleted", file=sys.stderr)
                 return 1
         deleted = await sessions.revoke_user(
-            gateway.client, gateway.guard, _patterns(args), user, expected=[s.key for s in found]
-        )
+            gateway.client, gateway.guard, patterns, user,
+            expected=[s.key for s in found], user_paths=user_paths,
+        )  # fmt: skip
         print(f"redis-tui: deleted {len(deleted)} sessions of user {user!r}", file=sys.stderr)
     finally:
         await gateway.close()

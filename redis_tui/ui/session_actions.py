@@ -52,7 +52,9 @@ class SessionActions(EditActions):
             pane.reset()
         else:
             pane.begin_refresh()
-        self._sessions_generation = self.redis.find_sessions()
+        config = getattr(self, "config", None)
+        options = config.session_options() if config is not None else {}
+        self._sessions_generation = self.redis.find_sessions(**options)
 
     def _maybe_rescan(self) -> None:
         pane = self.session_pane

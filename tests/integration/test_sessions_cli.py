@@ -120,3 +120,17 @@ def test_dispatched_from_the_main_command(seeded: list[str]) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert [o["user"] for o in lines(proc.stdout)] == ["42", "42"]
+
+
+def test_config_sessions_section_sets_patterns_and_user_paths(
+    client: redis.Redis, server: EmbeddedServer, tmp_path: Any
+) -> None:
+    client.set("app:s:1", json.dumps({"cookie": {"path": "/"}, "account": {"id": "77"}}))
+    client.set("sess:other", json.dumps({"cookie": {"path": "/"}, "passport": {"user": "5"}}))
+    config = tmp_path / "config.toml"
+    config.write_text('[sessions]\npatterns = ["app:s:*"]\nuser_paths = ["account.id"]\n')
+    code, out = run(["-p", str(server.port), "--config", str(config), "--json"])
+    assert code == 0
+    found = lines(out)
+    assert [s["key"] for s in found] == ["app:s:1"]
+    assert found[0]["user"] == "77"

@@ -180,3 +180,27 @@ def test_sentinel_url() -> None:
     assert s.describe() == "redis+sentinel://s1:26379,s2:26379/mymaster"
     with pytest.raises(ValueError, match="master name"):
         ConnectionSettings.from_url("redis+sentinel://s1:26379")
+
+
+def test_sessions_section_round_trips_and_feeds_the_scanner(tmp_path: Path) -> None:
+    from redis_tui.config import dump_config, load_config
+    from redis_tui.data.sessions import SessionPatterns
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[sessions]\npatterns = ["app:sess:*"]\nexclude = ["app:sess:index*"]\n'
+        'user_paths = ["account.id"]\n'
+    )
+    config = load_config(path)
+    assert config.session_patterns == ("app:sess:*",)
+    options = config.session_options()
+    assert isinstance(options["patterns"], SessionPatterns)
+    assert options["patterns"].matcher()(b"app:sess:1") and not options["patterns"].matcher()(
+        b"app:sess:index"
+    )
+    assert options["user_paths"] == ("account.id",)
+    path.write_text(dump_config(config))
+    assert load_config(path).session_user_paths == ("account.id",)
+    path.write_text('[sessions]\npatterns = "x"\n')
+    with pytest.raises(ConfigError, match=r"sessions\.patterns"):
+        load_config(path)
