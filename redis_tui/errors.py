@@ -106,6 +106,8 @@ def translate(exc: BaseException, where: str = "") -> RedisTuiError:
         return CommandFailed(text)
     if isinstance(exc, rex.RedisError):
         return CommandFailed(text)
+    if isinstance(exc, ValueError):
+        return CommandFailed(text)  # our own validation: its message is the explanation
     return RedisTuiError(f"{type(exc).__name__}: {text}")
 
 

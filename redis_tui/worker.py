@@ -54,6 +54,12 @@ class SessionEdit:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Stamped:
+    epoch: int
+    item: Edit | Undo | SessionEdit
+
+
 class _Wake:
     """Queued to wake the loop at once (e.g. to reconnect after a database switch)."""
 
@@ -86,7 +92,10 @@ class RedisWorker:
         self.gateway = Gateway(settings)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
-        self.edits: asyncio.Queue[Edit | Undo | SessionEdit | _Wake] = asyncio.Queue()
+        self.edits: asyncio.Queue[_Stamped | _Wake] = asyncio.Queue()
+        # Bumped on every database switch: queued edits and late events of the old one are
+        # recognised and dropped.
+        self.epoch = 0
         # The sessions view (attributes down): keys on screen and the selected one.
         self.visible_sessions: Sequence[bytes] = ()
         self.watched_session: bytes | None = None
@@ -157,14 +166,19 @@ class RedisWorker:
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
-        self.edits.put_nowait(Edit("delete", key, version))
+        self._queue(Edit("delete", key, version))
 
     def edit(self, edit: Edit) -> None:
         """Queue an edit. Edits run one at a time, in order, and are never cancelled."""
-        self.edits.put_nowait(edit)
+        self._queue(edit)
+
+    def _queue(self, item: Edit | Undo | SessionEdit) -> None:
+        # Stamped with the connection epoch: an edit confirmed before a database or
+        # connection switch is refused, never applied to a same-named key elsewhere.
+        self.edits.put_nowait(_Stamped(self.epoch, item))
 
     def undo(self) -> None:
-        self.edits.put_nowait(Undo())
+        self._queue(Undo())
 
     # -- sessions -----------------------------------------------------------------------------
 
@@ -179,7 +193,7 @@ class RedisWorker:
         return generation
 
     def session_edit(self, op: str, *args: Any, **kwargs: Any) -> None:
-        self.edits.put_nowait(SessionEdit(op, args, kwargs))
+        self._queue(SessionEdit(op, args, kwargs))
 
     def preview_user_sessions(self, user: str) -> None:
         self.app.run_worker(
@@ -256,6 +270,9 @@ class RedisWorker:
         """Reconnect on database ``db``. Synchronous up to the point where no request can
         reach the old database: scans started after this call wait for the new connection."""
         self.connected.clear()
+        self.epoch += 1
+        for group in ("load", "sessions", "sizes", "events", "lookup"):
+            self.app.workers.cancel_group(self.app, group)
         old = self.gateway.switch_db(db)
         if old is not None:
             self.app.run_worker(old.aclose(), group="close", exit_on_error=False)
@@ -276,8 +293,11 @@ class RedisWorker:
                 except TimeoutError:
                     await self._poll()
                 else:
-                    if not isinstance(edit, _Wake):
-                        await self._apply(edit)
+                    if isinstance(edit, _Stamped):
+                        if edit.epoch == self.epoch:
+                            await self._apply(edit.item)
+                        else:
+                            self._refuse_stale(edit.item)
         finally:
             await self.gateway.close()
 
@@ -313,9 +333,11 @@ class RedisWorker:
         overflow = False
         flushed = time.monotonic()
 
+        epoch = self.epoch
+
         def flush() -> None:
             nonlocal gone, changed, overflow, flushed
-            if gone or changed or overflow:
+            if (gone or changed or overflow) and epoch == self.epoch:
                 self.app.post_message(m.KeyspaceChanged(gone, changed, overflow))
                 gone, changed, overflow = set(), set(), False
             flushed = time.monotonic()
@@ -333,13 +355,15 @@ class RedisWorker:
             pass  # the link dropped: the main loop reconnects and subscribes again
         finally:
             flush()
-            self.live_mode = "poll"
+            if epoch == self.epoch:
+                self.live_mode = "poll"
 
     def _lost(self, exc: RedisTuiError) -> None:
         if self.connected.is_set():
             self.connected.clear()
             self.app.post_message(m.ConnectionLost(exc.message, 0.0))
-            asyncio.get_running_loop().create_task(self.gateway.close())
+            # Detach now, close later: the reconnect that follows opens a fresh client.
+            asyncio.get_running_loop().create_task(self.gateway.detach())
 
     async def _poll(self) -> None:
         """Server facts and TTLs of the visible keys in one round trip; never overlaps itself."""
@@ -382,6 +406,12 @@ class RedisWorker:
         finally:
             self._poll_running = False
 
+    def _refuse_stale(self, edit: Edit | Undo | SessionEdit) -> None:
+        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
+        key = edit.key if isinstance(edit, Edit) else None
+        reason = "The database changed before it ran: nothing was changed"
+        self.app.post_message(m.WorkerFailed(action, reason, key))
+
     async def _apply(self, edit: Edit | Undo | SessionEdit) -> None:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
         key = edit.key if isinstance(edit, Edit) else None
@@ -402,13 +432,12 @@ class RedisWorker:
             result = await self.gateway.edit(
                 edit.op, edit.key, edit.version, *edit.args, **edit.kwargs
             )
-        except AlreadyExists as exc:
-            self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists=True))
         except EditConflict as exc:
-            if isinstance(edit, SessionEdit):
-                self.app.post_message(m.WorkerFailed(action, exc.message))
-            else:
-                self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, False))
+            if isinstance(edit, Edit):
+                exists = isinstance(exc, AlreadyExists)
+                self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists))
+            else:  # an undo or a session action: nothing to retry with, just say why
+                self.app.post_message(m.WorkerFailed(action, exc.message, key))
         except ConnectionFailed as exc:
             self._lost(exc)
             self.app.post_message(m.WorkerFailed(action, exc.message, key))

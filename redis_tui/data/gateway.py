@@ -103,6 +103,17 @@ class Gateway:
             raise
         return isinstance(info, dict) and str(info.get("cluster_enabled")) == "1"
 
+    async def detach(self) -> None:
+        """Forget the current connections at once (the next call opens new ones), then close
+        the old ones. Unlike ``close``, it cannot close a client opened in between."""
+        meta, self._meta = self._meta, None
+        client, self._client = self._client, None
+        if meta is not None:
+            await meta.close()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
     async def close(self) -> None:
         meta, self._meta = self._meta, None
         if meta is not None:

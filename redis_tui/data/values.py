@@ -44,6 +44,8 @@ class KeyValue:
     cursor: int | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
+    # Streams: the id the page started after (None: from the start).
+    after_id: bytes | None = None
 
     @property
     def has_more(self) -> bool:
@@ -62,6 +64,7 @@ async def read_value(
     cursor: int = 0,
     page: int = PAGE_SIZE,
     string_cap: int = STRING_CAP,
+    after_id: bytes | None = None,
 ) -> KeyValue:
     """Read a key's metadata and one page of its value.
 
@@ -105,6 +108,7 @@ async def read_value(
     if reader is None:
         value.note = f"{kind} is a module type; redis-tui cannot show its value."
         return value
+    value.after_id = after_id
     await reader(client, value, cursor, page, string_cap)
     return value
 
@@ -201,7 +205,9 @@ async def _read_stream(
     v.columns = ("id", "fields")
     pipe = client.pipeline(transaction=False)
     pipe.execute_command("XLEN", v.key)
-    pipe.execute_command("XRANGE", v.key, "-", "+", "COUNT", min(page, STREAM_PAGE))
+    # The next page starts after the last id shown (exclusive range), not at an offset.
+    start = b"(" + v.after_id if v.after_id else b"-"
+    pipe.execute_command("XRANGE", v.key, start, "+", "COUNT", min(page, STREAM_PAGE))
     pipe.execute_command("XINFO", "GROUPS", v.key)
     length, entries, groups = await pipe.execute(raise_on_error=False)
     if isinstance(length, BaseException):

@@ -521,6 +521,9 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.redis.load(value.key, offset=value.offset + len(value.data or b""), append=True)
         elif value.cursor is not None:
             self.redis.load(value.key, cursor=value.cursor, append=True)
+        elif value.type == "stream" and value.rows:
+            last_id = value.rows[-1][0]
+            self.redis.load(value.key, offset=len(value.rows), after_id=last_id, append=True)
         else:
             self.redis.load(value.key, offset=value.offset + len(value.rows), append=True)
 

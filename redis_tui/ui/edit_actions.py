@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import App
 from textual.content import Content
+from textual.notifications import SeverityLevel
 
 from redis_tui.data.cmdlog import format_entry
 from redis_tui.data.display import escape_key, escape_text, unescape_key
@@ -43,6 +44,8 @@ class EditActions(App[None]):
 
     keys: KeyList
     value_pane: ValuePane
+    # The version an open edit dialog started from (taken when it opened).
+    _edit_base: Version | None = None
     store: KeyStore
     version: Version | None
     settings: ConnectionSettings
@@ -53,6 +56,25 @@ class EditActions(App[None]):
         assert self.worker_ is not None, "worker not started"
         return self.worker_
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, from any widget, comes through here. Messages carry key names,
+        server errors and session data: never markup, control characters escaped."""
+        super().notify(
+            escape_text(str(message)),
+            title=escape_text(title, multiline=False),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def start_scan(self) -> None:
         raise NotImplementedError
 
@@ -62,11 +84,16 @@ class EditActions(App[None]):
     # -- helpers ------------------------------------------------------------------------
 
     def _loaded(self) -> KeyValue | None:
-        """The value on screen, if it belongs to the selected key and is fully loaded."""
+        """The value on screen, if it belongs to the selected key and is fully loaded.
+
+        Also takes the version the user is looking at *now*: the dialog that follows edits
+        from it, even if a reload lands while the dialog is open.
+        """
         value = self.value_pane.value
-        if value is None or value.key != self.keys.current_key:
+        if value is None or value.key != self.keys.current_key or self.version is None:
             self.notify("Select a key first (its value must be loaded)", severity="warning")
             return None
+        self._edit_base = self.version
         return value
 
     def _selected_row(self, value: KeyValue) -> tuple[Any, ...] | None:
@@ -78,7 +105,7 @@ class EditActions(App[None]):
 
     def _queue(self, op: str, key: bytes, *args: Any, **kwargs: Any) -> bool:
         """Queue an edit starting from the version on screen. True, for use in callbacks."""
-        edit = Edit(op, key, self.version, args, kwargs)
+        edit = Edit(op, key, self._edit_base, args, kwargs)
         self.confirm_write(
             f"{op.replace('_', ' ')} on {escape_key(key)}", lambda: self.redis.edit(edit)
         )
@@ -172,11 +199,13 @@ class EditActions(App[None]):
             )
             return
         data = value.data or b""
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            self.notify("Binary value (not UTF-8): not editable as text", severity="warning")
+        if not _is_utf8(data):
+            self.notify(
+                "Binary value (not UTF-8, or control characters): not editable as text",
+                severity="warning",
+            )
             return
+        text = data.decode("utf-8")
         was_json, compact = False, False
         try:
             parsed = json.loads(text) if text.lstrip()[:1] in ("{", "[") else None
@@ -408,7 +437,8 @@ class EditActions(App[None]):
                     kwargs["must_be_new"] = False
                 else:
                     kwargs["overwrite"] = True
-                self.redis.edit(Edit(edit.op, edit.key, edit.version, edit.args, kwargs))
+                retry = Edit(edit.op, edit.key, edit.version, edit.args, kwargs)
+                self.confirm_write("overwrite", lambda: self.redis.edit(retry))
 
             self.push_screen(
                 ConfirmScreen("Already exists", body, confirm_label="Overwrite"), overwrite
@@ -422,7 +452,8 @@ class EditActions(App[None]):
 
         def chosen(choice: str | None) -> None:
             if choice == "overwrite":
-                self.redis.edit(Edit(edit.op, edit.key, event.current, edit.args, edit.kwargs))
+                retry = Edit(edit.op, edit.key, event.current, edit.args, edit.kwargs)
+                self.confirm_write("overwrite", lambda: self.redis.edit(retry))
             elif choice == "reload" and self.keys.current_key == edit.key:
                 self.redis.load(edit.key)
 
@@ -499,13 +530,15 @@ def confirmed(then: Callable[[], object]) -> Callable[[bool | None], None]:
 
 
 def _is_utf8(data: Any) -> bool:
+    """Editable as text: valid UTF-8 without control characters (tab and newline aside).
+    Anything else would put raw ESC/NUL into an input, and on the terminal."""
     if not isinstance(data, bytes):
         return True
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return True
+    return escape_text(text) == text
 
 
 def _float_error(text: str) -> str | None:

@@ -199,3 +199,17 @@ async def test_silent_server_times_out(silent_server: int) -> None:
     settings = ConnectionSettings(port=silent_server, connect_timeout=1, command_timeout=1)
     with pytest.raises(ServerTimeout, match="did not answer"):
         await Gateway(settings).connect()
+
+
+async def test_stream_pages_follow_the_last_id(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    ids = [client.xadd("events", {"n": i}) for i in range(250)]
+    gateway = Gateway(settings)
+    first = await gateway.read_value(b"events")
+    assert [r[0] for r in first.rows] == ids[:100] and first.has_more
+    second = await gateway.read_value(b"events", offset=100, after_id=first.rows[-1][0])
+    assert [r[0] for r in second.rows] == ids[100:200] and second.has_more
+    third = await gateway.read_value(b"events", offset=200, after_id=second.rows[-1][0])
+    assert [r[0] for r in third.rows] == ids[200:] and not third.has_more
+    await gateway.close()

@@ -212,3 +212,54 @@ async def test_readonly_hides_and_refuses_edits(
         app.redis.edit(Edit("set_string", b"k", app.version, (b"hacked",)))
         await wait_for(pilot, lambda: notified(app, "Read-only"))
         assert client.get("k") == json.dumps({"x": 1}).encode()
+
+
+async def test_undo_refused_when_the_key_came_back(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("k", "old")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_key(pilot, app, b"k")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not client.exists("k"))
+        client.set("k", "new")  # someone re-created it
+        await pilot.press("u")
+        await wait_for(pilot, lambda: notified(app, "re-created"))
+        assert app.is_running and client.get("k") == b"new"
+
+
+async def test_hostile_text_in_notifications_is_shown_literally(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("k", "v")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 1)
+        for command in (":sort [/x]", ":ttl [@click=app.quit]x", ":key \\x1b[2J[/b]"):
+            await pilot.press("colon", *command, "enter")
+            await pilot.pause(0.3)
+        await pilot.pause(0.5)
+        assert app.is_running
+        assert not any("\x1b" in str(n.message) for n in app._notifications)
+
+
+async def test_edit_confirmed_before_a_db_switch_is_not_applied_after(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("same", "db0")
+    other = redis.Redis(port=settings.port, db=1)
+    other.set("same", "db1")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"same")
+        worker = app.redis
+        # Queue a delete and switch database before the worker gets to it.
+        worker.connected.clear()
+        worker.delete(b"same", app.version)
+        app.switch_db(1)
+        await wait_for(pilot, lambda: notified(app, "database changed"))
+        assert other.get("same") == b"db1" and client.get("same") == b"db0"
+    other.close()

@@ -20,6 +20,8 @@ from redis_tui.data.keystore import SIZE_UNKNOWN, KeyStore
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
 TYPE_WIDTH, TTL_WIDTH, SIZE_WIDTH = 7, 9, 8
+# Below these widths the size column, then the type column, are left out.
+NARROW_SIZE, NARROW_TYPE = 48, 30
 
 
 class KeyList(VirtualList):
@@ -129,16 +131,20 @@ class KeyList(VirtualList):
         size_style = self.get_component_rich_style("key-list--size", partial=True)
         known = self.store.sizes[index] != SIZE_UNKNOWN
         size = human_bytes(self.store.size(index)) if known else ""
-        name_width = max(4, width - TYPE_WIDTH - TTL_WIDTH - SIZE_WIDTH - 3)
-        return [
-            *Strip([Segment(name, base)]).adjust_cell_length(name_width, base),
-            Segment(" ", base),
-            cell(kind, TYPE_WIDTH, base + type_style + Style(color=_TYPE_COLOURS.get(kind))),
-            Segment(" ", base),
-            cell(ttl, TTL_WIDTH, base + ttl_style, right=True),
-            Segment(" ", base),
-            cell(size, SIZE_WIDTH, base + size_style, right=True),
-        ]
+        # Narrow terminals: the name matters most; size, then type, give way to it.
+        columns = [
+            (cell(kind, TYPE_WIDTH, base + type_style + Style(color=_TYPE_COLOURS.get(kind))),
+             TYPE_WIDTH, width >= NARROW_TYPE),
+            (cell(ttl, TTL_WIDTH, base + ttl_style, right=True), TTL_WIDTH, True),
+            (cell(size, SIZE_WIDTH, base + size_style, right=True), SIZE_WIDTH,
+             width >= NARROW_SIZE),
+        ]  # fmt: skip
+        shown = [(segment, cells) for segment, cells, show in columns if show]
+        name_width = max(4, width - sum(cells + 1 for _, cells in shown))
+        segments = [*Strip([Segment(name, base)]).adjust_cell_length(name_width, base)]
+        for segment, _ in shown:
+            segments += [Segment(" ", base), segment]
+        return segments
 
     def cursor_moved(self) -> None:
         key = self.current_key

@@ -445,7 +445,11 @@ def _fill(
         label = escape_text(str(name), multiline=False)
         child_path = (*path, name)
         if isinstance(child, dict | list | tuple | codecs.ObjectValue) and child:
-            kind = f" <{child.class_name}>" if isinstance(child, codecs.ObjectValue) else ""
+            kind = (
+                f" <{escape_text(child.class_name, multiline=False)}>"
+                if isinstance(child, codecs.ObjectValue)
+                else ""
+            )
             branch = node.add(Text(f"{label}{kind}"), data=child_path)
             _fill(branch, child, child_path, budget)
         else:

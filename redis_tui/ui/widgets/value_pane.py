@@ -161,6 +161,8 @@ class ValuePane(Vertical, can_focus=False):
         parts: list[str] = []
         if value.type == "string":
             shown = len(self._string_data)
+            if value.length == 0:
+                parts.append("empty string (0 bytes)")
             if value.truncated:
                 of = human_bytes(value.length)
                 parts.append(f"showing the first {human_bytes(shown)} of {of} — ] loads more")
