@@ -102,14 +102,25 @@ async def export_value(
     part = target.with_name(target.name + ".part")
     written = items = 0
     try:
-        with part.open("wb") as out:
+        # "x": never truncate a file of the user's that happens to be called PATH.part.
+        with part.open("xb") as out:
             async for data, count in reader(client, key, chunk, page):
                 await asyncio.to_thread(out.write, data)
                 written += len(data)
                 items += count
                 if on_progress is not None:
                     on_progress(ExportProgress(key, str(target), written, items, total))
-        os.replace(part, target)
+        if overwrite:
+            os.replace(part, target)
+        else:
+            # A hard link fails if PATH appeared meanwhile: never clobber a file unasked.
+            try:
+                os.link(part, target)
+            except FileExistsError as exc:
+                raise ExportRefused(f"{target} appeared meanwhile: not overwritten") from exc
+            part.unlink()
+    except FileExistsError as exc:
+        raise ExportRefused(f"{part} exists (another export?): remove it first") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             part.unlink()

@@ -25,6 +25,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
 from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.keyspace import parse_meta
 from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 
 try:
@@ -120,14 +121,7 @@ class MetaConnection:
                 if isinstance(exc, Exception):
                     raise translate(exc, self.settings.describe()) from exc
                 raise
-        types: list[bytes] = []
-        pttls: list[int] = []
-        for i in range(0, len(replies), 2):
-            kind, pttl = replies[i], replies[i + 1]
-            # An error (e.g. an ACL that forbids TYPE) leaves the type unknown ("?").
-            types.append(kind if isinstance(kind, bytes) else b"?")
-            pttls.append(pttl if isinstance(pttl, int) else -2)
-        return types, pttls
+        return parse_meta(replies)
 
     async def close(self) -> None:
         writer, self._writer, self._reader = self._writer, None, None

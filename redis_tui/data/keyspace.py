@@ -83,12 +83,16 @@ async def key_meta(client: aioredis.Redis, keys: list[bytes]) -> tuple[list[byte
     for key in keys:
         pipe.execute_command("TYPE", key)
         pipe.execute_command("PTTL", key)
-    replies = await pipe.execute(raise_on_error=False)
+    return parse_meta(await pipe.execute(raise_on_error=False))
+
+
+def parse_meta(replies: list[Any]) -> tuple[list[bytes], list[int]]:
+    """Alternating TYPE and PTTL replies -> (types, pttls). An error (an ACL that forbids
+    TYPE) leaves the type unknown (``b"?"``) rather than showing the error text."""
     types: list[bytes] = []
     pttls: list[int] = []
-    for i in range(0, len(replies), 2):
+    for i in range(0, len(replies) - 1, 2):
         kind, pttl = replies[i], replies[i + 1]
-        # An ACL that forbids TYPE leaves the type unknown ("?"), not an error text.
         types.append(kind if isinstance(kind, bytes) else b"?")
         pttls.append(pttl if isinstance(pttl, int) else -2)
     return types, pttls

@@ -14,7 +14,7 @@ from redis_tui.data.display import escape_key, escape_text
 from redis_tui.data.durations import parse_ttl
 from redis_tui.data.sessions import Session
 from redis_tui.ui import messages as m
-from redis_tui.ui.edit_actions import TTL_HELP, EditActions, confirmed, given
+from redis_tui.ui.edit_actions import TTL_HELP, EditActions, _ttl_error, confirmed, given
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.widgets.session_pane import SessionPane
@@ -249,11 +249,3 @@ def _parse_value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _ttl_error(text: str) -> str | None:
-    try:
-        parse_ttl(text)
-    except ValueError as exc:
-        return str(exc)
-    return None
