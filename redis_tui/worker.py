@@ -115,6 +115,8 @@ class RedisWorker:
         self.live_mode = "poll"
         self._retry_now = asyncio.Event()
         self._poll_running = False
+        self._poll_backoff = Backoff()
+        self._poll_resume_at = 0.0
         self.scan_generation = 0
         self.scan_running = False
         # Where the last scan got to, so a stopped scan can continue.
@@ -263,6 +265,15 @@ class RedisWorker:
     def fetch_info(self) -> None:
         self.app.run_worker(self._fetch_info(), group="info", exclusive=True, exit_on_error=False)
 
+    def reconnect(self) -> None:
+        """Drop the connection and connect again at once (``:reconnect``)."""
+        self.connected.clear()
+        self.epoch += 1
+        self.app.run_worker(self.gateway.detach(), group="close", exit_on_error=False)
+        self.backoff.reset()
+        self.edits.put_nowait(_WAKE)
+        self.retry_now()
+
     def retry_now(self) -> None:
         self._retry_now.set()
 
@@ -373,6 +384,7 @@ class RedisWorker:
             or self.hidden
             or self._poll_running
             or not self.connected.is_set()
+            or time.monotonic() < self._poll_resume_at
         ):
             return
         self._poll_running = True
@@ -389,8 +401,13 @@ class RedisWorker:
         except ConnectionFailed as exc:
             self._lost(exc)
         except RedisTuiError as exc:
+            # A poll that keeps failing (an ACL, a session that no longer decodes) backs off
+            # instead of repeating the same error every interval.
+            delay = self._poll_backoff.next()
+            self._poll_resume_at = time.monotonic() + delay * self.poll_interval
             self.app.post_message(m.WorkerFailed("poll", exc.message))
         else:
+            self._poll_backoff.reset()
             session_pttls = dict(zip(sessions, pttls[len(keys) :], strict=False))
             self.app.post_message(
                 m.ServerPolled(

@@ -210,6 +210,17 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
     def production(self) -> bool:
         return self.profile is not None and self.profile.production
 
+    def workers_in(self, group: str) -> bool:
+        return any(w.group == group and not w.is_finished for w in self.workers)
+
+    def disconnect(self) -> None:
+        """Stop the worker and close the connection; the screen stays, ``o`` connects again."""
+        for group in ("redis", "scan", "load", "lookup", "info", "bulk", "sessions", "events"):
+            self.workers.cancel_group(self, group)
+        self.scanning = False
+        self.conn_pane.set_disconnected()
+        self._update_status()
+
     def switch_connection(
         self, settings: ConnectionSettings, profile: Profile | None = None
     ) -> None:
@@ -697,6 +708,14 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.redis.fetch_info()
         elif name == "dbs":
             self.show_databases()
+        elif name == "reconnect":
+            self.conn_pane.set_settings(self.settings)
+            if self.conn_pane.state == "disconnected" or not self.workers_in("redis"):
+                self.switch_connection(self.settings, self.profile)
+            else:
+                self.redis.reconnect()
+        elif name == "disconnect":
+            self.disconnect()
         elif name == "stop":
             self.stop_scan()
         elif name == "continue":

@@ -34,6 +34,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("sessions", "", "open the session inspector"),
     CommandSpec("info", "", "show the server's INFO"),
     CommandSpec("dbs", "", "list the non-empty databases"),
+    CommandSpec("reconnect", "", "drop the connection and connect again"),
+    CommandSpec("disconnect", "", "close the connection (o connects again)"),
     CommandSpec("stop", "", "stop the running scan"),
     CommandSpec("continue", "", "continue a stopped scan"),
     CommandSpec(

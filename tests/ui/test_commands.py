@@ -110,3 +110,17 @@ async def test_info_pause_and_stop(client: redis.Redis, settings: ConnectionSett
         await wait_for(pilot, lambda: "paused" in static_text(pilot, "#connection"))
         await pilot.press("p")
         await wait_for(pilot, lambda: "live" in static_text(pilot, "#connection"))
+
+
+async def test_disconnect_and_reconnect(client: redis.Redis, settings: ConnectionSettings) -> None:
+    client.set("k", 1)
+    app = RedisTuiApp(settings, poll_interval=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await run(pilot, ":disconnect")
+        await wait_for(pilot, lambda: "disconnected" in static_text(pilot, "#connection"))
+        await run(pilot, ":reconnect")
+        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: len(app.store) == 1)
+        await run(pilot, ":reconnect")
+        await wait_for(pilot, lambda: app.conn_pane.state == "connected")

@@ -91,6 +91,10 @@ class ConnectionPane(Static, can_focus=True):
         self.retry_at = time.monotonic() + retry_in
         self._draw()
 
+    def set_disconnected(self) -> None:
+        self.state = "disconnected"
+        self._draw()
+
     def set_live(self, live: str) -> None:
         if live != self.live:
             self.live = live
@@ -263,4 +267,6 @@ class ConnectionPane(Static, can_focus=True):
                 left=str(left),
                 reason=escape_text(self.reason, multiline=False),
             )
+        if self.state == "disconnected":
+            return Content.from_markup("[b]○ disconnected[/]  [dim]o connects, :reconnect[/]")
         return Content.from_markup("[b yellow]… connecting[/]")
