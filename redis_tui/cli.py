@@ -180,6 +180,21 @@ async def check_connection(settings: ConnectionSettings) -> None:
         await gateway.close()
 
 
+def load_settings(
+    args: argparse.Namespace,
+) -> tuple[Config, Profile | None, ConnectionSettings] | int:
+    """Config file, profile and flags -> settings; or the exit code after one clear line."""
+    try:
+        config = load_config(args.config)
+        profile, base = profile_settings(args, config)
+        settings = settings_from_args(args, profile=base)
+    except ConfigError as exc:
+        return fail(exc.message)
+    except ValueError as exc:
+        return fail(str(exc))
+    return config, profile, settings
+
+
 def fail(message: str) -> int:
     print(f"redis-tui: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -192,14 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sessions_main(argv[1:])
     args = build_parser().parse_args(argv)
-    try:
-        config = load_config(args.config)
-        profile, base = profile_settings(args, config)
-        settings = settings_from_args(args, profile=base)
-    except ConfigError as exc:
-        return fail(exc.message)
-    except ValueError as exc:
-        return fail(str(exc))
+    loaded = load_settings(args)
+    if isinstance(loaded, int):
+        return loaded
+    config, profile, settings = loaded
     poll = args.poll if args.poll is not None else config.poll_interval
     try:
         if args.demo:

@@ -18,14 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from redis_tui.cli import (
-    EXIT_USAGE,
-    add_connection_arguments,
-    fail,
-    profile_settings,
-    settings_from_args,
-)
-from redis_tui.config import ConfigError, load_config
+from redis_tui.cli import EXIT_USAGE, add_connection_arguments, fail, load_settings
 from redis_tui.data import sessions
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_text
@@ -74,14 +67,10 @@ def main(
 ) -> int:
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
-    try:
-        config = load_config(args.config)
-        _, base = profile_settings(args, config)
-        settings = settings_from_args(args, profile=base)
-    except ConfigError as exc:
-        return fail(exc.message)
-    except ValueError as exc:
-        return fail(str(exc))
+    loaded = load_settings(args)
+    if isinstance(loaded, int):
+        return loaded
+    config, _, settings = loaded
     if args.limit is not None and args.limit <= 0:
         return fail("--limit must be positive")
     as_json = args.json if args.json is not None else not out.isatty()
