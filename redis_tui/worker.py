@@ -101,6 +101,8 @@ class RedisWorker:
         self.watched_session: bytes | None = None
         self.sessions_generation = 0
         self.bulk_cancel = asyncio.Event()
+        # The database before ``:db N``, until the switch succeeds.
+        self._previous_db: int | None = None
         self.backoff = Backoff()
         # Set by the UI (attributes down): what is on screen, and whether a modal is open.
         self.visible: Sequence[tuple[int, bytes]] = ()
@@ -233,7 +235,7 @@ class RedisWorker:
         elif edit.op == "revoke_user":
             keys = list(result)
             message = (
-                f"Revoked {len(keys)} session{'s' if len(keys) != 1 else ''} of {edit.args[1]}"
+                f"Revoked {len(keys)} session{'s' if len(keys) != 1 else ''} of user {edit.args[1]}"
             )
         else:
             keys = [result.key]
@@ -280,6 +282,7 @@ class RedisWorker:
     def select_db(self, db: int) -> None:
         """Reconnect on database ``db``. Synchronous up to the point where no request can
         reach the old database: scans started after this call wait for the new connection."""
+        self._previous_db = self.gateway.settings.db
         self.connected.clear()
         self.epoch += 1
         for group in ("load", "sessions", "sizes", "events", "lookup"):
@@ -316,6 +319,14 @@ class RedisWorker:
         try:
             facts = await self.gateway.connect()
         except RedisTuiError as exc:
+            previous = self._previous_db
+            if previous is not None and "DB index is out of range" in exc.message:
+                # ``:db N`` past the server's databases: go back instead of retrying forever.
+                refused = self.gateway.settings.db
+                self._previous_db = None
+                self.gateway.switch_db(previous)
+                self.app.post_message(m.DatabaseRefused(refused, previous))
+                return
             delay = self.backoff.next()
             self.app.post_message(m.ConnectionLost(exc.message, delay))
             self._retry_now.clear()
@@ -323,6 +334,7 @@ class RedisWorker:
                 await asyncio.wait_for(self._retry_now.wait(), timeout=delay)
             return
         self.backoff.reset()
+        self._previous_db = None
         self.connected.set()
         self.app.post_message(m.Connected(facts, self.settings.describe()))
         await self._start_events()

@@ -287,11 +287,7 @@ def detect(
         return None
     if session is None:
         return None
-    session.ttl_ms = ttl_ms
-    session.expires_at = session.payload_expires_at
-    if session.expires_at is None and ttl_ms >= 0:
-        session.expires_at = now + dt.timedelta(milliseconds=ttl_ms)
-    return session
+    return _with_ttl(session, ttl_ms, now)
 
 
 def _hint(key: bytes) -> str | None:
@@ -1294,9 +1290,14 @@ async def _load_chunk(
 
 
 def _with_ttl(session: Session, pttl: int, now: dt.datetime) -> Session:
+    """``expires_at`` is when Redis drops the key (its TTL decides; frameworks refresh it on
+    each request); without a TTL, the expiry the payload states. The payload's own date stays
+    in ``payload_expires_at``."""
     session.ttl_ms = pttl
-    if session.expires_at is None and pttl >= 0:
+    if pttl >= 0:
         session.expires_at = now + dt.timedelta(milliseconds=pttl)
+    else:
+        session.expires_at = session.payload_expires_at
     return session
 
 

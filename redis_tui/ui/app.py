@@ -426,7 +426,9 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             # Sorting a million keys takes a second: while scanning, re-sort now and then.
             if sorting and (resort or now - self._sorted_at > RESORT_INTERVAL):
                 self._sorted_at = now
-                current = keys.current_key
+                # The first rows of a new scan start at the top of the sorted list; later
+                # re-sorts keep the key the user is on.
+                current = keys.current_key if self._shown_rows else None
                 self.store.sort(self.store.sort_field)
                 if current is not None:
                     keys.select_key(current)
@@ -702,6 +704,8 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.start_scan()
         elif name == "key":
             self.redis.lookup(unescape_key(arg))
+        elif name == "help":
+            self.action_help()
         elif name == "sessions":
             self.action_focus_pane("sessions")
         elif name == "info":
@@ -728,6 +732,16 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.open_bulk_delete(unescape_key(arg))
         else:
             self.notify(f":{name} is not available yet", severity="warning", markup=False)
+
+    @on(m.DatabaseRefused)
+    def database_refused(self, event: m.DatabaseRefused) -> None:
+        self.notify(
+            f"Database {event.refused} does not exist on this server: back to db {event.back_to}",
+            severity="warning",
+        )
+        self.settings = self.settings.replace(db=event.back_to)
+        self.conn_pane.set_settings(self.settings)
+        self.start_scan()
 
     def switch_db(self, db: int) -> None:
         self.settings = self.settings.replace(db=db)

@@ -29,7 +29,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "del", "PATTERN", "delete every key matching a pattern, after a dry run", needs_arg=True
     ),
     CommandSpec(
-        "ttl", "SECONDS", "set the TTL of the selected key (2h, 90s, persist…)", needs_arg=True
+        "ttl", "TTL", "set the TTL of the selected key (2h, 90s, persist…)", needs_arg=True
     ),
     CommandSpec("sessions", "", "open the session inspector"),
     CommandSpec("info", "", "show the server's INFO"),
@@ -41,6 +41,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "sort", "name|ttl|type|size|none", "sort the loaded keys (size: biggest known first)"
     ),
+    CommandSpec("help", "", "every key binding and command"),
     CommandSpec("q", "", "quit"),
 )
 BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -66,7 +67,7 @@ def parse_command(text: str) -> Command:
     """
     text = text.strip().removeprefix(":").strip()
     if not text:
-        raise CommandError("Type a command, e.g. :db 3 — :help lists them")
+        raise CommandError("Type a command, e.g. :db 3 — :help lists them all")
     name, _, arg = text.partition(" ")
     name = ALIASES.get(name.lower(), name.lower())
     spec = BY_NAME.get(name)

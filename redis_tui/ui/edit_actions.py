@@ -445,7 +445,7 @@ class EditActions(App[None]):
             )
             return
         body = Content.from_markup(
-            "[b]$key[/b] changed since it was loaded: $reason\nNothing was saved.",
+            "$reason",
             key=escape_key(edit.key),
             reason=event.reason,
         )

@@ -286,3 +286,12 @@ class ValueExported(WorkerMessage):
         self.key = key
         self.path = path
         self.size = size
+
+
+class DatabaseRefused(WorkerMessage):
+    """``:db N`` asked for a database the server does not have; the worker went back."""
+
+    def __init__(self, refused: int, back_to: int) -> None:
+        super().__init__()
+        self.refused = refused
+        self.back_to = back_to

@@ -113,7 +113,7 @@ class SessionActions(EditActions):
         shown = "\n".join(f"  {escape_key(k)}" for k in keys[:PREVIEW_KEYS])
         more = f"\n  … and {len(keys) - PREVIEW_KEYS} more" if len(keys) > PREVIEW_KEYS else ""
         body = Content.from_markup(
-            "Revoke [b]$count[/b] sessions of [b]$user[/b]?\n\n$keys$more",
+            "Revoke [b]$count[/b] session(s) of user [b]$user[/b]?\n\n$keys$more",
             count=str(len(keys)),
             user=escape_text(event.user, multiline=False),
             keys=shown,

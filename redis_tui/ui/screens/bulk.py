@@ -20,13 +20,8 @@ class BulkDeleteScreen(ModalScreen[bool]):
     """Dismisses with True when keys were deleted (the list should be rescanned)."""
 
     BINDINGS = [
-        Binding(
-            "escape",
-            "cancel",
-            "Cancel",
-            id="bulk.cancel",
-            tooltip="Cancel (stops a running delete)",
-        ),
+        Binding("escape", "cancel", "Cancel", id="bulk.cancel", tooltip="Cancel (stops a delete)"),
+        Binding("q", "app.quit", "Quit", show=False, id="bulk.quit", tooltip="Quit redis-tui"),
     ]
 
     def __init__(self, pattern: bytes) -> None:

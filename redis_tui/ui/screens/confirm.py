@@ -16,6 +16,7 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
+        Binding("q", "app.quit", "Quit", show=False, id="confirm.quit", tooltip="Quit redis-tui"),
     ]
 
     def __init__(self, title: str, body: Content, confirm_label: str = "Delete") -> None:

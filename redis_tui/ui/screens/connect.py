@@ -455,7 +455,7 @@ class ConnectScreen(ModalScreen[tuple[ConnectionSettings, Profile | None] | None
         self._fill(self.settings)
         self._show_chosen()
         self._say(None, "Paste a URL (enter fills the form) or edit the fields; ctrl+t tests")
-        self.query_one("#host", Input).focus()
+        self.query_one("#url", Input).focus()
 
     # -- profiles ----------------------------------------------------------------------------
 

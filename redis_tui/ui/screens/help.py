@@ -12,9 +12,8 @@ from textual.widgets import DataTable, Static
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding(
-            "escape,q,question_mark", "dismiss_help", "Close", id="help.close", tooltip="Close help"
-        ),
+        Binding("escape,question_mark", "dismiss_help", "Close", id="help.close", tooltip="Close"),
+        Binding("q", "app.quit", "Quit", show=False, id="help.quit", tooltip="Quit redis-tui"),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:

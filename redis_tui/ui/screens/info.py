@@ -16,7 +16,10 @@ from redis_tui.data.formatting import FORMATS
 class TextScreen(ModalScreen[None]):
     """A titled, read-only text in a dialog; esc or q closes it."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="text.close", tooltip="Close")]
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="text.close", tooltip="Close"),
+        Binding("q", "app.quit", "Quit", show=False, id="text.quit", tooltip="Quit redis-tui"),
+    ]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()
@@ -40,7 +43,10 @@ class TextScreen(ModalScreen[None]):
 class FormatScreen(ModalScreen[str | None]):
     """Pick how to show a string: auto-detect, or force one decoder."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="format.close", tooltip="Close")]
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="format.close", tooltip="Close"),
+        Binding("q", "app.quit", "Quit", show=False, id="format.quit", tooltip="Quit redis-tui"),
+    ]
 
     def __init__(self, current: str) -> None:
         super().__init__()

@@ -120,6 +120,7 @@ class ConflictScreen(ModalScreen[str | None]):
         Binding("r", "choose('reload')", "Reload", id="conflict.reload", tooltip="Look again"),
         Binding("o", "choose('overwrite')", "Overwrite", id="conflict.overwrite", tooltip="Apply"),
         Binding("escape,c", "choose(None)", "Cancel", id="conflict.cancel", tooltip="Drop it"),
+        Binding("q", "app.quit", "Quit", show=False, id="conflict.quit", tooltip="Quit redis-tui"),
     ]
 
     def __init__(self, body: Content) -> None:

@@ -105,6 +105,15 @@ class SessionList(VirtualList):
             self.post_message(self.Opened(self.cursor))
 
 
+class AttributeTree(Tree[tuple[Any, ...]]):
+    """The decoded session as a tree; j/k move like everywhere else."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="session_tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="session_tree.up"),
+    ]
+
+
 class SessionPane(Vertical):
     """Header, the session list, the selected session's tree."""
 
@@ -154,7 +163,7 @@ class SessionPane(Vertical):
         self.header = Static("", id="sessions-header", markup=False)
         self.columns = Static("", id="session-columns", markup=False)
         self.list = SessionList(self, id="session-list")
-        self.attrs: Tree[tuple[Any, ...]] = Tree("session", id="session-tree")
+        self.attrs: Tree[tuple[Any, ...]] = AttributeTree("session", id="session-tree")
         self.detail = Static("", id="session-detail", markup=False)
 
     def compose(self) -> ComposeResult:
@@ -378,6 +387,11 @@ class SessionPane(Vertical):
         self.attrs.root.expand_all()
 
     # -- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only connections: no revoke, TTL or edit keys (the data layer refuses anyway).
+        readonly = getattr(getattr(self.app, "settings", None), "readonly", False)
+        return not (readonly and action in ("revoke", "revoke_user", "ttl", "edit"))
 
     def action_group(self) -> None:
         self.grouped = not self.grouped
