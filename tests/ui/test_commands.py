@@ -132,6 +132,8 @@ async def test_db_out_of_range_goes_back(client: redis.Redis, settings: Connecti
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.store) == 1)
         await run(pilot, ":db 99")
-        await wait_for(pilot, lambda: any("does not exist" in str(n.message) for n in app._notifications))
+        await wait_for(
+            pilot, lambda: any("does not exist" in str(n.message) for n in app._notifications)
+        )
         await wait_for(pilot, lambda: app.conn_pane.state == "connected" and app.settings.db == 0)
         await wait_for(pilot, lambda: len(app.store) == 1 and not app.scanning)
