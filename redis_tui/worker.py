@@ -456,7 +456,7 @@ class RedisWorker:
                 if entry is None:
                     self.app.post_message(m.KeyRestored(None, "Nothing to undo"))
                 else:
-                    self.app.post_message(m.KeyRestored(entry.key, f"Restored {entry.describe()}"))
+                    self.app.post_message(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
                 return
             result = await self.gateway.edit(
                 edit.op, edit.key, edit.version, *edit.args, **edit.kwargs

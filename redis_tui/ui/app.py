@@ -577,6 +577,9 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         # Read-only hides writes here; the worker refuses them regardless.
         if action in WRITE_ACTIONS and self.settings.readonly:
             return False
+        if action == "remove_element":
+            value = self.value_pane.value
+            return value is not None and value.type != "string"
         # In the tree, a folder row is no key: key actions wait for a key row.
         tree = self._tree
         if action in KEY_ACTIONS and tree is not None and tree.display:

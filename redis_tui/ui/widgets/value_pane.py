@@ -171,9 +171,8 @@ class ValuePane(Vertical, can_focus=False):
                 parts.append(note)
         elif value.columns:
             shown = len(value.rows)
-            total = value.length if value.length is not None else "?"
             more = " — ] loads more" if value.has_more else ""
-            parts.append(f"{shown} of {total} shown{more}")
+            parts.append(f"{shown:,} of {_count(value.length)} shown{more}")
         for group in value.groups:
             parts.append(
                 "group {name}: consumers {consumers}, pending {pending}, last id {last}".format(
