@@ -513,9 +513,10 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         value = event.value
         if value.key != self.keys.current_key:
             return
-        self.value_pane.show(value, append=event.append)
         if event.version is not None:
             self.version = event.version
+            self.value_pane.exact_version = bool(getattr(event.version, "exact", True))
+        self.value_pane.show(value, append=event.append)
         # Keep the list's row in step with what was just read.
         index = self.store.index_of(value.key) if not event.append else None
         if index is not None:

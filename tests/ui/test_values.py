@@ -72,3 +72,14 @@ async def test_formats_on_real_data(
         await pilot.press("3", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
         assert '"nested": true' in app.screen.text
+
+
+async def test_large_key_says_edits_check_in_part(client: redis.Redis, settings: ConnectionSettings) -> None:
+    client.set("small", "x")
+    client.hset("wide", mapping={f"f{i}": "v" * 100 for i in range(20_000)})  # over the 1 MB digest cap
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await show(pilot, app, b"wide")
+        await wait_for(pilot, lambda: "only in part" in static_text(pilot, "#value-header"))
+        await show(pilot, app, b"small")
+        await wait_for(pilot, lambda: "only in part" not in static_text(pilot, "#value-header"))

@@ -42,6 +42,8 @@ class ValuePane(Vertical, can_focus=False):
         self.format = "auto"
         self._string_data = b""
         self._rendered_format = "text"
+        # False when the loaded version is sampled, not a digest of the whole value.
+        self.exact_version = True
         self._render_note: str | None = None
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
         self.text = TextArea("", id="value-text", read_only=True, soft_wrap=True)
@@ -149,6 +151,9 @@ class ValuePane(Vertical, can_focus=False):
             facts.append(f"encoding {value.encoding}")
         if value.type == "string":
             facts.append(f"format {self._rendered_format}")
+        if not self.exact_version:
+            # Big keys (or no DUMP permission): the edit check samples the value.
+            facts.append("edits detect concurrent changes only in part (large key)")
         header = Content.from_markup(
             "[b]$key[/b]\n[dim]$facts[/]", key=escape_key(value.key), facts="  ·  ".join(facts)
         )
