@@ -74,9 +74,13 @@ async def test_formats_on_real_data(
         assert '"nested": true' in app.screen.text
 
 
-async def test_large_key_says_edits_check_in_part(client: redis.Redis, settings: ConnectionSettings) -> None:
+async def test_large_key_says_edits_check_in_part(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
     client.set("small", "x")
-    client.hset("wide", mapping={f"f{i}": "v" * 100 for i in range(20_000)})  # over the 1 MB digest cap
+    client.hset(
+        "wide", mapping={f"f{i}": "v" * 100 for i in range(20_000)}
+    )  # over the 1 MB digest cap
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         await show(pilot, app, b"wide")
