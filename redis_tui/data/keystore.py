@@ -26,8 +26,10 @@ TYPE_NAMES: tuple[str, ...] = (
     "stream",
     "other",
     "gone",
+    "json",  # RedisJSON's module type, ReJSON-RL
 )
 TYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(TYPE_NAMES)}
+JSON_MODULE_TYPE = "ReJSON-RL"
 UNKNOWN, GONE = 0, TYPE_CODES["gone"]
 _OTHER = TYPE_CODES["other"]
 # type_code as one dict lookup, for str and bytes names alike (anything else is "other").
@@ -36,6 +38,8 @@ _CODES: dict[str | bytes, int] = {
     **{name.encode(): code for name, code in TYPE_CODES.items()},
     "none": GONE,
     b"none": GONE,
+    JSON_MODULE_TYPE: TYPE_CODES["json"],
+    JSON_MODULE_TYPE.encode(): TYPE_CODES["json"],
 }
 _NO_TTL = -1.0
 # Sizes: -1 not fetched yet, -2 cannot be known (MEMORY USAGE forbidden, or the key is gone).
@@ -43,11 +47,7 @@ SIZE_UNKNOWN, SIZE_UNAVAILABLE = -1, -2
 
 
 def type_code(name: str | bytes) -> int:
-    if isinstance(name, bytes):
-        name = name.decode("ascii", "replace")
-    if name == "none":
-        return GONE
-    return TYPE_CODES.get(name, TYPE_CODES["other"])
+    return _CODES.get(name, _OTHER)
 
 
 class KeyStore:

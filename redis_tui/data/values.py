@@ -16,6 +16,8 @@ from redis.exceptions import NoPermissionError
 from redis_tui.errors import KeyMissing
 
 STRING_CAP = 64 * 1024
+# RedisJSON documents up to this MEMORY USAGE are read whole (JSON.GET cannot page).
+JSON_CAP = 4 * 1024 * 1024
 PAGE_SIZE = 200
 STREAM_PAGE = 100
 # A SCAN-family page can come back short or empty; bound how many calls fill one page.
@@ -240,6 +242,32 @@ def _group(raw: Any) -> dict[str, Any]:
     return out
 
 
+async def _read_json(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
+    """RedisJSON: the whole document with JSON.GET when it is small enough, else its shape.
+
+    JSON.GET has no paging, so a big document is never read whole: its top-level keys (or
+    its length) are shown instead, with a note.
+    """
+    v.type = "json"
+    kind = await client.execute_command(b"JSON.TYPE", v.key)
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    kind_text = kind.decode() if isinstance(kind, bytes) else str(kind)
+    if v.memory is not None and v.memory > JSON_CAP:
+        v.note = (
+            f"A {kind_text} of {v.memory:,} bytes: too big to read whole (JSON.GET has no paging)."
+        )
+        if kind_text == "object":
+            keys = await client.execute_command(b"JSON.OBJKEYS", v.key)
+            v.length = len(keys) if isinstance(keys, list) else None
+            v.data = b"top-level keys: " + b", ".join(k for k in keys or [] if isinstance(k, bytes))
+        elif kind_text == "array":
+            v.length = int(await client.execute_command(b"JSON.ARRLEN", v.key))
+        return
+    data = await client.execute_command(b"JSON.GET", v.key)
+    v.data = data if isinstance(data, bytes) else str(data).encode()
+    v.length = len(v.data)
+
+
 _READERS = {
     "string": _read_string,
     "hash": _read_hash,
@@ -247,4 +275,5 @@ _READERS = {
     "set": _read_set,
     "zset": _read_zset,
     "stream": _read_stream,
+    "ReJSON-RL": _read_json,
 }

@@ -141,6 +141,9 @@ class EditActions(App[None]):
         if value.type == "string":
             self._edit_string(value)
             return
+        if value.type not in ("hash", "list", "set", "zset", "stream"):
+            self.notify(f"{value.type} values are read-only here", severity="warning")
+            return
         row = self._selected_row(value)
         if row is None:
             self.notify("Select an element in the value pane (3, then j/k)", severity="warning")

@@ -13,6 +13,7 @@ import redis
 from textual.widgets import OptionList
 
 from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.server import EmbeddedServer
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 
@@ -87,3 +88,21 @@ async def test_large_key_says_edits_check_in_part(
         await wait_for(pilot, lambda: "only in part" in static_text(pilot, "#value-header"))
         await show(pilot, app, b"small")
         await wait_for(pilot, lambda: "only in part" not in static_text(pilot, "#value-header"))
+
+
+async def test_redisjson_document_in_the_value_pane(json_server: EmbeddedServer) -> None:
+    client = redis.Redis(port=json_server.port)
+    client.flushall()
+    client.execute_command(
+        "JSON.SET", "profile", "$", json.dumps({"name": "Zoë", "roles": ["admin"]})
+    )
+    app = RedisTuiApp(ConnectionSettings(port=json_server.port), poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        text = await show(pilot, app, b"profile")
+        assert '"name": "Zoë"' in text
+        assert "type json" in static_text(pilot, "#value-header")
+        assert app.store.type_name(0) == "json"
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        assert app.screen is app.screen_stack[0]  # not editable here: no dialog
+    client.close()

@@ -166,5 +166,6 @@ _TYPE_COLOURS = {
     "zset": "blue",
     "stream": "bright_red",
     "other": "white",
+    "json": "bright_green",
     "gone": "red",
 }
