@@ -31,6 +31,20 @@ MAX_TREE_NODES = 2000
 SORTS = ("found", "ttl", "user", "framework", "size", "idle")
 
 
+def column_layout(width: int) -> list[tuple[str, int, bool]]:
+    """(column, cells, right-aligned) that fit ``width``: on a narrow pane the session id,
+    idle time and size give way first; framework, user and TTL always show."""
+    fixed = [("framework", FRAMEWORK_WIDTH, False), ("user", USER_WIDTH, False)]
+    tail = [("ttl", TTL_WIDTH, True), ("idle", IDLE_WIDTH, True), ("size", SIZE_WIDTH, True)]
+    while tail[1:] and sum(c + 1 for _, c, _ in fixed + tail) + 6 > width:
+        tail.pop()  # size, then idle
+    room = width - sum(c + 1 for _, c, _ in fixed + tail)
+    middle = [("session id", room, False)] if room >= 6 else []
+    if not middle and sum(c + 1 for _, c, _ in fixed + tail) > width:
+        fixed = [("framework", 8, False), ("user", max(4, width - 8 - TTL_WIDTH - 2), False)]
+    return [*fixed, *middle, *tail]
+
+
 class SessionList(VirtualList):
     """Sessions, or users with their session counts when grouped."""
 
@@ -54,6 +68,7 @@ class SessionList(VirtualList):
         super().__init__(id=id)
         self.pane = pane
         self._last: int | None = None
+        self._layout_width = 0
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)  # TTL countdowns
@@ -75,25 +90,26 @@ class SessionList(VirtualList):
             if gone
             else base
         )
-        ttl = "gone" if gone else human_ttl(self.pane.ttl_now(session))
-        user = escape_text(session.user or "-", multiline=False)
-        sid_width = max(
-            6, width - FRAMEWORK_WIDTH - USER_WIDTH - TTL_WIDTH - IDLE_WIDTH - SIZE_WIDTH - 5
-        )
         error = " ⚠" if session.error else ""
-        return [
-            cell(session.framework, FRAMEWORK_WIDTH, style),
-            Segment(" "),
-            cell(user, USER_WIDTH, style),
-            Segment(" "),
-            cell(escape_text(session.session_id, multiline=False) + error, sid_width, dim),
-            Segment(" "),
-            cell(ttl, TTL_WIDTH, style, right=True),
-            Segment(" "),
-            cell(_idle(session), IDLE_WIDTH, dim, right=True),
-            Segment(" "),
-            cell(human_bytes(session.size), SIZE_WIDTH, dim, right=True),
-        ]
+        texts = {
+            "framework": (session.framework, style),
+            "user": (escape_text(session.user or "-", multiline=False), style),
+            "session id": (escape_text(session.session_id, multiline=False) + error, dim),
+            "ttl": ("gone" if gone else human_ttl(self.pane.ttl_now(session)), style),
+            "idle": (_idle(session), dim),
+            "size": (human_bytes(session.size), dim),
+        }
+        if width != self._layout_width:
+            # The column header follows the width the rows are really drawn at.
+            self._layout_width = width
+            self.call_later(self.pane.update_columns, width)
+        segments: list[Segment] = []
+        for name, cells, right in column_layout(width):
+            text, text_style = texts[name]
+            if segments:
+                segments.append(Segment(" "))
+            segments.append(cell(text, cells, text_style, right=right))
+        return segments
 
     def cursor_moved(self) -> None:
         if self.row_count() and self.cursor != self._last:
@@ -173,14 +189,11 @@ class SessionPane(Vertical):
         yield self.detail
         yield self.attrs
 
-    def on_resize(self) -> None:
-        width = self.list.scrollable_content_region.width or self.size.width
-        fixed = FRAMEWORK_WIDTH + USER_WIDTH + TTL_WIDTH + IDLE_WIDTH + SIZE_WIDTH + 5
+    def update_columns(self, width: int) -> None:
         columns = [
-            "framework".ljust(FRAMEWORK_WIDTH), "user".ljust(USER_WIDTH),
-            "session id".ljust(max(6, width - fixed)), "ttl".rjust(TTL_WIDTH),
-            "idle".rjust(IDLE_WIDTH), "size".rjust(SIZE_WIDTH),
-        ]  # fmt: skip
+            name.rjust(cells) if right else name.ljust(cells)[:cells]
+            for name, cells, right in column_layout(width)
+        ]
         self.columns.update(" ".join(columns))
 
     def on_mount(self) -> None:
