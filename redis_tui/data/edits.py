@@ -805,15 +805,18 @@ async def hash_delete_field(
     fields: Sequence[Value],
 ) -> EditResult:
     """Delete fields: ``HDEL key field…`` (deleting the last one deletes the key)."""
-    _expect(version, "hash", create=False)
-    names = [_b(f) for f in fields]
-    if not names:
-        raise ValueError("No field to delete")
-
-    async def plan(ctx: _Ctx) -> _Plan:
-        return _Plan([("HDEL", key, *names)], f"{len(names)} field(s) deleted")
-
-    return await _edit(client, guard, "hash delete field", key, version, plan, creates="hash")
+    return await _many(
+        client,
+        guard,
+        key,
+        version,
+        "hash",
+        "HDEL",
+        fields,
+        "field(s)",
+        "deleted",
+        op="hash delete field",
+    )
 
 
 async def hash_rename_field(
@@ -968,15 +971,19 @@ async def set_add(
     members: Sequence[Value],
 ) -> EditResult:
     """``SADD key member…`` (creates the set when missing)."""
-    _expect(version, "set")
-    data = [_b(m) for m in members]
-    if not data:
-        raise ValueError("No member to add")
-
-    async def plan(ctx: _Ctx) -> _Plan:
-        return _Plan([("SADD", key, *data)], f"{len(data)} member(s) added")
-
-    return await _edit(client, guard, "set add", key, version, plan, creates="set")
+    return await _many(
+        client,
+        guard,
+        key,
+        version,
+        "set",
+        "SADD",
+        members,
+        "member(s)",
+        "added",
+        op="set add",
+        create=True,
+    )
 
 
 async def set_remove(
@@ -987,15 +994,9 @@ async def set_remove(
     members: Sequence[Value],
 ) -> EditResult:
     """``SREM key member…``."""
-    _expect(version, "set", create=False)
-    data = [_b(m) for m in members]
-    if not data:
-        raise ValueError("No member to remove")
-
-    async def plan(ctx: _Ctx) -> _Plan:
-        return _Plan([("SREM", key, *data)], f"{len(data)} member(s) removed")
-
-    return await _edit(client, guard, "set remove", key, version, plan, creates="set")
+    return await _many(
+        client, guard, key, version, "set", "SREM", members, "member(s)", "removed", op="set remove"
+    )
 
 
 async def zset_add(
@@ -1034,15 +1035,18 @@ async def zset_remove(
     members: Sequence[Value],
 ) -> EditResult:
     """``ZREM key member…``."""
-    _expect(version, "zset", create=False)
-    data = [_b(m) for m in members]
-    if not data:
-        raise ValueError("No member to remove")
-
-    async def plan(ctx: _Ctx) -> _Plan:
-        return _Plan([("ZREM", key, *data)], f"{len(data)} member(s) removed")
-
-    return await _edit(client, guard, "zset remove", key, version, plan, creates="zset")
+    return await _many(
+        client,
+        guard,
+        key,
+        version,
+        "zset",
+        "ZREM",
+        members,
+        "member(s)",
+        "removed",
+        op="zset remove",
+    )
 
 
 async def zset_set_score(
@@ -1107,16 +1111,44 @@ async def stream_delete(
     ids: Sequence[str | bytes],
 ) -> EditResult:
     """``XDEL key id…`` (the stream stays, even when empty)."""
-    _expect(version, "stream", create=False)
-    if not ids:
-        raise ValueError("No entry to delete")
+    return await _many(
+        client,
+        guard,
+        key,
+        version,
+        "stream",
+        "XDEL",
+        ids,
+        "entr(y/ies)",
+        "deleted",
+        op="stream delete",
+    )
+
+
+async def _many(
+    client: AnyClient,
+    guard: WriteGuard,
+    key: bytes,
+    version: Version,
+    kind: str,
+    command: str,
+    items: Sequence[Value],
+    noun: str,
+    done: str,
+    *,
+    op: str,
+    create: bool = False,
+) -> EditResult:
+    """The shape most collection edits share: one command over several members."""
+    _expect(version, kind, create=create)
+    data = [_b(item) for item in items]
+    if not data:
+        raise ValueError(f"Nothing given: no {noun.split('(')[0]} to change")
 
     async def plan(ctx: _Ctx) -> _Plan:
-        return _Plan(
-            [("XDEL", key, *ids)], f"{len(ids)} entr{'y' if len(ids) == 1 else 'ies'} deleted"
-        )
+        return _Plan([(command, key, *data)], f"{len(data)} {noun} {done}")
 
-    return await _edit(client, guard, "stream delete", key, version, plan, creates="stream")
+    return await _edit(client, guard, op, key, version, plan, creates=kind)
 
 
 # -- any key --------------------------------------------------------------------------------
