@@ -37,6 +37,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from redis_tui.data.display import escape_key
+from redis_tui.data.values import scan_call
 from redis_tui.errors import KeyMissing, RedisTuiError
 
 CHUNK = 1024 * 1024
@@ -218,14 +219,9 @@ async def _scan(
 ) -> AsyncIterator[list[Any]]:
     cursor = 0
     while True:
-        cursor_raw, items = await client.execute_command(command, key, cursor, "COUNT", page)
-        cursor = int(cursor_raw)
-        if isinstance(items, dict):  # redis-py's HSCAN callback
-            items = [x for pair in items.items() for x in pair]
-        elif items and isinstance(items[0], tuple):  # redis-py's ZSCAN callback
-            items = [x for pair in items for x in pair]
+        cursor, items = await scan_call(client, command, key, cursor, page)
         if items:
-            yield list(items)
+            yield items
         if cursor == 0:
             return
 

@@ -169,16 +169,26 @@ async def _scan_collection(
     items: list[bytes] = []
     per_item = 2 if command == "HSCAN" else 1
     for _ in range(MAX_SCAN_CALLS):
-        cursor_raw, chunk = await client.execute_command(command, key, cursor, "COUNT", page)
-        cursor = int(cursor_raw)
-        if isinstance(chunk, dict):  # redis-py's HSCAN callback returns a dict
-            for field_name, field_value in chunk.items():
-                items += (field_name, field_value)
-        else:
-            items.extend(chunk)
+        cursor, chunk = await scan_call(client, command, key, cursor, page)
+        items.extend(chunk)
         if cursor == 0 or len(items) >= page * per_item:
             break
     return cursor, items
+
+
+async def scan_call(
+    client: aioredis.Redis, command: str, key: bytes, cursor: int, count: int
+) -> tuple[int, list[Any]]:
+    """One HSCAN/SSCAN/ZSCAN call, its reply flattened to [field, value, …] / [member, …].
+
+    redis-py's reply callbacks turn HSCAN into a dict and ZSCAN into (member, score) tuples.
+    """
+    cursor_raw, items = await client.execute_command(command, key, cursor, "COUNT", count)
+    if isinstance(items, dict):
+        items = [x for pair in items.items() for x in pair]
+    elif items and isinstance(items[0], tuple):
+        items = [x for pair in items for x in pair]
+    return int(cursor_raw), list(items)
 
 
 async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
