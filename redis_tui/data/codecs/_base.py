@@ -22,6 +22,7 @@ __all__ = [
     "Decoded",
     "ObjectValue",
     "Reader",
+    "as_key",
     "check_depth",
     "hashable_key",
     "pretty",
@@ -151,6 +152,15 @@ def text_or_bytes(raw: bytes) -> str | bytes:
 
 
 _SCALARS = (str, bytes, int, float, type(None), Decimal, dt.date, dt.time, dt.timedelta, complex)
+
+
+def as_key(value: Any) -> Any:
+    """``value`` itself when it can key a dict, else its ``hashable_key`` stand-in."""
+    try:
+        hash(value)
+    except TypeError:
+        return hashable_key(value)
+    return value
 
 
 def hashable_key(value: Any, _depth: int = 0) -> Hashable:

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ._base import MAX_DEPTH, CodecError, ObjectValue, Reader, check_depth, hashable_key
+from ._base import MAX_DEPTH, CodecError, ObjectValue, Reader, as_key, check_depth
 
 __all__ = ["MAGIC", "parse"]
 
@@ -442,20 +442,12 @@ def _convert(desc: _ClassDesc, obj: ObjectValue) -> Any:
         if name == "java.util.concurrent.ConcurrentHashMap" and items[-2:] == [None, None]:
             items = items[:-2]  # its writeObject ends the entries with a null pair
         if len(items) % 2 == 0:
-            return {_key(items[i]): items[i + 1] for i in range(0, len(items), 2)}
+            return {as_key(items[i]): items[i + 1] for i in range(0, len(items), 2)}
     if name.startswith(_WRAPPER_PREFIXES):
         for inner in ("m", "list", "s", "ss", "sm", "c"):
             if inner in fields:
                 return fields[inner]
     return obj
-
-
-def _key(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return hashable_key(value)
-    return value
 
 
 def _date(fields: dict[str, Any], annotations: list[Any]) -> Any:

@@ -31,8 +31,8 @@ from ._base import (
     CodecError,
     ObjectValue,
     Reader,
+    as_key,
     check_depth,
-    hashable_key,
     text_or_bytes,
 )
 
@@ -277,7 +277,7 @@ class _Loader:
         self.register(result)
         for _ in range(count):
             key = self.value(depth + 1)
-            result[_key(key)] = self.value(depth + 1)
+            result[as_key(key)] = self.value(depth + 1)
         if with_default:
             self.value(depth + 1)  # Hash.new(default): no place for it in a dict
         return result
@@ -343,14 +343,6 @@ class _Loader:
         result = ObjectValue("Regexp", {"source": source, "options": options})
         self.objects[index] = result
         return result
-
-
-def _key(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return hashable_key(value)
-    return value
 
 
 def _decode_string(raw: bytes, ivars: dict[str, Any]) -> str | bytes:
