@@ -1492,6 +1492,9 @@ async def edit_attribute(
         raise EditRefused(f"Cannot edit this session: {session.refusal or 'not writable'}")
     try:
         version = await edits.key_version(client, session.key)
+        if version.type == "string" and version.length > MAX_VALUE_BYTES:
+            # Bounded like every read: a session this big was never decoded to edit anyway.
+            raise EditRefused(f"Cannot edit: the session is {version.length:,} bytes now")
         raw = await client.execute_command("GET", session.key)
     except RedisTuiError:
         raise
