@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -283,21 +282,14 @@ async def test_100k_sessions_stream_in_pages(client: redis.Redis, aclient: aiore
     for i in range(20_000):  # other keys the scan walks past
         pipe.set(f"cache:{i}", b"x")
     pipe.execute()
-    started = time.monotonic()
-    first_page_after = None
     count = 0
     pages = 0
     stats = ScanStats()
     async for page in find_sessions(aclient, stats=stats, page=500):
-        if first_page_after is None:
-            first_page_after = time.monotonic() - started
         assert 0 < len(page) <= 500
         count += len(page)
         pages += 1
-    elapsed = time.monotonic() - started
     assert count == total and pages >= total // 500
     assert stats.scanned == total + 20_000
-    assert first_page_after is not None and first_page_after < 5.0  # loose sanity bound
-    assert elapsed < 120.0
     # The user filter runs over the same stream.
     assert len(await collect(aclient, user="7")) == total // 1000

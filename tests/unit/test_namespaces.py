@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from redis_tui.data.namespaces import SORT_LIMIT, NamespaceIndex
 
 
@@ -68,15 +66,10 @@ def test_opening_a_folder_of_500k_keys_is_instant() -> None:
     index = NamespaceIndex()
     index.add([b"sess:%d" % i for i in range(500_000)])
     index.add([b"user:%d:profile" % i for i in range(50_000)])
-    started = time.perf_counter()
     view = index.view(b"sess:")
-    last = view.keys[len(view) - 1]
-    opened = time.perf_counter() - started
-    assert len(view) == 500_000 and not view.sorted and last == b"sess:499999"
-    # No per-child Python work: a generous bound on a loaded 2-core machine (~µs measured).
-    assert opened < 0.05, opened
-    started = time.perf_counter()
+    assert len(view) == 500_000 and not view.sorted and view.keys[-1] == b"sess:499999"
+    # No per-child Python work: the view is the index's own live list, not a copy or a sort.
+    assert view.keys is index.leaves[b"sess:"]
     users = index.view(b"user:")
     assert len(users.folders) == 50_000 and users.sorted  # at SORT_LIMIT: sorted once
-    assert time.perf_counter() - started < 1.0
     assert SORT_LIMIT == 50_000
