@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import os
@@ -255,6 +256,30 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
     wrap_async("read_value")
     wrap_async("read_value_versioned", counted_as="read_value")
 
+    original_process = Gateway.scan_process
+
+    def scan_process(self: Gateway, *args: Any, **kwargs: Any) -> Any:
+        child = original_process(self, *args, **kwargs)
+        stats["scan_process"] = child is not None
+        return child
+
+    Gateway.scan_process = scan_process  # type: ignore[method-assign]
+
+    # Full collections of the cyclic GC walk every tracked object: with a million keys they
+    # were the longest pauses of the UI (see the README).
+    full_gc: list[float] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif "connected" in marks and "scan_done" not in marks:
+            full_gc.append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
+
     original_add = KeyStore.add
 
     def add(self: KeyStore, *args: Any, **kwargs: Any) -> int:
@@ -355,6 +380,9 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
         keypress_p50_ms=_ms(_percentile(latencies, 0.50)),
         keypress_p95_ms=_ms(_percentile(latencies, 0.95)),
         keypress_max_ms=_ms(max(latencies) if latencies else None),
+        scan_process=stats.get("scan_process", False),
+        full_gc_during_scan=len(full_gc),
+        full_gc_max_ms=_ms(max(full_gc) if full_gc else None),
         pages=len(counts),
         scan_count_min=min(counts) if counts else None,
         scan_count_max=max(counts) if counts else None,
@@ -384,7 +412,16 @@ def _ms(seconds: float | None) -> float | None:
 
 
 def _child_main(args: argparse.Namespace) -> None:
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     result = asyncio.run(measure_app(args.port, args.keys, args.idle_polls, args.presses))
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     Path(args.child_out).write_text(json.dumps(result))
 
 
@@ -396,6 +433,8 @@ def run_app_child(port: int, args: argparse.Namespace) -> dict[str, Any]:
             "--port", str(port), "--child-out", str(out),
             "--idle-polls", str(args.idle_polls), "--presses", str(args.presses),
         ]  # fmt: skip
+        if args.profile:
+            command += ["--profile", str(Path(args.profile).resolve())]
         subprocess.run(
             command,
             cwd=ROOT,
@@ -485,6 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, default=200, help="max keypresses during scan")
     parser.add_argument("--slowlog-us", type=int, default=100, help="SLOWLOG threshold (µs)")
     parser.add_argument("--timeout", type=float, default=600.0, help="app run limit (s)")
+    parser.add_argument("--profile", help="write a cProfile of the app's process to this file")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.keyspace import parse_meta
+from redis_tui.data.resp import encode_command, ssl_context
 from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 
 try:
@@ -48,28 +48,10 @@ def supports(client: object) -> bool:
     return not isinstance(getattr(client, "connection_pool", None), SentinelConnectionPool)
 
 
-def encode_command(*args: bytes) -> bytes:
-    """One command as a RESP array of bulk strings (binary safe)."""
-    parts = [b"*%d\r\n" % len(args)]
-    for arg in args:
-        parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
-    return b"".join(parts)
-
-
 def encode_meta(keys: Sequence[bytes]) -> bytes:
     """``TYPE key`` then ``PTTL key`` for each key, as one buffer."""
     template = _META_TEMPLATE
     return b"".join([template % (len(k), k, len(k), k) for k in keys])
-
-
-def _ssl_context(settings: ConnectionSettings) -> ssl.SSLContext:
-    """The TLS context redis-py would build from the same settings."""
-    context = ssl.create_default_context(cafile=settings.cacert)
-    context.check_hostname = settings.tls_verify and settings.server_name is None
-    context.verify_mode = ssl.CERT_REQUIRED if settings.tls_verify else ssl.CERT_NONE
-    if settings.cert:
-        context.load_cert_chain(settings.cert, settings.key)
-    return context
 
 
 class MetaConnection:
@@ -144,7 +126,7 @@ class MetaConnection:
             opening = asyncio.open_connection(
                 s.host,
                 s.port,
-                ssl=_ssl_context(s),
+                ssl=ssl_context(s.cacert, s.cert, s.key, s.tls_verify, s.server_name),
                 server_hostname=s.server_name or s.host,
                 limit=READ_CHUNK,
             )

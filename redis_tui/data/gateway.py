@@ -18,7 +18,17 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 
-from redis_tui.data import bulk, edits, export, fastmeta, keyspace, sessions, topology, values
+from redis_tui.data import (
+    bulk,
+    edits,
+    export,
+    fastmeta,
+    keyspace,
+    scanproc,
+    sessions,
+    topology,
+    values,
+)
 from redis_tui.data.cmdlog import CommandLog
 from redis_tui.data.connection import (
     Client,
@@ -268,6 +278,16 @@ class Gateway:
                 await meta.close()
             meta = self._meta = fastmeta.MetaConnection(self.settings)
         return await meta.fetch(keys)
+
+    def scan_process(
+        self, cursor: int, match: bytes | None, type_name: str | None
+    ) -> scanproc.ScanProcess | None:
+        """A names-only scan from ``cursor`` in a child process (see ``scanproc``), or None
+        where it does not apply (a cluster, Sentinel, no hiredis, not connected)."""
+        client = self._client
+        if client is None or not isinstance(cursor, int) or not scanproc.supported(client):
+            return None
+        return scanproc.ScanProcess(self.settings, cursor, match, type_name)
 
     async def lookup(self, key: bytes) -> tuple[bytes, int]:
         """TYPE and PTTL of one key; TYPE is ``b"none"`` when it does not exist."""

@@ -12,6 +12,7 @@ follow it without a search.
 from __future__ import annotations
 
 import math
+import re
 import time
 from array import array
 from collections.abc import Callable, Sequence
@@ -60,7 +61,9 @@ class KeyStore:
         self.deadlines = array("d")
         # MEMORY USAGE in bytes, SIZE_UNKNOWN until fetched (see ``set_sizes``).
         self.sizes = array("q")
-        self._seen: set[bytes] = set()
+        # A dict of bytes to None, not a set: the cyclic GC never tracks it (a set of a million
+        # keys is walked by every full collection, ~100 ms pauses while a big scan runs).
+        self._seen: dict[bytes, None] = {}
         self.order: list[int] | None = None
         self.sort_field: str | None = None
         self.removal_hooks: list[Callable[[bytes, int], None]] = []
@@ -81,9 +84,10 @@ class KeyStore:
         """Append keys not seen before. Returns how many were new."""
         now = time.monotonic() if now is None else now
         seen = self._seen
-        if seen.isdisjoint(keys) and len(set(keys)) == len(keys):
+        fresh = dict.fromkeys(keys)
+        if len(fresh) == len(keys) and seen.keys().isdisjoint(fresh):
             # The usual SCAN page: all new. Whole columns at once, no per-key method calls.
-            seen.update(keys)
+            seen.update(fresh)
             self.names.extend(keys)
             if not types:
                 self.types.extend(bytes(len(keys)))
@@ -108,7 +112,7 @@ class KeyStore:
             for i, key in enumerate(keys):
                 if key in seen:
                     continue
-                seen.add(key)
+                seen[key] = None
                 self.names.append(key)
                 self.types.append(type_code(types[i]) if types else UNKNOWN)
                 self.deadlines.append(_deadline(pttls[i] if pttls else None, now))
@@ -128,7 +132,7 @@ class KeyStore:
         index = self.index_of(key)
         if index is None:
             return False
-        self._seen.discard(key)
+        self._seen.pop(key, None)
         del self.names[index]
         del self.types[index]
         del self.deadlines[index]
@@ -145,6 +149,30 @@ class KeyStore:
         if type_name is not None:
             self.types[index] = type_code(type_name)
         self.deadlines[index] = _deadline(pttl, now)
+
+    def unknown_types(self) -> tuple[list[int], list[bytes]]:
+        """Storage indexes and names of the keys whose type is not known (yet)."""
+        types, names = self.types, self.names
+        indexes = [m.start() for m in re.finditer(re.escape(bytes([UNKNOWN])), types)]
+        return indexes, [names[i] for i in indexes]
+
+    def set_meta_at(
+        self,
+        hints: Sequence[int],
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        now: float,
+    ) -> None:
+        """Type and TTL of keys that were at storage indexes ``hints``; a key that moved
+        since is searched for."""
+        names = self.names
+        for hint, key, kind, pttl in zip(hints, keys, types, pttls, strict=False):
+            index: int | None = hint
+            if hint >= len(names) or names[hint] != key:
+                index = self.index_of(key)
+            if index is not None:
+                self.set_meta(index, kind, pttl, now)
 
     def set_meta_batch(
         self,

@@ -81,6 +81,9 @@ class KeysMetaFetched(WorkerMessage):
         types: list[bytes],
         pttls: list[int],
         done: bool,
+        offset: int = 0,
+        last: bool = True,
+        hints: list[int] | None = None,
     ) -> None:
         super().__init__()
         self.generation = generation
@@ -90,6 +93,11 @@ class KeysMetaFetched(WorkerMessage):
         self.pttls = pttls
         # The last batch: every key now has its type and TTL.
         self.done = done
+        # Where ``keys`` start in their batch's names, and whether they end the batch.
+        self.offset = offset
+        self.last = last
+        # Storage indexes of ``keys`` (not one batch's rows: a resumed scan's backlog).
+        self.hints = hints
 
 
 class ValueLoaded(WorkerMessage):

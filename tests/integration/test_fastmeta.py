@@ -12,6 +12,7 @@ from redis_tui.data import demo, fastmeta, keyspace
 from redis_tui.data.connection import ConnectionSettings, open_client
 from redis_tui.data.gateway import Gateway
 from redis_tui.data.keystore import type_code
+from redis_tui.data.resp import encode_command
 from redis_tui.data.server import EmbeddedServer
 from redis_tui.errors import AuthFailed, ConnectionFailed
 
@@ -195,7 +196,7 @@ def test_supports_only_single_servers(settings: ConnectionSettings) -> None:
 
 
 def test_encoding_is_binary_safe() -> None:
-    assert fastmeta.encode_command(b"GET", b"a\r\nb") == b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n"
+    assert encode_command(b"GET", b"a\r\nb") == b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n"
     assert fastmeta.encode_meta([b""]) == (
         b"*2\r\n$4\r\nTYPE\r\n$0\r\n\r\n*2\r\n$4\r\nPTTL\r\n$0\r\n\r\n"
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+
 from redis_tui.data.keystore import KeyStore
 
 
@@ -111,3 +113,22 @@ def test_removal_hooks_get_key_and_index() -> None:
     store.remove(b"b")
     store.remove(b"missing")
     assert seen == [(b"b", 1)]
+
+
+def test_unknown_types_then_set_meta_at_even_after_a_removal() -> None:
+    store = KeyStore()
+    store.add([b"a", b"\x00", b"c", b"d"], now=0.0)
+    store.set_meta(2, b"hash", -1, now=0.0)
+    indexes, keys = store.unknown_types()
+    assert indexes == [0, 1, 3] and keys == [b"a", b"\x00", b"d"]
+    store.remove(b"a")  # rows move up: the hints are stale, the keys are searched for
+    store.set_meta_at(indexes, keys, [b"none", b"list", b"zset"], [-2, -1, 5000], now=0.0)
+    assert [store.type_name(i) for i in range(3)] == ["list", "hash", "zset"]
+    assert store.ttl_ms(2, now=1.0) == 4000
+
+
+def test_the_seen_index_is_not_tracked_by_the_gc() -> None:
+    store = KeyStore()
+    store.add([b"k%d" % i for i in range(1000)])
+    store.add([b"k1", b"new"])
+    assert not gc.is_tracked(store._seen) and b"new" in store and len(store) == 1001

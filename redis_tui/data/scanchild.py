@@ -1,0 +1,147 @@
+"""The names-only SCAN loop, run as a process of its own: ``python -m redis_tui.data.scanchild``.
+
+Why a process: in the app, a SCAN reply waits for the UI's event loop (repainting, parsing the
+TYPE/PTTL of earlier pages) before the next SCAN can go out, so names arrive at a fraction of
+what the server can give. Here the loop runs back to back on the other CPU, paced as in the app
+(``pacing.Pacer``: one call stays near 1 ms of server time), and the app only parses the
+replies, in C, whenever its loop gets to them. See ``scanproc`` for the app's side.
+
+Protocol:
+    stdin: one JSON line, the connection (the password never goes into argv or the
+        environment), database, cursor, MATCH and TYPE.
+    stdout: the server's reply to each SCAN, byte for byte (RESP), in order. An error reply
+        is passed on like any other and ends the run.
+    exit: 0 after the reply whose cursor is 0, or after an error reply; 2 with one line on
+        stderr when the connection or the handshake fails.
+
+Standard library and hiredis only, so it starts in well under 0.1 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import ssl
+import sys
+import time
+from typing import Any
+
+import hiredis
+
+from redis_tui.data.pacing import Pacer
+from redis_tui.data.resp import encode_command, ssl_context
+
+READ_CHUNK = 1 << 18
+CLIENT_NAME = b"redis-tui-scan"
+NICE = 10
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        sys.exit(0)
+
+
+def _connect(config: dict[str, Any]) -> socket.socket | ssl.SSLSocket:
+    timeout = float(config["connect_timeout"])
+    if config.get("socket"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        sock.connect(config["socket"])
+    else:
+        sock = socket.create_connection((config["host"], int(config["port"])), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    tls = config.get("tls")
+    if tls:
+        context = ssl_context(
+            tls.get("cacert"), tls.get("cert"), tls.get("key"), bool(tls["verify"]),
+            tls.get("server_name"),
+        )  # fmt: skip
+        sock = context.wrap_socket(sock, server_hostname=tls.get("server_name") or config["host"])
+    sock.settimeout(float(config["command_timeout"]))
+    return sock
+
+
+def _read_reply(sock: socket.socket, reader: Any, chunks: list[bytes] | None) -> Any:
+    """The next whole reply; the bytes it came in are appended to ``chunks``."""
+    reply = reader.gets()
+    while reply is False:
+        data = sock.recv(READ_CHUNK)
+        if not data:
+            raise ConnectionError("the server closed the connection")
+        if chunks is not None:
+            chunks.append(data)
+        reader.feed(data)
+        reply = reader.gets()
+    return reply
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def run(config: dict[str, Any], out: int) -> None:
+    sock = _connect(config)
+    reader = hiredis.Reader()
+    hello: list[bytes] = []
+    if config.get("username") or config.get("password"):
+        auth = [config["username"].encode()] if config.get("username") else []
+        hello.append(encode_command(b"AUTH", *auth, (config.get("password") or "").encode()))
+    if config.get("db"):
+        hello.append(encode_command(b"SELECT", b"%d" % int(config["db"])))
+    hello.append(encode_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
+    sock.sendall(b"".join(hello))
+    for n in range(len(hello)):
+        reply = _read_reply(sock, reader, None)
+        # CLIENT SETNAME is cosmetic (an ACL may forbid it); AUTH and SELECT are not.
+        if isinstance(reply, hiredis.ReplyError) and n < len(hello) - 1:
+            raise ConnectionError(str(reply))
+    tail: list[bytes] = []
+    if config.get("match_hex") is not None:
+        tail += [b"MATCH", bytes.fromhex(config["match_hex"])]
+    type_name = config.get("type")
+    pacer = Pacer()
+    cursor = str(int(config.get("cursor") or 0)).encode()
+    while True:
+        args = [b"SCAN", cursor, *tail, b"COUNT", b"%d" % pacer.count]
+        if type_name:
+            args += [b"TYPE", type_name.encode()]
+        command = encode_command(*args)
+        chunks: list[bytes] = []
+        started = time.perf_counter()
+        sock.sendall(command)
+        reply = _read_reply(sock, reader, chunks)
+        pacer.observe(time.perf_counter() - started)
+        # Blocks while the app is behind: the pipe is the back pressure.
+        _write_all(out, b"".join(chunks))
+        if isinstance(reply, hiredis.ReplyError):
+            return
+        cursor = reply[0]
+        if cursor == b"0":
+            return
+
+
+def main() -> int:
+    config = json.loads(sys.stdin.readline())
+    _die_with_parent(int(config["parent"]))
+    # Bulk work: on a small machine the UI process and the server come first.
+    os.nice(NICE)
+    try:
+        run(config, sys.stdout.fileno())
+    except BrokenPipeError:  # the app stopped reading: the scan was cancelled
+        return 0
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
