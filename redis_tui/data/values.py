@@ -13,6 +13,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import NoPermissionError
 
+from redis_tui.data.display import human_bytes
 from redis_tui.errors import KeyMissing
 
 STRING_CAP = 64 * 1024
@@ -22,6 +23,9 @@ PAGE_SIZE = 200
 STREAM_PAGE = 100
 # A SCAN-family page can come back short or empty; bound how many calls fill one page.
 MAX_SCAN_CALLS = 20
+# A page of a collection stays near this many bytes, by MEMORY USAGE's estimate of the average
+# element: a list of 10 MB elements is read a few elements at a time, not 200 (2 GB).
+PAGE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -137,6 +141,17 @@ async def _probe_type(client: aioredis.Redis, key: bytes) -> bytes | BaseExcepti
     return refused
 
 
+def _fit_page(v: KeyValue, page: int) -> int:
+    """``page`` rows, or fewer when the key's elements are big (see ``PAGE_BYTES``)."""
+    if not v.memory or not v.length:
+        return page  # no estimate (an ACL without MEMORY, an empty key): the row count bounds
+    average = v.memory / v.length
+    fitted = max(1, min(page, int(PAGE_BYTES // max(average, 1.0))))
+    if fitted < page and v.note is None:
+        v.note = f"Elements average {human_bytes(int(average))}: {fitted} per page."
+    return fitted
+
+
 async def _read_string(
     client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int
 ) -> None:
@@ -152,14 +167,14 @@ async def _read_string(
 async def _read_hash(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("field", "value")
     v.length = int(await client.execute_command("HLEN", v.key))
-    v.cursor, flat = await _scan_collection(client, "HSCAN", v.key, cursor, page)
+    v.cursor, flat = await _scan_collection(client, "HSCAN", v.key, cursor, _fit_page(v, page))
     v.rows = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
 
 
 async def _read_set(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("member",)
     v.length = int(await client.execute_command("SCARD", v.key))
-    v.cursor, members = await _scan_collection(client, "SSCAN", v.key, cursor, page)
+    v.cursor, members = await _scan_collection(client, "SSCAN", v.key, cursor, _fit_page(v, page))
     v.rows = [(m,) for m in members]
 
 
@@ -193,21 +208,19 @@ async def scan_call(
 
 async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("index", "element")
-    pipe = client.pipeline(transaction=False)
-    pipe.execute_command("LLEN", v.key)
-    pipe.execute_command("LRANGE", v.key, v.offset, v.offset + page - 1)
-    length, items = await pipe.execute()
-    v.length = int(length)
+    v.length = int(await client.execute_command("LLEN", v.key))
+    page = _fit_page(v, page)
+    items = await client.execute_command("LRANGE", v.key, v.offset, v.offset + page - 1)
     v.rows = [(v.offset + i, item) for i, item in enumerate(items)]
 
 
 async def _read_zset(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("member", "score")
-    pipe = client.pipeline(transaction=False)
-    pipe.execute_command("ZCARD", v.key)
-    pipe.execute_command("ZRANGE", v.key, v.offset, v.offset + page - 1, "WITHSCORES")
-    length, flat = await pipe.execute()
-    v.length = int(length)
+    v.length = int(await client.execute_command("ZCARD", v.key))
+    page = _fit_page(v, page)
+    flat = await client.execute_command(
+        "ZRANGE", v.key, v.offset, v.offset + page - 1, "WITHSCORES"
+    )
     v.rows = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
 
 
@@ -215,16 +228,13 @@ async def _read_stream(
     client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int
 ) -> None:
     v.columns = ("id", "fields")
+    v.length = int(await client.execute_command("XLEN", v.key))
     pipe = client.pipeline(transaction=False)
-    pipe.execute_command("XLEN", v.key)
     # The next page starts after the last id shown (exclusive range), not at an offset.
     start = b"(" + v.after_id if v.after_id else b"-"
-    pipe.execute_command("XRANGE", v.key, start, "+", "COUNT", min(page, STREAM_PAGE))
+    pipe.execute_command("XRANGE", v.key, start, "+", "COUNT", _fit_page(v, min(page, STREAM_PAGE)))
     pipe.execute_command("XINFO", "GROUPS", v.key)
-    length, entries, groups = await pipe.execute(raise_on_error=False)
-    if isinstance(length, BaseException):
-        raise length
-    v.length = int(length)
+    entries, groups = await pipe.execute(raise_on_error=False)
     if isinstance(entries, list):
         v.rows = [(entry_id, _flat_pairs(fields)) for entry_id, fields in entries]
     if isinstance(groups, list):

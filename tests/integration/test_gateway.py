@@ -107,6 +107,30 @@ async def test_big_values_open_with_a_first_page(
     await gateway.close()
 
 
+async def test_big_elements_make_small_pages(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    mb = b"x" * (1 << 20)
+    for i in range(20):  # 20 MB per key: a page of 200 would read all of it
+        client.rpush("big:list", mb)
+        client.hset("big:hash", f"f{i}", mb)
+        client.zadd("big:zset", {mb[:-2] + b"%02d" % i: i})
+        client.sadd("big:set", mb[:-2] + b"%02d" % i)
+        client.xadd("big:stream", {"f": mb})
+    client.rpush("small:list", *range(300))
+    gateway = Gateway(settings)
+    for key in (b"big:list", b"big:hash", b"big:zset", b"big:set", b"big:stream"):
+        value = await gateway.read_value(key)
+        # COUNT is a hint to HSCAN/SSCAN: a page may hold a few more than asked.
+        assert value.length == 20 and 1 <= len(value.rows) <= 8, (key, len(value.rows))
+        assert value.note is not None and "per page" in value.note
+    more = await gateway.read_value(b"big:list", offset=4)
+    assert [row[0] for row in more.rows][:1] == [4]
+    small = await gateway.read_value(b"small:list")
+    assert len(small.rows) == 200 and small.note is None
+    await gateway.close()
+
+
 async def test_readonly_refuses_delete_in_the_data_layer(
     client: redis.Redis, settings: ConnectionSettings
 ) -> None:
