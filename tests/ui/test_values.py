@@ -106,3 +106,19 @@ async def test_redisjson_document_in_the_value_pane(json_server: EmbeddedServer)
         await pilot.pause(0.2)
         assert app.screen is app.screen_stack[0]  # not editable here: no dialog
     client.close()
+
+
+async def test_big_elements_page_with_a_note(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    for _ in range(12):
+        client.rpush("fat", b"z" * (2 << 20))
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await show(pilot, app, b"fat")
+        footer = static_text(pilot, "#value-footer")
+        first = len(app.value_pane.value.rows)
+        assert 1 <= first <= 2 and f"{first} of 12 shown — ] loads more" in footer
+        assert "per page" in footer
+        await pilot.press("3", "right_square_bracket")
+        await wait_for(pilot, lambda: len(app.value_pane.value.rows) == 2 * first)

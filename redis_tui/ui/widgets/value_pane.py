@@ -178,6 +178,8 @@ class ValuePane(Vertical, can_focus=False):
             shown = len(value.rows)
             more = " — ] loads more" if value.has_more else ""
             parts.append(f"{shown:,} of {_count(value.length)} shown{more}")
+            if value.note:  # an ACL without TYPE, elements too big for a full page
+                parts.append(value.note)
         for group in value.groups:
             parts.append(
                 "group {name}: consumers {consumers}, pending {pending}, last id {last}".format(
