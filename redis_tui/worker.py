@@ -38,7 +38,7 @@ class _MetaBatch:
 
     batch: int
     keys: list[bytes]
-    # Wait until a child process has streamed every name (see ``_scan_in_child``).
+    # Wait until the child process has streamed every name (see ``_scan_in_child``).
     wait: bool = False
     # Storage indexes of ``keys`` when they are not one batch's rows (``scan(backlog=…)``).
     hints: list[int] | None = None
@@ -145,9 +145,6 @@ class RedisWorker:
         self.scan_process_min_keys = SCAN_PROCESS_MIN_KEYS
         # Pages that came through a child process, in all scans (for tests and the benchmark).
         self.scan_process_pages = 0
-        # Cleared while a child process streams names: their TYPE/PTTL waits (``_scan_meta``).
-        self._names_streaming = asyncio.Event()
-        self._names_streaming.set()
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -543,8 +540,11 @@ class RedisWorker:
         batches: asyncio.Queue[_MetaBatch | None] = asyncio.Queue()
         if backlog and backlog[1] and names_first:
             batches.put_nowait(_MetaBatch(0, backlog[1], hints=backlog[0]))
+        # Cleared while a child process streams names: their TYPE/PTTL waits (``_scan_meta``).
+        streamed = asyncio.Event()
+        streamed.set()
         meta = (
-            asyncio.get_running_loop().create_task(self._scan_meta(generation, batches))
+            asyncio.get_running_loop().create_task(self._scan_meta(generation, batches, streamed))
             if names_first
             else None
         )
@@ -570,7 +570,7 @@ class RedisWorker:
                     child = await self._start_child(cursor, match, type_name)
                 if child is not None and (batch or start is not None):
                     cursor, batch, done = await self._scan_in_child(
-                        child, generation, cursor, batch, batches, first_keys
+                        child, generation, cursor, batch, batches, first_keys, streamed
                     )
                     child = None
                     if done or generation != self.scan_generation:
@@ -639,6 +639,7 @@ class RedisWorker:
         batch: int,
         batches: asyncio.Queue[_MetaBatch | None],
         first_keys: list[bytes],
+        streamed: asyncio.Event,
     ) -> tuple[int, int, bool]:
         """Go on with a names-first scan from the pages of a child process.
 
@@ -652,7 +653,7 @@ class RedisWorker:
         # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
         # it takes the server and this process from the names (measured: names 0.35-0.44 of
         # the baseline instead of 0.5-0.6), and it catches up as fast after.
-        self._names_streaming.clear()
+        streamed.clear()
         try:
             async for cursor, page in child.pages():
                 if generation != self.scan_generation:
@@ -674,11 +675,13 @@ class RedisWorker:
         except (ScanProcessFailed, RedisTuiError, OSError):
             pass
         finally:
-            self._names_streaming.set()
+            streamed.set()
             await child.close()
         return (child.cursor if delivered else cursor), batch, done
 
-    async def _scan_meta(self, generation: int, batches: asyncio.Queue[_MetaBatch | None]) -> None:
+    async def _scan_meta(
+        self, generation: int, batches: asyncio.Queue[_MetaBatch | None], streamed: asyncio.Event
+    ) -> None:
         """TYPE and PTTL for each batch of names, in order, until the end marker. A big batch
         (the child process delivers many pages at once) goes in slices of ``MAX_COUNT``."""
         while True:
@@ -688,7 +691,7 @@ class RedisWorker:
                 return
             names = item.keys
             if item.wait:
-                await self._names_streaming.wait()
+                await streamed.wait()
             for offset in range(0, len(names), MAX_COUNT):
                 keys = names[offset : offset + MAX_COUNT]
                 while True:

@@ -111,9 +111,13 @@ class ScanProcess:
             limit=READ_CHUNK,
         )
         assert process.stdin is not None
-        process.stdin.write(self._config())
-        await process.stdin.drain()
-        process.stdin.close()
+        try:
+            process.stdin.write(self._config())
+            await process.stdin.drain()
+            process.stdin.close()
+        except OSError:  # it died at once: reap it
+            await self.close()
+            raise
 
     async def pages(self) -> AsyncIterator[tuple[int, list[bytes]]]:
         """``(cursor, keys)`` of all the SCAN replies that came in since the last read (the
@@ -136,13 +140,16 @@ class ScanProcess:
             reader.feed(data)
             keys: list[bytes] = []
             cursor = None
-            reply = reader.gets()
-            while reply is not False:
-                if isinstance(reply, Exception):
-                    raise translate(reply, self.settings.describe())
-                cursor = int(reply[0])
-                keys += reply[1]
+            try:
                 reply = reader.gets()
+                while reply is not False:
+                    if isinstance(reply, Exception):
+                        raise translate(reply, self.settings.describe())
+                    cursor = int(reply[0])
+                    keys += reply[1]
+                    reply = reader.gets()
+            except (rex.InvalidResponse, TypeError, ValueError, IndexError) as exc:
+                raise ScanProcessFailed(f"unexpected output from the scan process: {exc}") from exc
             if cursor is not None:
                 self.cursor = cursor
                 yield cursor, keys

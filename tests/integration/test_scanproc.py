@@ -123,6 +123,10 @@ async def test_unreachable_and_a_child_that_dies(fresh_server: EmbeddedServer) -
     dead.command = (sys.executable, "-c", "import sys; sys.exit(3)")
     with pytest.raises(ScanProcessFailed, match=r"ended \(3\)"):
         await scan_all(dead)
+    garbled = ScanProcess(settings, 0, None, None)
+    garbled.command = ("/bin/sh", "-c", "cat >/dev/null; printf 'garbage\\r\\n'")
+    with pytest.raises(ScanProcessFailed, match="unexpected output"):
+        await scan_all(garbled)
 
 
 def _alive(pid: int) -> bool:
