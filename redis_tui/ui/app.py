@@ -131,6 +131,8 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         self._sort_index = 0
         self._load_timer: Any = None
         self._rows_dirty = False
+        # Types and TTLs came for listed rows: a repaint, not a new layout (see _flush_scanned).
+        self._meta_dirty = False
         # Keys seen gone (deleted or expired elsewhere) and when: removed after GONE_GRACE.
         self._gone_at: dict[bytes, float] = {}
         # Names-first scans: storage index of each batch, until its types and TTLs arrive.
@@ -255,6 +257,9 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
     def _flush_scanned(self) -> None:
         if self._rows_dirty:
             self._flush_rows()
+        elif self._meta_dirty:
+            self._meta_dirty = False
+            self.keys.refresh()
 
     def _push_view_state(self) -> None:
         """Attributes down: tell the worker what is visible and whether a modal is open."""
@@ -410,7 +415,7 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.store.set_meta_at(
                 event.hints, event.keys, event.types, event.pttls, time.monotonic()
             )
-            self._rows_dirty = True
+            self._meta_changed()
             return
         batches = self._meta_batches
         start = batches.pop(event.batch, None) if event.last else batches.get(event.batch)
@@ -418,12 +423,19 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             # Not contiguous (duplicates): a search per key instead.
             start = len(self.store) if start is None else start + event.offset
             self.store.set_meta_batch(start, event.keys, event.types, event.pttls, time.monotonic())
-            self._rows_dirty = True
+            self._meta_changed()
         if event.done:
             self._meta_done = True
             if self._names_done:
                 self.scanning = False
                 self._flush_rows(resort=True)
+
+    def _meta_changed(self) -> None:
+        # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are.
+        if self.store.sort_field:
+            self._rows_dirty = True
+        else:
+            self._meta_dirty = True
 
     def _flush_rows(self, resort: bool = False) -> None:
         """Show what the scan added since the last repaint."""
