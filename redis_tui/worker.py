@@ -655,23 +655,24 @@ class RedisWorker:
         # the baseline instead of 0.5-0.6), and it catches up as fast after.
         streamed.clear()
         try:
-            async for cursor, page in child.pages():
-                if generation != self.scan_generation:
-                    break
-                delivered = True
-                self.scan_process_pages += 1
-                keys = [k for k in page if k not in repeated] if repeated else page
-                repeated.clear()
-                self.scan_cursor = cursor
-                done = cursor == 0
-                batch += 1
-                self.app.post_message(
-                    m.KeysScanned(
-                        generation, keys, [], [], done=done, batch=batch, meta_follows=True
+            async with contextlib.aclosing(child.pages()) as pages:
+                async for cursor, page in pages:
+                    if generation != self.scan_generation:
+                        break
+                    delivered = True
+                    self.scan_process_pages += 1
+                    keys = [k for k in page if k not in repeated] if repeated else page
+                    repeated.clear()
+                    self.scan_cursor = cursor
+                    done = cursor == 0
+                    batch += 1
+                    self.app.post_message(
+                        m.KeysScanned(
+                            generation, keys, [], [], done=done, batch=batch, meta_follows=True
+                        )
                     )
-                )
-                if keys:
-                    batches.put_nowait(_MetaBatch(batch, keys, wait=True))
+                    if keys:
+                        batches.put_nowait(_MetaBatch(batch, keys, wait=True))
         except (ScanProcessFailed, RedisTuiError, OSError):
             pass
         finally:

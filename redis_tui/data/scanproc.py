@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import redis.exceptions as rex
 
@@ -119,7 +119,7 @@ class ScanProcess:
             await self.close()
             raise
 
-    async def pages(self) -> AsyncIterator[tuple[int, list[bytes]]]:
+    async def pages(self) -> AsyncGenerator[tuple[int, list[bytes]], None]:
         """``(cursor, keys)`` of all the SCAN replies that came in since the last read (the
         child runs ahead), until the one whose cursor is 0. Starts the child if need be.
 
