@@ -171,6 +171,8 @@ class RedisWorker:
         self.scan_generation += 1
         generation = self.scan_generation
         start = self.scan_cursor if resume else None
+        if not resume:
+            self.scan_cursor = None  # a stop before this scan's first page resumes at its start
         self.app.run_worker(
             self._scan(generation, match, type_name, start, names_first, backlog),
             group="scan",

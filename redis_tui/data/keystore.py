@@ -16,6 +16,7 @@ import re
 import time
 from array import array
 from collections.abc import Callable, Sequence
+from itertools import accumulate, compress
 
 TYPE_NAMES: tuple[str, ...] = (
     "?",
@@ -45,6 +46,9 @@ _CODES: dict[str | bytes, int] = {
 _NO_TTL = -1.0
 # Sizes: -1 not fetched yet, -2 cannot be known (MEMORY USAGE forbidden, or the key is gone).
 SIZE_UNKNOWN, SIZE_UNAVAILABLE = -1, -2
+# ``locate``: how far above its hint a moved key is looked for (a C-level scan of the list),
+# and up to how many keys are searched for one by one before one pass over the store is cheaper.
+NEAR, FEW_SEARCHES = 1024, 8
 
 
 def type_code(name: str | bytes) -> int:
@@ -128,6 +132,67 @@ class KeyStore:
             return None
         return self.names.index(key)
 
+    def locate(self, keys: Sequence[bytes], hints: Sequence[int] = ()) -> list[int | None]:
+        """Storage indexes of ``keys`` (None: not listed).
+
+        ``hints`` are where the keys were when asked for. Rows only ever move up (a removal
+        shifts the rest), so a moved key is looked for in the ``NEAR`` rows above its hint;
+        whatever is still missing then costs one pass over the store for all of them together,
+        never a search of a million rows per key.
+        """
+        names, seen = self.names, self._seen
+        total = len(names)
+        found: list[int | None] = [None] * len(keys)
+        missing: dict[bytes, list[int]] = {}
+        for n, key in enumerate(keys):
+            if key not in seen:
+                continue
+            if n < len(hints):
+                hint = min(hints[n], total - 1)
+                if hint >= 0 and names[hint] == key:
+                    found[n] = hint
+                    continue
+                try:
+                    found[n] = names.index(key, max(0, hint - NEAR), hint + 1)
+                    continue
+                except ValueError:
+                    pass
+            missing.setdefault(key, []).append(n)
+        if len(missing) <= FEW_SEARCHES:
+            places = {key: names.index(key) for key in missing}
+        else:
+            places = {key: i for i, key in enumerate(names) if key in missing}
+        for key, where in missing.items():
+            for n in where:
+                found[n] = places.get(key)
+        return found
+
+    def remove_many(self, keys: Sequence[bytes]) -> int:
+        """Remove several keys; returns how many were listed. One pass over the store
+        whatever their number (``remove`` searches the store once per key)."""
+        gone = {key for key in keys if key in self._seen}
+        if len(gone) <= FEW_SEARCHES:
+            return sum(self.remove(key) for key in gone)
+        names = self.names
+        indexes = [i for i, key in enumerate(names) if key in gone]
+        keep = bytearray(b"\x01") * len(names)
+        for i in indexes:
+            keep[i] = 0
+        self.names = list(compress(names, keep))
+        self.types = bytearray(compress(self.types, keep))
+        self.deadlines = array("d", compress(self.deadlines, keep))
+        self.sizes = array("q", compress(self.sizes, keep))
+        for key in gone:
+            del self._seen[key]
+        if self.order is not None:
+            # Storage index i moves up by the removed rows before it.
+            shift = list(accumulate(keep))
+            self.order = [shift[i] - 1 for i in self.order if keep[i]]
+        for i in reversed(indexes):  # the hooks see each index as ``remove`` would give it
+            for hook in self.removal_hooks:
+                hook(names[i], i)
+        return len(indexes)
+
     def remove(self, key: bytes) -> bool:
         index = self.index_of(key)
         if index is None:
@@ -164,13 +229,8 @@ class KeyStore:
         pttls: Sequence[int],
         now: float,
     ) -> None:
-        """Type and TTL of keys that were at storage indexes ``hints``; a key that moved
-        since is searched for."""
-        names = self.names
-        for hint, key, kind, pttl in zip(hints, keys, types, pttls, strict=False):
-            index: int | None = hint
-            if hint >= len(names) or names[hint] != key:
-                index = self.index_of(key)
+        """Type and TTL of keys that were at storage indexes ``hints`` (see ``locate``)."""
+        for index, kind, pttl in zip(self.locate(keys, hints), types, pttls, strict=False):
             if index is not None:
                 self.set_meta(index, kind, pttl, now)
 
@@ -184,7 +244,7 @@ class KeyStore:
     ) -> None:
         """Type and TTL of keys added together at storage index ``start`` (names-first scan).
 
-        Falls back to a search per key when rows moved since (a delete during the scan).
+        When rows moved since (a delete during the scan), each key is found as ``locate`` does.
         """
         n = len(keys)
         names = self.names
@@ -200,10 +260,7 @@ class KeyStore:
             self.types[start : start + n] = bytes(code(t, other) for t in types)
             self.deadlines[start : start + n] = array("d", (_deadline(p, now) for p in pttls))
             return
-        for key, kind, pttl in zip(keys, types, pttls, strict=False):
-            index = self.index_of(key)
-            if index is not None:
-                self.set_meta(index, kind, pttl, now)
+        self.set_meta_at(range(start, start + n), keys, types, pttls, now)
 
     def update_ttls(
         self, keys: Sequence[bytes], pttls: Sequence[int], now: float, hints: Sequence[int] = ()
@@ -214,10 +271,7 @@ class KeyStore:
         search per key when nothing moved in between.
         """
         gone: list[bytes] = []
-        for n, (key, pttl) in enumerate(zip(keys, pttls, strict=False)):
-            index: int | None = hints[n] if n < len(hints) else None
-            if index is None or index >= len(self.names) or self.names[index] != key:
-                index = self.index_of(key)
+        for key, pttl, index in zip(keys, pttls, self.locate(keys, hints), strict=False):
             if index is None:
                 continue
             if pttl == -2:
@@ -231,10 +285,7 @@ class KeyStore:
     ) -> None:
         """Record MEMORY USAGE of some keys (None: cannot be known). ``hints`` as in
         ``update_ttls``: the storage indexes the keys had when asked for."""
-        for n, (key, size) in enumerate(zip(keys, sizes, strict=False)):
-            index: int | None = hints[n] if n < len(hints) else None
-            if index is None or index >= len(self.names) or self.names[index] != key:
-                index = self.index_of(key)
+        for size, index in zip(sizes, self.locate(keys, hints), strict=False):
             if index is not None:
                 self.sizes[index] = SIZE_UNAVAILABLE if size is None else size
 

@@ -167,8 +167,10 @@ class ScanProcess:
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
+        # communicate(), not wait(): it drains what is left in the pipes, so they close and
+        # the child is reaped at once (unread output would keep wait() waiting).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(process.wait(), timeout=5.0)
+            await asyncio.wait_for(process.communicate(), timeout=5.0)
 
 
 def supported(client: object) -> bool:

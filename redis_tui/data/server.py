@@ -50,6 +50,10 @@ def find_server_binary() -> str:
     )
 
 
+# In ``EmbeddedServer(extra_args=...)``: a free port, chosen at each start (``--cluster-port``).
+FREE_PORT = "{free port}"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now (never 6379)."""
     while True:
@@ -85,7 +89,9 @@ class EmbeddedServer:
         unix_socket: bool = False,
     ) -> None:
         self.binary = binary or find_server_binary()
+        self._pick_port = port is None
         self.port = port or free_port()
+        # ``FREE_PORT`` in them stands for a port chosen afresh at each start attempt.
         self.extra_args = list(extra_args)
         self.dir = Path(tempfile.mkdtemp(prefix="redis-tui-"))
         self.socket_path: str | None = str(self.dir / "redis.sock") if unix_socket else None
@@ -109,14 +115,34 @@ class EmbeddedServer:
         ]  # fmt: skip
         if self.socket_path:
             args += ["--unixsocket", self.socket_path, "--unixsocketperm", "700"]
-        return args + self.extra_args
+        return args + [str(free_port()) if a == FREE_PORT else a for a in self.extra_args]
 
     def start(self, timeout: float = 10.0) -> EmbeddedServer:
         """Start the process and wait until it answers PING.
 
+        A port found free can be taken before the server binds it (by any socket's local
+        port); then it starts again on fresh ports, up to three times.
+
         Raises:
             ServerUnavailable: it did not start or answer within ``timeout`` seconds.
         """
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except ServerUnavailable as exc:
+                if attempt == 2 or "Address already in use" not in str(exc):
+                    raise
+                proc, self.process = self.process, None
+                if proc is not None and proc.stderr is not None:
+                    proc.stderr.close()
+                # A fresh directory: what the failed start wrote (nodes.conf) names old ports.
+                shutil.rmtree(self.dir, ignore_errors=True)
+                self.dir.mkdir()
+                if self._pick_port:
+                    self.port = free_port()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start(self, timeout: float) -> EmbeddedServer:
         self.process = subprocess.Popen(
             self.command(),
             stdin=subprocess.DEVNULL,

@@ -305,13 +305,13 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         now = time.monotonic()
         current = self.keys.current_key
         marked = False
-        for key in event.gone:
-            if key in self.store:
-                index = self.store.index_of(key)
-                if index is not None:
-                    self.store.set_meta(index, "none", -2, now)
-                    self._gone_at.setdefault(key, now)
-                    marked = True
+        # Thousands at once when someone deletes a namespace: one lookup for all of them.
+        gone = list(event.gone)
+        for key, index in zip(gone, self.store.locate(gone), strict=True):
+            if index is not None:
+                self.store.set_meta(index, "none", -2, now)
+                self._gone_at.setdefault(key, now)
+                marked = True
         if marked:
             self.keys.refresh()
         if current is not None and len(self.screen_stack) == 1:
@@ -336,11 +336,9 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
         expired = [key for key, at in self._gone_at.items() if now - at >= grace]
         if not expired:
             return
-        removed = False
         for key in expired:
             del self._gone_at[key]
-            removed = self.store.remove(key) or removed
-        if removed:
+        if self.store.remove_many(expired):
             self.keys.rows_changed()
             self._update_status()
 

@@ -237,3 +237,21 @@ async def test_stream_pages_follow_the_last_id(
     third = await gateway.read_value(b"events", offset=200, after_id=second.rows[-1][0])
     assert [r[0] for r in third.rows] == ids[200:] and not third.has_more
     await gateway.close()
+
+
+def test_a_port_taken_before_the_server_binds_it_is_chosen_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from redis_tui.data import server as embedded
+
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        picks = [taken, taken]  # the main port, then the cluster port: both taken at first
+        real = embedded.free_port
+        monkeypatch.setattr(embedded, "free_port", lambda: picks.pop() if picks else real())
+        args = ["--cluster-enabled", "yes", "--cluster-port", embedded.FREE_PORT]
+        with embedded.EmbeddedServer(extra_args=args) as node:
+            assert node.port != taken
+            assert redis.Redis(port=node.port).ping()

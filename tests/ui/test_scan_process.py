@@ -66,3 +66,19 @@ async def test_stop_and_continue_lists_and_types_every_key(
         assert not app.scan_stopped
         await wait_for(pilot, lambda: not app.scanning, timeout=60)
         check_store(app, 300_501)
+
+
+# The stop cancels the scan's worker before its coroutine ever ran.
+@pytest.mark.filterwarnings("ignore:coroutine 'RedisWorker._scan' was never awaited")
+async def test_a_new_scan_stopped_before_its_first_page_continues_from_its_start(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({f"k:{i}": i for i in range(2000)})
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 2000 and not app.scanning)
+        assert app.redis.scan_cursor == 0  # the finished scan's
+        app.start_scan()
+        app.stop_scan()  # before the worker ran: no page yet
+        app.continue_scan()
+        await wait_for(pilot, lambda: len(app.store) == 2000 and not app.scanning)

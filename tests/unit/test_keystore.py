@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import gc
 
-from redis_tui.data.keystore import KeyStore
+from redis_tui.data.keystore import TYPE_CODES, KeyStore
 
 
 def test_add_deduplicates_and_keeps_meta() -> None:
@@ -132,3 +132,47 @@ def test_the_seen_index_is_not_tracked_by_the_gc() -> None:
     store.add([b"k%d" % i for i in range(1000)])
     store.add([b"k1", b"new"])
     assert not gc.is_tracked(store._seen) and b"new" in store and len(store) == 1001
+
+
+def _filled(n: int) -> KeyStore:
+    store = KeyStore()
+    store.add([b"k%d" % i for i in range(n)], now=0.0)
+    return store
+
+
+def test_meta_lands_on_the_right_rows_after_removals_above_them() -> None:
+    store = _filled(50_000)
+    start, keys = 40_000, [b"k%d" % i for i in range(40_000, 40_700)]
+    store.remove_many([b"k%d" % i for i in range(0, 30_000, 1000)])  # 30 rows above move it
+    store.remove(b"k40005")  # and one inside the batch
+    store.set_meta_batch(start, keys, [b"hash"] * 700, [5000] * 700, now=0.0)
+    for i in (40_000, 40_004, 40_006, 40_699):
+        index = store.index_of(b"k%d" % i)
+        assert index is not None and store.type_name(index) == "hash"
+    assert store.type_name(store.index_of(b"k39999") or 0) == "?"
+    assert store.types.count(TYPE_CODES["hash"]) == 699
+
+
+def test_locate_with_and_without_hints() -> None:
+    store = _filled(10_000)
+    keys = [b"k5", b"nope", b"k9999", b"k5"]
+    assert store.locate(keys) == [5, None, 9999, 5]
+    assert store.locate(keys, hints=[5, 0, 0, 9_000]) == [5, None, 9999, 5]
+    many = [b"k%d" % i for i in range(0, 10_000, 7)]
+    assert store.locate(many) == list(range(0, 10_000, 7))
+
+
+def test_remove_many_keeps_columns_order_and_hooks_in_step() -> None:
+    store = KeyStore()
+    store.add([b"c", b"a", b"d", b"b", b"e"] + [b"x%d" % i for i in range(20)], now=0.0)
+    store.set_meta(1, b"zset", 1000, now=0.0)
+    store.sort("name")
+    seen: list[tuple[bytes, int]] = []
+    store.removal_hooks.append(lambda key, index: seen.append((key, index)))
+    gone = [b"c", b"d", b"nope"] + [b"x%d" % i for i in range(0, 20, 2)]
+    assert store.remove_many(gone) == 12
+    assert len(store) == 13 and b"c" not in store and b"a" in store
+    assert store.names[:3] == [b"a", b"b", b"e"]
+    assert store.type_name(0) == "zset" and store.ttl_ms(0, now=0.0) == 1000
+    assert [store.names[store.row(i)] for i in range(4)] == [b"a", b"b", b"e", b"x1"]
+    assert sorted(seen)[:2] == [(b"c", 0), (b"d", 2)] and len(seen) == 12
