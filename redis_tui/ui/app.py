@@ -20,7 +20,7 @@ from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.display import escape_key, unescape_key
 from redis_tui.data.edits import Version
 from redis_tui.data.gateway import Watch
-from redis_tui.data.keystore import GONE, KeyStore
+from redis_tui.data.keystore import GONE, NEAR, KeyStore
 from redis_tui.ui import messages as m
 from redis_tui.ui.browser_actions import BrowserActions
 from redis_tui.ui.commands import CommandBar, CommandError, RedisCommands, parse_command
@@ -413,7 +413,8 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             self.store.set_meta_at(
                 event.hints, event.keys, event.types, event.pttls, time.monotonic()
             )
-            self._meta_changed()
+            if event.hints:
+                self._meta_changed(min(event.hints), max(event.hints) + 1)
             return
         batches = self._meta_batches
         start = batches.pop(event.batch, None) if event.last else batches.get(event.batch)
@@ -421,18 +422,23 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
             # Not contiguous (duplicates): a search per key instead.
             start = len(self.store) if start is None else start + event.offset
             self.store.set_meta_batch(start, event.keys, event.types, event.pttls, time.monotonic())
-            self._meta_changed()
+            self._meta_changed(start, start + len(event.keys))
         if event.done:
             self._meta_done = True
             if self._names_done:
                 self.scanning = False
                 self._flush_rows(resort=True)
 
-    def _meta_changed(self) -> None:
-        # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are.
+    def _meta_changed(self, first: int, end: int) -> None:
+        """Types and TTLs came for the rows stored at ``first``..``end`` (a removal since may
+        have moved them up a little)."""
+        # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are
+        # and only a change on screen is worth a repaint (most come for rows far below it).
         if self.store.sort_field:
             self._rows_dirty = True
-        else:
+            return
+        shown = self.keys.visible_range()
+        if first <= shown.stop and end + NEAR >= shown.start:
             self._meta_dirty = True
 
     def _flush_rows(self, resort: bool = False) -> None:
