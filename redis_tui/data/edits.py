@@ -664,6 +664,17 @@ def _conflict(
     return EditConflict(message, current=change, key=key, version=now)
 
 
+def _same_element(guard: WriteGuard, op: str, ctx: _Ctx, now: Any, expected: Value) -> None:
+    """Refuse the edit when the element the user edited is not what they saw.
+
+    Raises:
+        EditConflict: with the key's version, so that "overwrite" can retry without the check.
+    """
+    if now != _b(expected):
+        change = "the element was deleted" if now is None else "the element changed"
+        raise _conflict(guard, op, ctx.key, ctx.version, ctx.version, change)
+
+
 def _b(value: Value) -> bytes:
     return value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
 
@@ -775,11 +786,14 @@ async def hash_set_field(
     value: Value,
     *,
     must_be_new: bool = False,
+    expected: Value | None = None,
 ) -> EditResult:
     """Add or edit one field: ``HSET key field value``.
 
     Args:
         must_be_new: the user asked to *add* a field; refuse if it exists.
+        expected: the field's value as the user saw it, compared under WATCH. The key's
+            version of a big hash is a sample that may miss a change of this one field.
 
     Raises:
         ReadOnlyRefused, EditConflict, AlreadyExists (``must_be_new`` and the field exists).
@@ -792,6 +806,8 @@ async def hash_set_field(
             raise AlreadyExists(
                 f"Field {escape_key(name)} already exists", current="field exists", key=key
             )
+        if expected is not None:
+            _same_element(guard, "hash set field", ctx, await ctx.run("HGET", key, name), expected)
         return _Plan([("HSET", key, name, data)], "Field saved")
 
     return await _edit(client, guard, "hash set field", key, version, plan, creates="hash")
@@ -828,12 +844,15 @@ async def hash_rename_field(
     new: Value,
     *,
     overwrite: bool = False,
+    expected: Value | None = None,
 ) -> EditResult:
     """Rename a field atomically: HGET old, then ``MULTI HSET key new v; HDEL key old EXEC``.
 
+    ``expected``: the field's value as the user saw it (see ``hash_set_field``).
+
     Raises:
         AlreadyExists: ``new`` exists and ``overwrite`` is False.
-        EditConflict: ``old`` is gone.
+        EditConflict: ``old`` is gone, or its value is not ``expected``.
     """
     _expect(version, "hash", create=False)
     old_name, new_name = _b(old), _b(new)
@@ -846,6 +865,8 @@ async def hash_rename_field(
             raise EditConflict(
                 f"Field {escape_key(old_name)} is gone", current="field deleted", key=key
             )
+        if expected is not None:
+            _same_element(guard, "hash rename field", ctx, value, expected)
         if not overwrite and await ctx.run("HEXISTS", key, new_name):
             raise AlreadyExists(
                 f"Field {escape_key(new_name)} already exists", current="field exists", key=key
@@ -866,13 +887,21 @@ async def list_set(
     version: Version,
     index: int,
     value: Value,
+    *,
+    expected: Value | None = None,
 ) -> EditResult:
-    """Replace the element at ``index``: ``LSET key index value``."""
+    """Replace the element at ``index``: ``LSET key index value``.
+
+    ``expected``: the element as the user saw it, compared under WATCH (see
+    ``hash_set_field``).
+    """
     _expect(version, "list", create=False)
     data = _b(value)
 
     async def plan(ctx: _Ctx) -> _Plan:
-        position, _ = await _ensure_index(ctx, index)
+        position, element = await _ensure_index(ctx, index)
+        if expected is not None:
+            _same_element(guard, "list set", ctx, element, expected)
         return _Plan([("LSET", key, position, data)], f"Element {position} saved")
 
     return await _edit(client, guard, "list set", key, version, plan, creates="list")

@@ -164,9 +164,9 @@ class EditActions(App[None]):
                         "Change the field name or the value, one at a time", severity="warning"
                     )
                 elif new_field != old_field:
-                    self._queue("hash_rename_field", key, old_field, new_field)
+                    self._queue("hash_rename_field", key, old_field, new_field, expected=old_value)
                 elif new_value != old_value:
-                    self._queue("hash_set_field", key, old_field, new_value)
+                    self._queue("hash_set_field", key, old_field, new_value, expected=old_value)
 
             fields = [Field("field", old_field.decode()), Field("value", old_value.decode())]
             self.push_screen(PromptScreen("Edit hash field", fields), saved)
@@ -177,7 +177,9 @@ class EditActions(App[None]):
                 return
             self.push_screen(
                 PromptScreen(f"Edit list element {index}", [Field("value", element.decode())]),
-                given(lambda v: self._queue("list_set", key, index, v[0].encode())),
+                given(
+                    lambda v: self._queue("list_set", key, index, v[0].encode(), expected=element)
+                ),
             )
         elif value.type == "zset":
             member, score = row
@@ -455,7 +457,9 @@ class EditActions(App[None]):
 
         def chosen(choice: str | None) -> None:
             if choice == "overwrite":
-                retry = Edit(edit.op, edit.key, event.current, edit.args, edit.kwargs)
+                # On purpose: without the check of the element the user saw.
+                kwargs = {k: v for k, v in edit.kwargs.items() if k != "expected"}
+                retry = Edit(edit.op, edit.key, event.current, edit.args, kwargs)
                 self.confirm_write("overwrite", lambda: self.redis.edit(retry))
             elif choice == "reload" and self.keys.current_key == edit.key:
                 self.redis.load(edit.key)

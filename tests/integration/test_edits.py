@@ -598,3 +598,34 @@ def test_command_log_redacts_secrets_and_stays_bounded() -> None:
     text = " ".join(format_entry(e) for e in entries)
     assert "s3cret" not in text and REDACTED in text
     assert entries[-1].command[4] == ">" + REDACTED
+
+
+async def test_a_changed_element_of_a_big_key_is_refused_though_the_sample_missed_it(
+    client: redis.Redis, aclient: AsyncClient, guard: WriteGuard
+) -> None:
+    pad = b"p" * 200
+    client.hset("bh", mapping={f"f{i}": pad for i in range(8000)})  # ~2 MB: a sampled version
+    client.rpush("bl", *([pad] * 8000))
+    hv, lv = await key_version(aclient, b"bh"), await key_version(aclient, b"bl")
+    assert not hv.exact and not lv.exact
+    # Another client changes exactly the element the user is editing, same length: the
+    # sampled version does not see it.
+    client.hset("bh", "f4321", b"q" * 200)
+    client.lset("bl", 4321, b"q" * 200)
+    assert await key_version(aclient, b"bh") == hv and await key_version(aclient, b"bl") == lv
+    with pytest.raises(EditConflict, match="element changed") as conflict:
+        await edits.hash_set_field(aclient, guard, b"bh", hv, b"f4321", b"mine", expected=pad)
+    with pytest.raises(EditConflict, match="element changed"):
+        await edits.hash_rename_field(aclient, guard, b"bh", hv, b"f4321", b"g", expected=pad)
+    with pytest.raises(EditConflict, match="element changed"):
+        await edits.list_set(aclient, guard, b"bl", lv, 4321, b"mine", expected=pad)
+    assert client.hget("bh", "f4321") == b"q" * 200 and client.lindex("bl", 4321) == b"q" * 200
+    # Overwriting on purpose: the conflict's version, without the element check.
+    version = conflict.value.version
+    assert isinstance(version, Version)
+    await edits.hash_set_field(aclient, guard, b"bh", version, b"f4321", b"mine")
+    assert client.hget("bh", "f4321") == b"mine"
+    # Unchanged elements save as usual.
+    await edits.list_set(aclient, guard, b"bl", lv, 7, b"seven", expected=pad)
+    await edits.hash_set_field(aclient, guard, b"bh", hv, b"f7", b"seven", expected=pad)
+    assert client.lindex("bl", 7) == b"seven" and client.hget("bh", "f7") == b"seven"

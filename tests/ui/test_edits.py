@@ -89,6 +89,26 @@ async def test_concurrent_write_is_detected(
         assert client.get("shared") == b"theirs"
 
 
+async def test_a_field_of_a_big_hash_changed_meanwhile_is_a_conflict(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    # ~2 MB: its version is a sample, which cannot see one field change its value.
+    client.hset("bh", mapping={f"f{i:04d}": "v" * 200 for i in range(8000)})
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"bh")
+        await pilot.press("3")
+        field, _ = app.value_pane.value.rows[app.value_pane.table.cursor_row]
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        client.hset("bh", field, "t" * 200)  # someone else, same length
+        await fill(pilot, field.decode(), "ours")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        assert client.hget("bh", field) == b"t" * 200
+        await pilot.press("o")  # overwrite on purpose
+        await wait_for(pilot, lambda: client.hget("bh", field) == b"ours")
+
+
 async def test_hash_list_set_zset_edits(client: redis.Redis, settings: ConnectionSettings) -> None:
     client.hset("h", mapping={"name": "alice"})
     client.rpush("l", "a", "b")
