@@ -1085,19 +1085,28 @@ async def zset_set_score(
     version: Version,
     member: Value,
     score: float,
+    *,
+    expected: float | None = None,
 ) -> EditResult:
     """Change a member's score: ``ZADD key XX score member``.
 
+    ``expected``: the score the user saw, compared under WATCH (see ``hash_set_field``).
+
     Raises:
-        EditConflict: the member is gone.
+        EditConflict: the member is gone, or its score is not ``expected``.
     """
     _expect(version, "zset", create=False)
     name, text = _b(member), _score(score)
 
     async def plan(ctx: _Ctx) -> _Plan:
-        if await ctx.run("ZSCORE", key, name) is None:
+        now = await ctx.run("ZSCORE", key, name)
+        if now is None:
             raise EditConflict(
                 f"Member {escape_key(name)} is gone", current="member removed", key=key
+            )
+        if expected is not None and float(now) != expected:
+            raise _conflict(
+                guard, "zset set score", key, ctx.version, ctx.version, "the score changed"
             )
         return _Plan([("ZADD", key, "XX", text, name)], "Score saved")
 

@@ -190,7 +190,11 @@ class EditActions(App[None]):
                     note=f"member {escape_text(member, multiline=False)}",
                     validate=lambda v: _float_error(v[0]),
                 ),
-                given(lambda v: self._queue("zset_set_score", key, member, float(v[0]))),
+                given(
+                    lambda v: self._queue(
+                        "zset_set_score", key, member, float(v[0]), expected=score
+                    )
+                ),
             )
         elif value.type == "set":
             self.notify("Set members cannot change in place: add (a) one and remove (x) the old")

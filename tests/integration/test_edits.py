@@ -606,7 +606,15 @@ async def test_a_changed_element_of_a_big_key_is_refused_though_the_sample_misse
     pad = b"p" * 200
     client.hset("bh", mapping={f"f{i}": pad for i in range(8000)})  # ~2 MB: a sampled version
     client.rpush("bl", *([pad] * 8000))
+    client.zadd("bz", {b"m%04d" % i + pad: i for i in range(8000)})
     hv, lv = await key_version(aclient, b"bh"), await key_version(aclient, b"bl")
+    zv = await key_version(aclient, b"bz")
+    client.zadd("bz", {b"m4321" + pad: 4321.5})  # its rank, the sampled ends, stay the same
+    assert await key_version(aclient, b"bz") == zv
+    with pytest.raises(EditConflict, match="score changed"):
+        await edits.zset_set_score(aclient, guard, b"bz", zv, b"m4321" + pad, 1.0, expected=4321)
+    await edits.zset_set_score(aclient, guard, b"bz", zv, b"m0007" + pad, 1.0, expected=7)
+    assert client.zscore("bz", b"m0007" + pad) == 1.0
     assert not hv.exact and not lv.exact
     # Another client changes exactly the element the user is editing, same length: the
     # sampled version does not see it.
