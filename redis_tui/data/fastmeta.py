@@ -25,7 +25,7 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.data.keyspace import parse_meta
-from redis_tui.data.resp import encode_command, ssl_context
+from redis_tui.data.resp import handshake, ssl_context
 from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 
 try:
@@ -137,14 +137,7 @@ class MetaConnection:
         self._parser = hiredis.Reader(
             replyError=rex.ResponseError, protocolError=rex.InvalidResponse
         )
-        hello: list[bytes] = []
-        if s.username or s.password:
-            # As redis-py does: AUTH [username] password.
-            auth = [s.username.encode()] if s.username else []
-            hello.append(encode_command(b"AUTH", *auth, (s.password or "").encode()))
-        if s.db:
-            hello.append(encode_command(b"SELECT", b"%d" % s.db))
-        hello.append(encode_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
+        hello = handshake(s.username, s.password, s.db, CLIENT_NAME)
         replies = await self._roundtrip(b"".join(hello), len(hello))
         # CLIENT SETNAME is cosmetic (an ACL may forbid it); AUTH and SELECT are not.
         for reply in replies[:-1]:

@@ -285,7 +285,7 @@ class Gateway:
         """A names-only scan from ``cursor`` in a child process (see ``scanproc``), or None
         where it does not apply (a cluster, Sentinel, no hiredis, not connected)."""
         client = self._client
-        if client is None or not isinstance(cursor, int) or not scanproc.supported(client):
+        if client is None or not isinstance(cursor, int) or not fastmeta.supports(client):
             return None
         return scanproc.ScanProcess(self.settings, cursor, match, type_name)
 

@@ -1,9 +1,12 @@
-"""Raw RESP for the hiredis fast paths (``fastmeta``, ``scanchild``). Standard library only:
-the scan child process imports it and must start fast."""
+"""Raw RESP for the hiredis fast paths (``fastmeta``, ``scanchild``), and the process helper
+the children share. Standard library only: the scan child process imports it and must start
+fast."""
 
 from __future__ import annotations
 
+import signal
 import ssl
+import sys
 
 
 def encode_command(*args: bytes) -> bytes:
@@ -24,3 +27,25 @@ def ssl_context(
     if cert:
         context.load_cert_chain(cert, key)
     return context
+
+
+def handshake(username: str | None, password: str | None, db: int, name: bytes) -> list[bytes]:
+    """AUTH [username] password (as redis-py sends it), SELECT db, CLIENT SETNAME name: one
+    encoded command each. The last one is cosmetic (an ACL may refuse it); the others not."""
+    hello: list[bytes] = []
+    if username or password:
+        auth = [username.encode()] if username else []
+        hello.append(encode_command(b"AUTH", *auth, (password or "").encode()))
+    if db:
+        hello.append(encode_command(b"SELECT", b"%d" % db))
+    hello.append(encode_command(b"CLIENT", b"SETNAME", name))
+    return hello
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in a child
+    """Linux: this process gets SIGTERM when its parent dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import ssl
 import sys
@@ -31,20 +30,11 @@ from typing import Any
 import hiredis
 
 from redis_tui.data.pacing import Pacer
-from redis_tui.data.resp import encode_command, ssl_context
+from redis_tui.data.resp import die_with_parent, encode_command, handshake, ssl_context
 
 READ_CHUNK = 1 << 18
 CLIENT_NAME = b"redis-tui-scan"
 NICE = 10
-
-
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the line above
-        sys.exit(0)
 
 
 def _connect(config: dict[str, Any]) -> socket.socket | ssl.SSLSocket:
@@ -90,13 +80,9 @@ def _write_all(fd: int, data: bytes) -> None:
 def run(config: dict[str, Any], out: int) -> None:
     sock = _connect(config)
     reader = hiredis.Reader()
-    hello: list[bytes] = []
-    if config.get("username") or config.get("password"):
-        auth = [config["username"].encode()] if config.get("username") else []
-        hello.append(encode_command(b"AUTH", *auth, (config.get("password") or "").encode()))
-    if config.get("db"):
-        hello.append(encode_command(b"SELECT", b"%d" % int(config["db"])))
-    hello.append(encode_command(b"CLIENT", b"SETNAME", CLIENT_NAME))
+    hello = handshake(
+        config.get("username"), config.get("password"), int(config.get("db") or 0), CLIENT_NAME
+    )
     sock.sendall(b"".join(hello))
     for n in range(len(hello)):
         reply = _read_reply(sock, reader, None)
@@ -130,7 +116,9 @@ def run(config: dict[str, Any], out: int) -> None:
 
 def main() -> int:
     config = json.loads(sys.stdin.readline())
-    _die_with_parent(int(config["parent"]))
+    die_with_parent()
+    if os.getppid() != int(config["parent"]):  # the app died before the line above
+        return 0
     # Bulk work: on a small machine the UI process and the server come first.
     os.nice(NICE)
     try:

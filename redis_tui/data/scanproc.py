@@ -22,7 +22,6 @@ from collections.abc import AsyncGenerator
 
 import redis.exceptions as rex
 
-from redis_tui.data import fastmeta
 from redis_tui.data.connection import ConnectionSettings
 from redis_tui.errors import translate
 
@@ -171,8 +170,3 @@ class ScanProcess:
         # the child is reaped at once (unread output would keep wait() waiting).
         with contextlib.suppress(Exception):
             await asyncio.wait_for(process.communicate(), timeout=5.0)
-
-
-def supported(client: object) -> bool:
-    """Whether the child can scan what ``client`` sees (the rules of ``fastmeta``)."""
-    return hiredis is not None and fastmeta.supports(client)

@@ -12,13 +12,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from redis_tui.data.resp import die_with_parent
 from redis_tui.errors import RedisTuiError
 
 
@@ -62,15 +62,6 @@ def free_port() -> int:
             port = int(sock.getsockname()[1])
         if port != 6379:
             return port
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class EmbeddedServer:
@@ -148,7 +139,7 @@ class EmbeddedServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             # Its own session: Ctrl+C in the terminal reaches us, and we stop it in order.
             start_new_session=True,
         )

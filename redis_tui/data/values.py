@@ -6,7 +6,7 @@ collections one page at a time (HSCAN/SSCAN cursors, LRANGE/ZRANGE windows, XRAN
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,21 +206,54 @@ async def scan_call(
     return int(cursor_raw), list(items)
 
 
+async def _length_and_window(
+    client: aioredis.Redis,
+    v: KeyValue,
+    length_command: str,
+    page: int,
+    window: Callable[[int], list[tuple[Any, ...]]],
+) -> list[Any]:
+    """Set ``v.length`` and run the ``window(page)`` commands; their replies (errors as
+    values). One round trip when the whole key fits the page budget (or MEMORY is refused, and
+    the row count bounds); a bigger key needs its length first to size the page."""
+    pipe = client.pipeline(transaction=False)
+    if v.memory is not None and v.memory > PAGE_BYTES:
+        v.length = int(await client.execute_command(length_command, v.key))
+        page = _fit_page(v, page)
+    else:
+        pipe.execute_command(length_command, v.key)
+    for command in window(page):
+        pipe.execute_command(*command)
+    replies = await pipe.execute(raise_on_error=False)
+    if v.length is None:
+        length, *replies = replies
+        if isinstance(length, BaseException):
+            raise length
+        v.length = int(length)
+    return replies
+
+
 async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("index", "element")
-    v.length = int(await client.execute_command("LLEN", v.key))
-    page = _fit_page(v, page)
-    items = await client.execute_command("LRANGE", v.key, v.offset, v.offset + page - 1)
+    (items,) = await _length_and_window(
+        client, v, "LLEN", page, lambda n: [("LRANGE", v.key, v.offset, v.offset + n - 1)]
+    )
+    if isinstance(items, BaseException):
+        raise items
     v.rows = [(v.offset + i, item) for i, item in enumerate(items)]
 
 
 async def _read_zset(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("member", "score")
-    v.length = int(await client.execute_command("ZCARD", v.key))
-    page = _fit_page(v, page)
-    flat = await client.execute_command(
-        "ZRANGE", v.key, v.offset, v.offset + page - 1, "WITHSCORES"
+    (flat,) = await _length_and_window(
+        client,
+        v,
+        "ZCARD",
+        page,
+        lambda n: [("ZRANGE", v.key, v.offset, v.offset + n - 1, "WITHSCORES")],
     )
+    if isinstance(flat, BaseException):
+        raise flat
     v.rows = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
 
 
@@ -228,13 +261,15 @@ async def _read_stream(
     client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int
 ) -> None:
     v.columns = ("id", "fields")
-    v.length = int(await client.execute_command("XLEN", v.key))
-    pipe = client.pipeline(transaction=False)
     # The next page starts after the last id shown (exclusive range), not at an offset.
     start = b"(" + v.after_id if v.after_id else b"-"
-    pipe.execute_command("XRANGE", v.key, start, "+", "COUNT", _fit_page(v, min(page, STREAM_PAGE)))
-    pipe.execute_command("XINFO", "GROUPS", v.key)
-    entries, groups = await pipe.execute(raise_on_error=False)
+    entries, groups = await _length_and_window(
+        client,
+        v,
+        "XLEN",
+        min(page, STREAM_PAGE),
+        lambda n: [("XRANGE", v.key, start, "+", "COUNT", n), ("XINFO", "GROUPS", v.key)],
+    )
     if isinstance(entries, list):
         v.rows = [(entry_id, _flat_pairs(fields)) for entry_id, fields in entries]
     if isinstance(groups, list):
