@@ -431,14 +431,14 @@ class RedisTuiApp(BrowserActions, SessionActions, EditActions, App[None]):
 
     def _meta_changed(self, first: int, end: int) -> None:
         """Types and TTLs came for the rows stored at ``first``..``end`` (a removal since may
-        have moved them up a little)."""
+        have moved them up, to lower indexes, by up to ``NEAR``)."""
         # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are
         # and only a change on screen is worth a repaint (most come for rows far below it).
         if self.store.sort_field:
             self._rows_dirty = True
             return
         shown = self.keys.visible_range()
-        if first <= shown.stop and end + NEAR >= shown.start:
+        if first - NEAR <= shown.stop and end >= shown.start:
             self._meta_dirty = True
 
     def _flush_rows(self, resort: bool = False) -> None:
