@@ -31,7 +31,7 @@ from typing import Any
 import hiredis
 import redis
 
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.demo.server import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_COUNT = 1000  # SCAN COUNT of the baselines: ~0.7 ms of server time per call
@@ -213,9 +213,9 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
     Hooks are class-level wrappers installed in this (child) process only: they record, they
     never change what the app does.
     """
-    from redis_tui.data.connection import ConnectionSettings
-    from redis_tui.data.gateway import Gateway
-    from redis_tui.data.keystore import UNKNOWN, KeyStore
+    from redis_tui.data.client.connection import ConnectionSettings
+    from redis_tui.data.client.gateway import Gateway
+    from redis_tui.data.scan.keystore import UNKNOWN, KeyStore
     from redis_tui.ui.app import RedisTuiApp
     from redis_tui.ui.widgets.key_list import KeyList
 

@@ -20,7 +20,7 @@ import json
 import time
 import tracemalloc
 
-from redis_tui.data.namespaces import NamespaceIndex
+from redis_tui.data.scan.namespaces import NamespaceIndex
 from redis_tui.ui.widgets.namespace_list import INDEX_CHUNK
 
 

@@ -75,6 +75,11 @@ class KeyMissing(RedisTuiError):
     """The key does not exist (any more)."""
 
 
+def is_command_error(exc: BaseException) -> bool:
+    """An error the server returned for one command (ACL, syntax), not a dead link."""
+    return isinstance(exc, rex.ResponseError)
+
+
 def translate(exc: BaseException, where: str = "") -> RedisTuiError:
     """Turn a redis-py (or socket/ssl) exception into one of ours, with a clear message.
 

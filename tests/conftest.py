@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.demo.server import EmbeddedServer
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def settings(server: EmbeddedServer) -> ConnectionSettings:
 
 
 def pytest_report_header() -> str:
-    from redis_tui.data.server import find_server_binary
+    from redis_tui.demo.server import find_server_binary
 
     return f"redis-tui tests: server binary {find_server_binary()} (pid {os.getpid()})"
 

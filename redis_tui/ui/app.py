@@ -16,12 +16,11 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from redis_tui.config import Config, Profile
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.display import escape_key, unescape_key
-from redis_tui.data.edits import Version
-from redis_tui.data.gateway import Watch
-from redis_tui.data.keystore import GONE, NEAR, KeyStore
-from redis_tui.ui import messages as m
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.gateway import Watch
+from redis_tui.data.edit.edits import Version
+from redis_tui.data.scan.keystore import GONE, NEAR, KeyStore
+from redis_tui.data.values.display import escape_key, unescape_key
 from redis_tui.ui.browser_actions import BrowserActions
 from redis_tui.ui.commands import CommandBar, CommandError, RedisCommands, parse_command
 from redis_tui.ui.edit_actions import EditActions
@@ -34,7 +33,8 @@ from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.widgets.value_pane import ValuePane
-from redis_tui.worker import RedisWorker
+from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.service import RedisWorker
 
 # Actions that write: hidden (and refused) on a read-only connection.
 WRITE_ACTIONS = frozenset(

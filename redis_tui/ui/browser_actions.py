@@ -10,14 +10,14 @@ from textual import on
 from textual.content import Content
 from textual.widget import Widget
 
-from redis_tui.data.display import escape_key, human_bytes
-from redis_tui.data.export import default_filename
-from redis_tui.data.formatting import render
-from redis_tui.ui import messages as m
+from redis_tui.data.values.display import escape_key, human_bytes
+from redis_tui.data.values.export import default_filename
+from redis_tui.data.values.formatting import render
 from redis_tui.ui.edit_actions import EditActions
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.widgets.namespace_list import NamespaceList
+from redis_tui.ui.worker import messages as m
 
 
 class BrowserActions(EditActions):

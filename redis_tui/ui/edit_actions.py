@@ -16,25 +16,25 @@ from textual.app import App
 from textual.content import Content
 from textual.notifications import SeverityLevel
 
-from redis_tui.data.cmdlog import format_entry
-from redis_tui.data.display import escape_key, escape_text, unescape_key
-from redis_tui.data.durations import parse_ttl
-from redis_tui.data.edits import json_for_saving
-from redis_tui.data.values import KeyValue
-from redis_tui.ui import messages as m
+from redis_tui.data.edit.cmdlog import format_entry
+from redis_tui.data.edit.edits import json_for_saving
+from redis_tui.data.values.display import escape_key, escape_text, unescape_key
+from redis_tui.data.values.durations import parse_ttl
+from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, Field, PromptScreen
-from redis_tui.worker import Edit
+from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.service import Edit
 
 if TYPE_CHECKING:
-    from redis_tui.data.connection import ConnectionSettings
-    from redis_tui.data.edits import Version
-    from redis_tui.data.keystore import KeyStore
+    from redis_tui.data.client.connection import ConnectionSettings
+    from redis_tui.data.edit.edits import Version
+    from redis_tui.data.scan.keystore import KeyStore
     from redis_tui.ui.widgets.key_list import KeyList
     from redis_tui.ui.widgets.value_pane import ValuePane
-    from redis_tui.worker import RedisWorker
+    from redis_tui.ui.worker.service import RedisWorker
 
 TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
 

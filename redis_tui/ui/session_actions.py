@@ -10,14 +10,14 @@ from textual import on
 from textual.content import Content
 from textual.widgets import ContentSwitcher
 
-from redis_tui.data.display import escape_key, escape_text
-from redis_tui.data.durations import parse_ttl
 from redis_tui.data.sessions import Session
-from redis_tui.ui import messages as m
+from redis_tui.data.values.display import escape_key, escape_text
+from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.edit_actions import TTL_HELP, EditActions, _ttl_error, confirmed, given
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.widgets.session_pane import SessionPane
+from redis_tui.ui.worker import messages as m
 
 # Rescan for new sessions this often while the inspector is open (small databases only).
 RESCAN_SECONDS = 5.0

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from redis_tui.data.server import FREE_PORT, EmbeddedServer, free_port
+from redis_tui.demo.server import FREE_PORT, EmbeddedServer, free_port
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:

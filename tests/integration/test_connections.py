@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from redis_tui.data.connection import ConnectionSettings, diagnose, probe
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.keystore import KeyStore
-from redis_tui.data.server import EmbeddedServer, free_port
-from redis_tui.data.topology import ClusterCursor
+from redis_tui.data.client.connection import ConnectionSettings, diagnose, probe
+from redis_tui.data.client.gateway import Gateway
+from redis_tui.data.scan.keystore import KeyStore
+from redis_tui.data.scan.topology import ClusterCursor
+from redis_tui.demo.server import EmbeddedServer, free_port
 from redis_tui.errors import AuthFailed, ConnectionFailed, RedisTuiError
 from tests.integration.servers import Cluster, TlsServer, cluster, sentinel_group, tls_server
 

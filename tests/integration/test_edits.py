@@ -11,12 +11,12 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from redis_tui.data import edits
-from redis_tui.data.bulk import bulk_delete
-from redis_tui.data.cmdlog import REDACTED, CommandLog, Elided, format_entry
-from redis_tui.data.edits import MISSING, EditResult, Version, WriteGuard, key_version
-from redis_tui.data.server import EmbeddedServer
-from redis_tui.data.undo import UndoStack
+from redis_tui.data.edit import edits
+from redis_tui.data.edit.bulk import bulk_delete
+from redis_tui.data.edit.cmdlog import REDACTED, CommandLog, Elided, format_entry
+from redis_tui.data.edit.edits import MISSING, EditResult, Version, WriteGuard, key_version
+from redis_tui.data.edit.undo import UndoStack
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import AlreadyExists, EditConflict, KeyMissing, ReadOnlyRefused
 
 TTL_MS = 1_000_000

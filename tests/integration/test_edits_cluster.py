@@ -11,13 +11,13 @@ import redis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from redis_tui.data import edits
-from redis_tui.data.bulk import Progress, bulk_delete, dry_run
-from redis_tui.data.cmdlog import CommandLog
-from redis_tui.data.connection import ConnectionSettings, open_client
-from redis_tui.data.edits import MISSING, WriteGuard, key_version
-from redis_tui.data.server import EmbeddedServer
-from redis_tui.data.undo import UndoStack
+from redis_tui.data.client.connection import ConnectionSettings, open_client
+from redis_tui.data.edit import edits
+from redis_tui.data.edit.bulk import Progress, bulk_delete, dry_run
+from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.edit.edits import MISSING, WriteGuard, key_version
+from redis_tui.data.edit.undo import UndoStack
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import CommandFailed, EditConflict
 from tests.integration.servers import Cluster, cluster
 

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data import demo, fastmeta, keyspace
-from redis_tui.data.connection import ConnectionSettings, open_client
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.keystore import type_code
-from redis_tui.data.resp import encode_command
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings, open_client
+from redis_tui.data.client.gateway import Gateway
+from redis_tui.data.client.resp import encode_command
+from redis_tui.data.scan import fastmeta, keyspace
+from redis_tui.data.scan.keystore import type_code
+from redis_tui.demo import seed as demo
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import AuthFailed, ConnectionFailed
 
 MISSING = [b"missing:1", b"missing:\x00\xff"]

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data import demo
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.server import EmbeddedServer
-from redis_tui.data.values import STRING_CAP
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.gateway import Gateway
+from redis_tui.data.values.readers import STRING_CAP
+from redis_tui.demo import seed as demo
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import (
     AuthFailed,
     ConnectionFailed,
@@ -186,7 +186,7 @@ async def test_acl_noperm_is_permission_denied_and_info_degrades() -> None:
 
 
 async def test_unreachable_port_is_connection_failed() -> None:
-    from redis_tui.data.server import free_port
+    from redis_tui.demo.server import free_port
 
     with pytest.raises(ConnectionFailed, match="connection refused"):
         await Gateway(ConnectionSettings(port=free_port(), connect_timeout=1)).connect()
@@ -242,7 +242,7 @@ async def test_stream_pages_follow_the_last_id(
 def test_a_port_taken_before_the_server_binds_it_is_chosen_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from redis_tui.data import server as embedded
+    from redis_tui.demo import server as embedded
 
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))

@@ -6,10 +6,10 @@ import json
 
 import redis
 
-from redis_tui.data import values
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.gateway import Gateway
+from redis_tui.data.values import readers as values
+from redis_tui.demo.server import EmbeddedServer
 
 
 async def test_small_document_is_read_whole_and_shown_as_json(json_server: EmbeddedServer) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from redis_tui.data import demo
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.scanproc import ScanProcess, ScanProcessFailed
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
+from redis_tui.demo import seed as demo
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import PermissionDenied
 from tests.integration.servers import tls_server
 
@@ -155,8 +155,8 @@ async def test_close_midway_leaves_no_process(
 
 PARENT = """
 import asyncio, os, sys
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.scanproc import ScanProcess
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.process import ScanProcess
 
 async def main():
     scan = ScanProcess(ConnectionSettings(port=int(sys.argv[1])), 0, None, None)

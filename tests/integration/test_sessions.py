@@ -14,10 +14,11 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from redis_tui.data import edits, sessions
-from redis_tui.data.cmdlog import CommandLog
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data import sessions
+from redis_tui.data.edit import edits
+from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.sessions import ScanStats, Session, SessionPatterns, find_sessions
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import EditConflict, KeyMissing, ReadOnlyRefused
 from tests.unit.test_sessions_detect import RECORDS, Boom, by, expected_id, record_id
 

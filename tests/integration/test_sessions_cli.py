@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import redis
 
-from redis_tui.data.server import EmbeddedServer, free_port
-from redis_tui.sessions_cli import main
+from redis_tui.cli.sessions import main
+from redis_tui.demo.server import EmbeddedServer, free_port
 from tests.integration.test_sessions import load
 from tests.unit.test_sessions_detect import RECORDS
 

@@ -13,9 +13,10 @@ import redis
 import redis.asyncio as aioredis
 
 from redis_tui import cli
-from redis_tui.data import sessions, simulator
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data import sessions
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.demo import simulator
+from redis_tui.demo.server import EmbeddedServer
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import redis
 from textual.widgets import DataTable, Input, TextArea
 
-from redis_tui.data import demo
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.display import escape_key
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.values.display import escape_key
+from redis_tui.demo import seed as demo
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.help import HelpScreen

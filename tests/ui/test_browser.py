@@ -8,8 +8,8 @@ from pathlib import Path
 import redis
 from textual.widgets import Input
 
-from redis_tui.data import demo
-from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.demo import seed as demo
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen
@@ -136,7 +136,7 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
 
 
 def escape(key: bytes | None) -> str:
-    from redis_tui.data.display import escape_key
+    from redis_tui.data.values.display import escape_key
 
     assert key is not None
     return escape_key(key)

@@ -15,10 +15,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from redis_tui.config import Config, Profile, load_config, save_profile
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.keyspace import ServerFacts
-from redis_tui.data.server import EmbeddedServer, free_port
-from redis_tui.data.topology import ClusterNodeInfo, SentinelTopology
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.keyspace import ServerFacts
+from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
+from redis_tui.demo.server import EmbeddedServer, free_port
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.connect import (

@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from textual.widgets import Input, TextArea
 
-from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
@@ -227,7 +227,7 @@ async def test_readonly_hides_and_refuses_edits(
             await pilot.press(key)
             await pilot.pause(0.05)
             assert app.screen is app.screen_stack[0], key
-        from redis_tui.worker import Edit
+        from redis_tui.ui.worker.service import Edit
 
         app.redis.edit(Edit("set_string", b"k", app.version, (b"hacked",)))
         await wait_for(pilot, lambda: notified(app, "Read-only"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import redis
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.keystore import GONE
-from redis_tui.data.server import EmbeddedServer
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.keystore import GONE
+from redis_tui.demo.server import EmbeddedServer
 from redis_tui.ui.app import RedisTuiApp
 
 from .helpers import static_text, wait_for

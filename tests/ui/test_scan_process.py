@@ -8,9 +8,9 @@ import gc
 import pytest
 import redis
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.keystore import UNKNOWN, type_code
-from redis_tui.data.scanproc import ScanProcess
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.keystore import UNKNOWN, type_code
+from redis_tui.data.scan.process import ScanProcess
 from redis_tui.ui.app import RedisTuiApp
 
 from .helpers import wait_for

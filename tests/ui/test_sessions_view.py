@@ -8,8 +8,8 @@ from typing import Any
 import redis
 from textual.widgets import Input
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.simulator import seed_sessions_from_fixtures
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.demo.simulator import seed_sessions_from_fixtures
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen

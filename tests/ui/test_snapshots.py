@@ -7,8 +7,8 @@ from typing import Any
 import redis
 from textual.pilot import Pilot
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.keyspace import ServerFacts
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.ui.app import RedisTuiApp
 
 from .helpers import wait_for

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from redis_tui.cli import build_parser, main, settings_from_args
-from redis_tui.data.server import free_port
+from redis_tui.cli.main import build_parser, main, settings_from_args
+from redis_tui.demo.server import free_port
 
 
 def parse(*argv: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_cluster_sentinel_and_host_map_flags() -> None:
 def test_profile_flags_override_the_profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from redis_tui.cli import profile_settings
+    from redis_tui.cli.main import profile_settings
     from redis_tui.config import Profile, load_config, save_profile
 
     path = tmp_path / "config.toml"

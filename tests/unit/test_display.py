@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from redis_tui.data.demo import HOSTILE_KEYS
-from redis_tui.data.display import (
+from redis_tui.data.values.display import (
     escape_key,
     escape_text,
     human_bytes,
@@ -11,6 +10,7 @@ from redis_tui.data.display import (
     is_text,
     unescape_key,
 )
+from redis_tui.demo.seed import HOSTILE_KEYS
 
 
 @pytest.mark.parametrize(

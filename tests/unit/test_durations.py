@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from redis_tui.data.durations import parse_ttl
+from redis_tui.data.values.durations import parse_ttl
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 

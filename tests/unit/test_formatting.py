@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgpack
 
-from redis_tui.data.formatting import FORMATS, render
+from redis_tui.data.values.formatting import FORMATS, render
 
 
 def test_auto_detects_and_unwraps() -> None:

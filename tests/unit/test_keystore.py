@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import gc
 
-from redis_tui.data.keystore import TYPE_CODES, KeyStore
+from redis_tui.data.scan.keystore import TYPE_CODES, KeyStore
 
 
 def test_add_deduplicates_and_keeps_meta() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redis_tui.data.namespaces import SORT_LIMIT, NamespaceIndex
+from redis_tui.data.scan.namespaces import SORT_LIMIT, NamespaceIndex
 
 
 def rows(index: NamespaceIndex, prefix: bytes) -> tuple[list[tuple[bytes, int]], list[bytes]]:

@@ -16,9 +16,10 @@ import pytest
 from redis_tui.data import sessions
 from redis_tui.data.codecs import php
 from redis_tui.data.sessions import Session, detect, encode_edit, find_user, to_json
+from redis_tui.demo import simulator
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sessions"
-PACKAGED = Path(sessions.__file__).parent / "demo_sessions"
+PACKAGED = Path(simulator.__file__).parent / "sessions"
 
 
 def records() -> list[dict[str, Any]]:

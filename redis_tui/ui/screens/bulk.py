@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
 
-from redis_tui.data.bulk import confirmation_phrase
-from redis_tui.data.display import escape_key
+from redis_tui.data.edit.bulk import confirmation_phrase
+from redis_tui.data.values.display import escape_key
 
 
 class BulkDeleteScreen(ModalScreen[bool]):

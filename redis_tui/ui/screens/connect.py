@@ -46,7 +46,7 @@ from redis_tui.config import (
     save_profile,
     store_password,
 )
-from redis_tui.data.connection import (
+from redis_tui.data.client.connection import (
     DEFAULT_SENTINEL_PORT,
     Address,
     ConnectionSettings,
@@ -55,7 +55,7 @@ from redis_tui.data.connection import (
     parse_address,
     probe,
 )
-from redis_tui.data.display import escape_text
+from redis_tui.data.values.display import escape_text
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.widgets.connection_pane import swatch
 

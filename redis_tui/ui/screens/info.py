@@ -9,8 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from redis_tui.data.display import escape_text
-from redis_tui.data.formatting import FORMATS
+from redis_tui.data.values.display import escape_text
+from redis_tui.data.values.formatting import FORMATS
 
 
 class TextScreen(ModalScreen[None]):

@@ -14,10 +14,10 @@ from textual.style import Style
 from textual.widgets import Static
 
 from redis_tui.config import Profile
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.display import escape_text
-from redis_tui.data.keyspace import ServerFacts
-from redis_tui.data.topology import ClusterNodeInfo, SentinelTopology
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.scan.keyspace import ServerFacts
+from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
+from redis_tui.data.values.display import escape_text
 
 # Cluster nodes listed one a line; the rest are summed up as "+N more".
 MAX_NODE_LINES = 6

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from redis_tui.data.display import escape_key, human_bytes, human_ttl
-from redis_tui.data.keystore import SIZE_UNKNOWN, KeyStore
+from redis_tui.data.scan.keystore import SIZE_UNKNOWN, KeyStore
+from redis_tui.data.values.display import escape_key, human_bytes, human_ttl
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
 TYPE_WIDTH, TTL_WIDTH, SIZE_WIDTH = 7, 9, 8

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 
-from redis_tui.data.display import escape_key
-from redis_tui.data.keystore import KeyStore
-from redis_tui.data.namespaces import FolderView, NamespaceIndex
+from redis_tui.data.scan.keystore import KeyStore
+from redis_tui.data.scan.namespaces import FolderView, NamespaceIndex
+from redis_tui.data.values.display import escape_key
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.virtual_list import VirtualList, cursor_bindings
 

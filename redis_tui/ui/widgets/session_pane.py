@@ -22,8 +22,8 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from redis_tui.data import codecs
-from redis_tui.data.display import escape_text, human_bytes, human_ttl
 from redis_tui.data.sessions import Session
+from redis_tui.data.values.display import escape_text, human_bytes, human_ttl
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
 FRAMEWORK_WIDTH, USER_WIDTH, TTL_WIDTH, IDLE_WIDTH, SIZE_WIDTH = 10, 16, 9, 8, 9

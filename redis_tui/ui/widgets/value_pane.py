@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static, TextArea
 
-from redis_tui.data import formatting
-from redis_tui.data.display import escape_key, escape_text, human_bytes, human_ttl
-from redis_tui.data.values import KeyValue
+from redis_tui.data.values import formatting
+from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
+from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 
 CELL_CHARS = 300

@@ -70,7 +70,8 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import AbstractConnection, ConnectionPoolInterface
 
-from redis_tui.data.display import escape_key
+from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.kinds import length_command
 from redis_tui.errors import (
     AlreadyExists,
     CommandFailed,
@@ -82,8 +83,8 @@ from redis_tui.errors import (
 )
 
 if TYPE_CHECKING:
-    from redis_tui.data.cmdlog import CommandLog
-    from redis_tui.data.undo import UndoEntry, UndoStack
+    from redis_tui.data.edit.cmdlog import CommandLog
+    from redis_tui.data.edit.undo import UndoEntry, UndoStack
 
 # MEMORY USAGE (bytes) up to which a key's version is an exact DUMP digest.
 DIGEST_CAP = 1024 * 1024
@@ -101,15 +102,6 @@ Value = bytes | str
 AnyClient = aioredis.Redis | RedisCluster
 # Replies that mean "not on this node (now)": never a value, never a version.
 _REDIRECTS = (rex.AskError, rex.TryAgainError, rex.ClusterDownError)
-
-_LENGTH_COMMAND = {
-    "string": "STRLEN",
-    "hash": "HLEN",
-    "list": "LLEN",
-    "set": "SCARD",
-    "zset": "ZCARD",
-    "stream": "XLEN",
-}
 
 
 class WriteGuard:
@@ -412,7 +404,7 @@ async def _read_version(conn: AnyClient | Pipeline, key: bytes) -> _Read:
         if _refused(dump_reply):
             denied.add("DUMP")
         return _Read(MISSING, None, frozenset(denied))
-    length_cmd = _length_command(kind, key)
+    length_cmd = length_command(kind, key)
     samples = _sample_commands(kind, key)
     rest: list[Any]
     if mem is not None:
@@ -458,7 +450,7 @@ def _probe_commands(
     probe: list[Command] = [("TYPE", key)]
     if "MEMORY" not in denied:
         probe.append(("MEMORY", "USAGE", key))
-    probe.append(_length_command(kind, key))
+    probe.append(length_command(kind, key))
     probe += _sample_commands(kind, key)
     if with_dump:
         probe.append(("DUMP", key))
@@ -500,11 +492,6 @@ def _version_from(
         sample.update(repr(reply).encode("utf-8", "surrogateescape"))
         sample.update(b"\0")
     return Version(kind, size, sample.hexdigest(), exact=False)
-
-
-def _length_command(kind: str, key: bytes) -> Command:
-    name = _LENGTH_COMMAND.get(kind)
-    return (name, key) if name else ("EXISTS", key)
 
 
 def _sample_commands(kind: str, key: bytes) -> list[Command]:
@@ -1281,7 +1268,7 @@ async def _move(
     new: bytes,
     overwrite: bool,
 ) -> EditResult:
-    from redis_tui.data.undo import snapshot_watched
+    from redis_tui.data.edit.undo import snapshot_watched
 
     if isinstance(client, RedisCluster) and client.keyslot(key) != client.keyslot(new):
         message = (
@@ -1348,7 +1335,7 @@ async def delete(
         ReadOnlyRefused, EditConflict (changed or already deleted).
     """
     _expect_exists(version)
-    from redis_tui.data.undo import snapshot_watched
+    from redis_tui.data.edit.undo import snapshot_watched
 
     async def plan(ctx: _Ctx) -> _Plan:
         notes: list[str] = []

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from redis_tui import __version__
 from redis_tui.config import Config, ConfigError, Profile, load_config, resolve_password
-from redis_tui.data.connection import ConnectionSettings, format_address, parse_address
+from redis_tui.data.client.connection import ConnectionSettings, format_address, parse_address
 from redis_tui.errors import RedisTuiError
 
 EXIT_USAGE = 2
@@ -171,7 +171,7 @@ def _prompt(question: str) -> str | None:
 
 async def check_connection(settings: ConnectionSettings) -> None:
     """Connect once before the UI starts, so a bad host or password is one clear line."""
-    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.client.gateway import Gateway
 
     gateway = Gateway(settings)
     try:
@@ -203,7 +203,7 @@ def fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["sessions"]:
-        from redis_tui.sessions_cli import main as sessions_main
+        from redis_tui.cli.sessions import main as sessions_main
 
         return sessions_main(argv[1:])
     args = build_parser().parse_args(argv)
@@ -239,8 +239,9 @@ def run_demo(settings: ConnectionSettings, poll: float, config: Config | None = 
     """Start a private server, seed it, run the app on it, and always stop the server."""
     import redis
 
-    from redis_tui.data import demo, simulator
-    from redis_tui.data.server import EmbeddedServer
+    from redis_tui.demo import seed as demo
+    from redis_tui.demo import simulator
+    from redis_tui.demo.server import EmbeddedServer
 
     print("redis-tui: starting a private demo server…", file=sys.stderr)
     with EmbeddedServer() as server:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from redis_tui.data.display import escape_key
+from redis_tui.data.values.display import escape_key
 
 MAX_ENTRIES = 1000
 # Bytes of one argument kept in the log; the rest is summarised by its size.

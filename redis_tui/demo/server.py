@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from redis_tui.data.resp import die_with_parent
+from redis_tui.data.client.resp import die_with_parent
 from redis_tui.errors import RedisTuiError
 
 

@@ -1,4 +1,4 @@
-"""The names-only SCAN loop, run as a process of its own: ``python -m redis_tui.data.scanchild``.
+"""The names-only SCAN loop, run as a process of its own: ``python -m redis_tui.data.scan.child``.
 
 Why a process: in the app, a SCAN reply waits for the UI's event loop (repainting, parsing the
 TYPE/PTTL of earlier pages) before the next SCAN can go out, so names arrive at a fraction of
@@ -29,8 +29,8 @@ from typing import Any
 
 import hiredis
 
-from redis_tui.data.pacing import Pacer
-from redis_tui.data.resp import die_with_parent, encode_command, handshake, ssl_context
+from redis_tui.data.client.resp import die_with_parent, encode_command, handshake, ssl_context
+from redis_tui.data.scan.pacing import Pacer
 
 READ_CHUNK = 1 << 18
 CLIENT_NAME = b"redis-tui-scan"

@@ -18,29 +18,25 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 
-from redis_tui.data import (
-    bulk,
-    edits,
-    export,
-    fastmeta,
-    keyspace,
-    scanproc,
-    sessions,
-    topology,
-    values,
-)
-from redis_tui.data.cmdlog import CommandLog
-from redis_tui.data.connection import (
+from redis_tui.data import sessions
+from redis_tui.data.client.connection import (
     Client,
     ConnectionSettings,
     format_address,
     open_client,
     sentinel_manager,
 )
-from redis_tui.data.keyspace import ScanPage, ServerFacts
-from redis_tui.data.undo import UndoEntry, UndoStack
-from redis_tui.data.values import KeyValue
-from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
+from redis_tui.data.edit import bulk, edits
+from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.edit.undo import UndoEntry, UndoStack
+from redis_tui.data.scan import fastmeta, keyspace, topology
+from redis_tui.data.scan import process as scanproc
+from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
+from redis_tui.data.values import export
+from redis_tui.data.values import readers as values
+from redis_tui.data.values.kinds import LENGTH_COMMAND
+from redis_tui.data.values.readers import KeyValue
+from redis_tui.errors import ConnectionFailed, RedisTuiError, is_command_error, translate
 
 INFO_SECTIONS = ("server", "clients", "memory", "replication", "keyspace")
 
@@ -108,7 +104,7 @@ class Gateway:
         try:
             info = await self.client.execute_command("INFO", "cluster")
         except Exception as exc:
-            if _is_command_error(exc):  # INFO forbidden by the ACL: assume standalone
+            if is_command_error(exc):  # INFO forbidden by the ACL: assume standalone
                 return False
             raise
         return isinstance(info, dict) and str(info.get("cluster_enabled")) == "1"
@@ -215,7 +211,7 @@ class Gateway:
                 # Servers before 7.0 take one INFO section at a time.
                 self._multi_section_info = False
             for reply in replies:
-                if isinstance(reply, BaseException) and not _is_command_error(reply):
+                if isinstance(reply, BaseException) and not is_command_error(reply):
                     raise reply
             denied = _denied(("INFO", info), ("DBSIZE", dbsize))
             if isinstance(info, BaseException):
@@ -320,7 +316,7 @@ class Gateway:
                 pipe.execute_command("MEMORY USAGE", key, "SAMPLES", 5)
             replies = await pipe.execute(raise_on_error=False)
             for reply in replies:
-                if isinstance(reply, BaseException) and not _is_command_error(reply):
+                if isinstance(reply, BaseException) and not is_command_error(reply):
                     raise reply
             return [r if isinstance(r, int) else None for r in replies]
 
@@ -524,13 +520,9 @@ class Watch:
     small: bool
 
 
-_LENGTH = {"string": "STRLEN", "hash": "HLEN", "list": "LLEN", "set": "SCARD", "zset": "ZCARD",
-           "stream": "XLEN"}  # fmt: skip
-
-
 def _watch_commands(watch: Watch) -> list[tuple[Any, ...]]:
     commands: list[tuple[Any, ...]] = [("TYPE", watch.key)]
-    length = _LENGTH.get(watch.type)
+    length = LENGTH_COMMAND.get(watch.type)
     if length:
         commands.append((length, watch.key))
     if watch.small:
@@ -558,13 +550,6 @@ def _denied(*replies: tuple[str, Any]) -> tuple[str, ...]:
         for name, reply in replies
         if isinstance(reply, NoPermissionError) or "NOPERM" in str(reply)
     )
-
-
-def _is_command_error(exc: BaseException) -> bool:
-    """Errors the server returned for one command (ACL, syntax), as opposed to a dead link."""
-    import redis.exceptions as rex
-
-    return isinstance(exc, rex.ResponseError)
 
 
 EDIT_OPS: dict[str, Any] = {

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from redis_tui.cli import EXIT_USAGE, add_connection_arguments, fail, load_settings
+from redis_tui.cli.main import EXIT_USAGE, add_connection_arguments, fail, load_settings
 from redis_tui.data import sessions
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.display import escape_text
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 
 
@@ -96,7 +96,7 @@ async def _list(
     as_json: bool,
     options: dict[str, Any],
 ) -> int:
-    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.client.gateway import Gateway
 
     gateway = Gateway(settings)
     try:
@@ -128,7 +128,7 @@ async def _revoke(
     as_json: bool,
     options: dict[str, Any],
 ) -> int:
-    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.client.gateway import Gateway
 
     gateway = Gateway(settings)
     user = args.revoke_user

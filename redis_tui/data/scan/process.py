@@ -22,7 +22,7 @@ from collections.abc import AsyncGenerator
 
 import redis.exceptions as rex
 
-from redis_tui.data.connection import ConnectionSettings
+from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.errors import translate
 
 try:
@@ -50,7 +50,7 @@ class ScanProcess:
     """
 
     # The child's command line (a test may put a failing one here).
-    command: tuple[str, ...] = (sys.executable, "-m", "redis_tui.data.scanchild")
+    command: tuple[str, ...] = (sys.executable, "-m", "redis_tui.data.scan.child")
 
     def __init__(
         self,

@@ -8,8 +8,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from redis_tui.data.pacing import MAX_COUNT, MIN_COUNT, START_COUNT, TARGET_CALL_SECONDS, Pacer
-from redis_tui.data.topology import ClusterNodeInfo, SentinelTopology
+from redis_tui.data.scan.pacing import MAX_COUNT, MIN_COUNT, START_COUNT, TARGET_CALL_SECONDS, Pacer
+from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 
 __all__ = [
     "MAX_COUNT",

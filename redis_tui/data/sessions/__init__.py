@@ -48,9 +48,12 @@ import msgpack
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
-from redis_tui.data import codecs, edits, keyspace, topology
+from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, ObjectValue, php
-from redis_tui.data.display import escape_key
+from redis_tui.data.edit import edits
+from redis_tui.data.scan import keyspace, topology
+from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.kinds import pairs
 from redis_tui.errors import EditConflict, KeyMissing, RedisTuiError, translate
 
 FRAMEWORKS: tuple[str, ...] = (
@@ -1338,7 +1341,7 @@ async def _fetch(
             if how == "get" and isinstance(reply, bytes):
                 ready.append((key, "string", pttl, reply))
             elif how == "hgetall":
-                fields = reply if isinstance(reply, dict) else _pairs(reply)
+                fields = dict(pairs(reply))
                 if fields:
                     ready.append((key, "hash", pttl, fields))
             elif how == "hprobe":
@@ -1354,12 +1357,6 @@ async def _fetch(
                 )  # fmt: skip
                 flagged.append(_with_ttl(session, pttl, now))
     return ready
-
-
-def _pairs(reply: Any) -> dict[bytes, bytes]:
-    if not isinstance(reply, list):
-        return {}
-    return dict(zip(reply[::2], reply[1::2], strict=False))
 
 
 # -------------------------------------------------------------------------- actions

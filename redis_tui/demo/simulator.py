@@ -2,7 +2,7 @@
 
 ``seed_sessions_from_fixtures`` writes the committed fixture sessions (bytes exactly as each
 framework's Redis store wrote them, see ``tests/fixtures/sessions/generate/README.md``;
-shipped as package data in ``data/demo_sessions/``) plus a few hundred copies under new
+shipped as package data in ``demo/sessions/``) plus a few hundred copies under new
 session ids, spread over 30 users. ``DemoSimulator`` then runs beside the app, in a daemon
 thread with its own synchronous client, and once a second logs users in (new sessions from
 the fixture templates), rewrites some sessions (cart changes, refreshed TTLs), logs some out
@@ -61,8 +61,8 @@ class Template:
 
 
 def load_templates() -> list[Template]:
-    """Every record of the packaged fixture files (``redis_tui/data/demo_sessions``)."""
-    folder = resources.files("redis_tui.data").joinpath("demo_sessions")
+    """Every record of the packaged fixture files (``redis_tui/demo/sessions``)."""
+    folder = resources.files("redis_tui.demo").joinpath("sessions")
     templates: list[Template] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):

@@ -1,7 +1,7 @@
 """The background worker: owns the Redis connection, polls, scans, loads and applies edits.
 
 Widgets never await Redis. They call the worker's request methods, which return at once;
-results come back as messages (``redis_tui.ui.messages``) posted to the app.
+results come back as messages (``redis_tui.ui.worker.messages``) posted to the app.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 from textual.app import App
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.edits import Version
-from redis_tui.data.gateway import Gateway, Watch
-from redis_tui.data.pacing import MAX_COUNT, Pacer
-from redis_tui.data.scanproc import ScanProcess, ScanProcessFailed
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.gateway import Gateway, Watch
+from redis_tui.data.edit.edits import Version
+from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
+from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
-from redis_tui.ui import messages as m
+from redis_tui.ui.worker import messages as m
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 # Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
@@ -46,7 +46,7 @@ class _MetaBatch:
 
 @dataclass(frozen=True)
 class Edit:
-    """One queued write: ``op`` names a function of ``redis_tui.data.edits``; ``version`` is
+    """One queued write: ``op`` names a function of ``redis_tui.data.edit.edits``; ``version`` is
     what the user saw (None: the key as it is now, for a delete confirmed by name)."""
 
     op: str

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from redis_tui.data import codecs
-from redis_tui.data.display import escape_text, is_text
+from redis_tui.data.values.display import escape_text, is_text
 
 # What ``f`` cycles through in the value pane. "auto" detects; the rest force a decoder.
 FORMATS = ("auto", "text", "json", "msgpack", "pickle", "php", "php_session", "igbinary",

@@ -1,7 +1,7 @@
 """Undo for the session: what a delete or an overwrite destroyed, kept in memory as a DUMP.
 
 Before a delete, an overwrite (a value edit, a rename or copy onto an existing key) the edit
-functions (``redis_tui.data.edits``) keep the key's ``DUMP`` and remaining TTL here; ``u``
+functions (``redis_tui.data.edit.edits``) keep the key's ``DUMP`` and remaining TTL here; ``u``
 calls ``restore_last``. Restoring never clobbers someone else's data:
 
 - a deleted key comes back with ``RESTORE key ttl dump`` *without* ``REPLACE``: if the key was
@@ -31,19 +31,19 @@ import redis.asyncio as aioredis
 import redis.exceptions as rex
 from redis.asyncio.client import Pipeline
 
-from redis_tui.data.display import escape_key
-from redis_tui.data.edits import (
+from redis_tui.data.edit.edits import (
     MISSING,
     SMALL_WITHOUT_MEMORY,
     AnyClient,
     Version,
     WriteGuard,
     _kind,
-    _length_command,
     _read_version,
     _run,
     on_owner,
 )
+from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.kinds import length_command
 from redis_tui.errors import EditConflict, RedisTuiError, translate
 
 UNDO_CAP = 64 * 1024 * 1024
@@ -206,7 +206,7 @@ async def _snapshot(conn: AnyClient | Pipeline, key: bytes, cap: int) -> tuple[b
         kind = _kind(kind_reply)
         if kind == "none":
             return "the key is gone"
-        (length,) = await _run(conn, [_length_command(kind, key)])
+        (length,) = await _run(conn, [length_command(kind, key)])
         limit = cap if kind == "string" else SMALL_WITHOUT_MEMORY
         if not isinstance(length, int) or length > limit:
             if kind == "string":

@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.message import Message
 
-from redis_tui.data.keyspace import ServerFacts
-from redis_tui.data.values import KeyValue
+from redis_tui.data.scan.keyspace import ServerFacts
+from redis_tui.data.values.readers import KeyValue
 
 
 class WorkerMessage(Message):

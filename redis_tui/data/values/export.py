@@ -36,8 +36,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from redis_tui.data.display import escape_key
-from redis_tui.data.values import scan_call
+from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.kinds import LENGTH_COMMAND, pairs
+from redis_tui.data.values.readers import scan_call
 from redis_tui.errors import KeyMissing, RedisTuiError
 
 CHUNK = 1024 * 1024
@@ -133,7 +134,7 @@ Reader = Callable[[aioredis.Redis, bytes, int, int], AsyncIterator[tuple[bytes, 
 
 
 async def _length(client: aioredis.Redis, kind: str, key: bytes) -> int | None:
-    command = _LENGTH.get(kind)
+    command = LENGTH_COMMAND.get(kind)
     if command is None:
         return None
     try:
@@ -161,8 +162,8 @@ async def read_hash(
     client: aioredis.Redis, key: bytes, chunk: int, page: int
 ) -> AsyncIterator[tuple[bytes, int]]:
     async for flat in _scan(client, "HSCAN", key, page):
-        pairs = _pairs(flat)
-        yield _lines({"field": _j(f), "value": _j(v)} for f, v in pairs), len(pairs)
+        fields = pairs(flat)
+        yield _lines({"field": _j(f), "value": _j(v)} for f, v in fields), len(fields)
 
 
 async def read_set(
@@ -176,8 +177,8 @@ async def read_zset(
     client: aioredis.Redis, key: bytes, chunk: int, page: int
 ) -> AsyncIterator[tuple[bytes, int]]:
     async for flat in _scan(client, "ZSCAN", key, page):
-        pairs = _pairs(flat)
-        yield _lines({"member": _j(m), "score": float(s)} for m, s in pairs), len(pairs)
+        members = pairs(flat)
+        yield _lines({"member": _j(m), "score": float(s)} for m, s in members), len(members)
 
 
 async def read_list(
@@ -204,7 +205,7 @@ async def read_stream(
             return
         yield (
             _lines(
-                {"id": _id(entry_id), "fields": [[_j(f), _j(v)] for f, v in _pairs(fields)]}
+                {"id": _id(entry_id), "fields": [[_j(f), _j(v)] for f, v in pairs(fields)]}
                 for entry_id, fields in entries
             ),
             len(entries),
@@ -224,13 +225,6 @@ async def _scan(
             yield items
         if cursor == 0:
             return
-
-
-def _pairs(fields: Any) -> list[tuple[Any, Any]]:
-    if isinstance(fields, dict):
-        return list(fields.items())
-    flat = list(fields or ())
-    return list(zip(flat[::2], flat[1::2], strict=False))
 
 
 def _j(data: Any) -> Any:
@@ -258,12 +252,4 @@ _READERS: dict[str, Reader] = {
     "zset": read_zset,
     "list": read_list,
     "stream": read_stream,
-}
-_LENGTH = {
-    "string": "STRLEN",
-    "hash": "HLEN",
-    "set": "SCARD",
-    "zset": "ZCARD",
-    "list": "LLEN",
-    "stream": "XLEN",
 }

@@ -23,9 +23,9 @@ import redis.exceptions as rex
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
-from redis_tui.data.connection import ConnectionSettings
-from redis_tui.data.keyspace import parse_meta
-from redis_tui.data.resp import handshake, ssl_context
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.resp import handshake, ssl_context
+from redis_tui.data.scan.keyspace import parse_meta
 from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 
 try:

@@ -19,6 +19,9 @@ import redis.exceptions as rex
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel
 
+from redis_tui.data.values.kinds import pairs
+from redis_tui.errors import is_command_error
+
 SLOTS = 16384
 # GETKEYSINSLOT has no cursor: one call reads a whole slot, bounded by this.
 MAX_SLOT_KEYS = 100_000
@@ -289,11 +292,6 @@ def glob_regex(pattern: bytes) -> re.Pattern[bytes]:
 # -- cluster facts ------------------------------------------------------------------------------
 
 
-def is_command_error(exc: BaseException) -> bool:
-    """An error the server returned for one command (ACL, syntax), not a dead link."""
-    return isinstance(exc, rex.ResponseError)
-
-
 @dataclass
 class ClusterPoll:
     """The replies of one cluster poll; errors are kept for the commands the ACL forbids."""
@@ -401,10 +399,7 @@ class SentinelTopology:
 
 
 def _fields(reply: Any) -> dict[str, str]:
-    if isinstance(reply, dict):
-        return {_text(k): _text(v) for k, v in reply.items()}
-    flat = list(reply or [])
-    return {_text(k): _text(v) for k, v in zip(flat[::2], flat[1::2], strict=False)}
+    return {_text(k): _text(v) for k, v in pairs(reply)}
 
 
 def _text(value: Any) -> str:

@@ -6,14 +6,15 @@ collections one page at a time (HSCAN/SSCAN cursors, LRANGE/ZRANGE windows, XRAN
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoPermissionError
 
-from redis_tui.data.display import human_bytes
+from redis_tui.data.values.display import human_bytes
+from redis_tui.data.values.kinds import KINDS, LENGTH_COMMAND, pairs
 from redis_tui.errors import KeyMissing
 
 STRING_CAP = 64 * 1024
@@ -119,22 +120,18 @@ async def read_value(
     return value
 
 
-_PROBES = (("string", "STRLEN"), ("hash", "HLEN"), ("list", "LLEN"), ("set", "SCARD"),
-           ("zset", "ZCARD"), ("stream", "XLEN"))  # fmt: skip
-
-
 async def _probe_type(client: aioredis.Redis, key: bytes) -> bytes | BaseException:
     """The type of ``key`` without TYPE: the one length command that does not answer
     WRONGTYPE. ``b"none"`` when the key does not exist; the first error when every probe
     is refused."""
     pipe = client.pipeline(transaction=False)
     pipe.execute_command("EXISTS", key)
-    for _, command in _PROBES:
+    for command in LENGTH_COMMAND.values():
         pipe.execute_command(command, key)
     exists, *replies = await pipe.execute(raise_on_error=False)
     if exists == 0:
         return b"none"
-    for (kind, _), reply in zip(_PROBES, replies, strict=True):
+    for kind, reply in zip(KINDS, replies, strict=True):
         if not isinstance(reply, BaseException):
             return kind.encode()
     refused: BaseException = replies[0]
@@ -271,27 +268,14 @@ async def _read_stream(
         lambda n: [("XRANGE", v.key, start, "+", "COUNT", n), ("XINFO", "GROUPS", v.key)],
     )
     if isinstance(entries, list):
-        v.rows = [(entry_id, _flat_pairs(fields)) for entry_id, fields in entries]
+        v.rows = [(entry_id, pairs(fields)) for entry_id, fields in entries]
     if isinstance(groups, list):
         v.groups = [_group(g) for g in groups]
 
 
-def _flat_pairs(fields: Any) -> list[tuple[bytes, bytes]]:
-    if isinstance(fields, dict):
-        return list(fields.items())
-    flat = list(fields or [])
-    return [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
-
-
 def _group(raw: Any) -> dict[str, Any]:
-    items: Iterable[tuple[Any, Any]]
-    if isinstance(raw, dict):
-        items = raw.items()
-    else:
-        flat = list(raw)
-        items = zip(flat[::2], flat[1::2], strict=False)
     out: dict[str, Any] = {}
-    for name, value in items:
+    for name, value in pairs(raw):
         label = name.decode() if isinstance(name, bytes) else str(name)
         out[label] = value
     return out
