@@ -242,7 +242,7 @@ async def test_edit_attribute_writes_back_exactly_and_keeps_ttl(
     assert after is not None and after.user == "99" and after.framework == framework
     assert after.writable  # still exactly re-encodable
     # Changing it back gives the original bytes.
-    old = sessions._decode_exact(after.format, after.layers, bytes.fromhex(record["value_hex"]))
+    old = sessions.decode_exact(after.format, after.layers, bytes.fromhex(record["value_hex"]))
     for step in (*after.root, *path):
         old = old[step]
     await sessions.edit_attribute(aclient, guard, after, path, old)

@@ -130,7 +130,7 @@ def test_writable_fixtures_re_encode_exactly(record: dict[str, Any]) -> None:
 
 
 def _raw_attr(found: Session, raw: bytes, name: Any) -> Any:
-    value = sessions._decode_exact(found.format, found.layers, raw)
+    value = sessions.decode_exact(found.format, found.layers, raw)
     for step in found.root:
         value = value[step]
     return value[name]

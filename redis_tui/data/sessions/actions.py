@@ -1,0 +1,169 @@
+"""Session actions: revoke, revoke every session of a user, set the TTL, edit one attribute.
+Every write passes the read-only guard first."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from redis_tui.data.edit import edits
+from redis_tui.data.sessions.encode import encode_edit
+from redis_tui.data.sessions.model import (
+    DEFAULT_USER_PATHS,
+    MAX_VALUE_BYTES,
+    EditRefused,
+    Session,
+    SessionPatterns,
+)
+from redis_tui.data.sessions.scan import ScanStats, find_sessions
+from redis_tui.errors import EditConflict, KeyMissing, RedisTuiError, translate
+
+REVOKE_BATCH = 500
+
+
+async def revoke(client: aioredis.Redis, guard: edits.WriteGuard, keys: Sequence[bytes]) -> int:
+    """Delete sessions (``UNLINK``, pipelined in batches). Returns how many existed.
+
+    Raises:
+        ReadOnlyRefused: the connection is read-only (nothing is deleted).
+    """
+    guard.check("revoke sessions")
+    removed = 0
+    try:
+        for start in range(0, len(keys), REVOKE_BATCH):
+            chunk = list(keys[start : start + REVOKE_BATCH])
+            pipe = client.pipeline(transaction=False)
+            for key in chunk:
+                pipe.execute_command("UNLINK", key)
+            replies = await pipe.execute(raise_on_error=False)
+            if guard.log is not None:
+                guard.log.extend([("UNLINK", k) for k in chunk], replies, op="revoke session")
+            for reply in replies:
+                if isinstance(reply, BaseException):
+                    raise reply
+                removed += int(reply)
+    except RedisTuiError:
+        raise
+    except Exception as exc:
+        raise translate(exc) from exc
+    return removed
+
+
+async def sessions_of_user(
+    client: aioredis.Redis,
+    patterns: SessionPatterns | None,
+    user_id: str,
+    *,
+    user_paths: Sequence[str] = DEFAULT_USER_PATHS,
+    stats: ScanStats | None = None,
+) -> list[Session]:
+    """Every session of ``user_id`` (the preview before :func:`revoke_user`)."""
+    found: list[Session] = []
+    async for page in find_sessions(
+        client, patterns, user=user_id, user_paths=user_paths, stats=stats
+    ):
+        found.extend(page)
+    return found
+
+
+async def revoke_user(
+    client: aioredis.Redis,
+    guard: edits.WriteGuard,
+    patterns: SessionPatterns | None,
+    user_id: str,
+    *,
+    expected: Sequence[bytes] | None = None,
+    user_paths: Sequence[str] = DEFAULT_USER_PATHS,
+) -> list[bytes]:
+    """Delete every session of ``user_id``; returns the keys deleted.
+
+    The sessions are looked up again now: with ``expected`` (the keys of the preview the
+    user confirmed), only those that still belong to the user are deleted, so a session
+    created after the preview is not deleted unseen.
+
+    Raises:
+        ReadOnlyRefused: the connection is read-only (checked before scanning).
+    """
+    guard.check("revoke sessions")
+    current = await sessions_of_user(client, patterns, user_id, user_paths=user_paths)
+    keys = [s.key for s in current]
+    if expected is not None:
+        allowed = set(expected)
+        keys = [k for k in keys if k in allowed]
+    if not keys:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.execute_command("UNLINK", key)
+    guard.check("revoke sessions")
+    try:
+        replies = await pipe.execute(raise_on_error=False)
+    except Exception as exc:
+        raise translate(exc) from exc
+    if guard.log is not None:
+        guard.log.extend([("UNLINK", k) for k in keys], replies, op="revoke user sessions")
+    return [k for k, r in zip(keys, replies, strict=True) if isinstance(r, int) and r > 0]
+
+
+async def extend(
+    client: aioredis.Redis, guard: edits.WriteGuard, key: bytes, ttl_ms: int | None
+) -> edits.EditResult:
+    """Set a session's TTL (longer or shorter; None removes it), version-checked.
+
+    The payload's own expiry (express ``cookie.expires``, Spring ``lastAccessedTime``) is
+    left as it is: the framework rewrites it on the user's next request.
+
+    Raises:
+        ReadOnlyRefused, EditConflict (deleted meanwhile), ValueError (ttl_ms <= 0).
+    """
+    guard.check("set ttl")
+    version = await edits.key_version(client, key)
+    if not version.exists:
+        raise KeyMissing("The session is gone (logged out or expired)")
+    return await edits.set_ttl(client, guard, key, version, ttl_ms)
+
+
+async def edit_attribute(
+    client: aioredis.Redis,
+    guard: edits.WriteGuard,
+    session: Session,
+    path: Sequence[str | int],
+    new_value: Any,
+    *,
+    delete: bool = False,
+) -> edits.EditResult:
+    """Set (or remove) one attribute of a session and write it back exactly, keeping its
+    TTL (``SET KEEPTTL``), if the session is still what ``session`` was decoded from.
+
+    Raises:
+        ReadOnlyRefused; EditRefused (format not writable: pickle, Marshal, JDK, igbinary;
+        bad path or value); EditConflict (the session changed since it was loaded);
+        KeyMissing (it is gone).
+    """
+    guard.check("edit session")
+    if not session.writable:
+        raise EditRefused(f"Cannot edit this session: {session.refusal or 'not writable'}")
+    try:
+        version = await edits.key_version(client, session.key)
+        if version.type == "string" and version.length > MAX_VALUE_BYTES:
+            # Bounded like every read: a session this big was never decoded to edit anyway.
+            raise EditRefused(f"Cannot edit: the session is {version.length:,} bytes now")
+        raw = await client.execute_command("GET", session.key)
+    except RedisTuiError:
+        raise
+    except Exception as exc:
+        raise translate(exc) from exc
+    if raw is None:
+        raise KeyMissing("The session is gone (logged out or expired)")
+    if hashlib.sha1(raw, usedforsecurity=False).hexdigest() != session.digest:
+        raise EditConflict(
+            "The session changed since it was loaded; reload it and edit again",
+            current="value changed",
+            key=session.key,
+            version=version,
+        )
+    new_raw = encode_edit(session, raw, path, new_value, delete=delete)
+    return await edits.set_string(client, guard, session.key, version, new_raw, keep_ttl=True)
