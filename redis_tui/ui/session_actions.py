@@ -10,7 +10,14 @@ from textual import on
 from textual.content import Content
 from textual.widgets import ContentSwitcher
 
-from redis_tui.data.sessions import Session
+from redis_tui.data.sessions import (
+    EditSessionAttribute,
+    ExtendSession,
+    JSONValue,
+    RevokeSessions,
+    RevokeUser,
+    Session,
+)
 from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.edit_actions import TTL_HELP, EditActions, _ttl_error, confirmed, given
@@ -125,7 +132,7 @@ class SessionActions(EditActions):
             confirmed(
                 lambda: self.confirm_write(
                     f"revoke {len(keys)} sessions",
-                    lambda: self.redis.session_edit("revoke_user", None, user, expected=keys),
+                    lambda: self.redis.session_edit(RevokeUser(user, expected=tuple(keys))),
                 )
             ),
         )
@@ -180,7 +187,8 @@ class SessionActions(EditActions):
             ConfirmScreen("Revoke session", body, confirm_label="Revoke"),
             confirmed(
                 lambda: self.confirm_write(
-                    f"revoke {escape_key(key)}", lambda: self.redis.session_edit("revoke", [key])
+                    f"revoke {escape_key(key)}",
+                    lambda: self.redis.session_edit(RevokeSessions((key,))),
                 )
             ),
         )
@@ -191,7 +199,8 @@ class SessionActions(EditActions):
         def apply(values: list[str]) -> None:
             ttl_ms = parse_ttl(values[0])
             self.confirm_write(
-                f"TTL of {escape_key(key)}", lambda: self.redis.session_edit("extend", key, ttl_ms)
+                f"TTL of {escape_key(key)}",
+                lambda: self.redis.session_edit(ExtendSession(key, ttl_ms)),
             )
 
         self.push_screen(
@@ -221,7 +230,9 @@ class SessionActions(EditActions):
             new_value = _parse_value(values[0])
             self.confirm_write(
                 f"edit {label}",
-                lambda: self.redis.session_edit("edit_attribute", session, list(path), new_value),
+                lambda: self.redis.session_edit(
+                    EditSessionAttribute(session, tuple(path), new_value)
+                ),
             )
 
         self.push_screen(
@@ -243,9 +254,10 @@ def _lookup(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str) -> JSONValue:
     """JSON when it parses (numbers, booleans, lists…), else the text as a string."""
     try:
-        return json.loads(text)
+        value: JSONValue = json.loads(text)
     except ValueError:
         return text
+    return value

@@ -493,14 +493,20 @@ class Gateway:
         async with self._errors():
             return await sessions.load_session(self.client, key)
 
-    async def session_op(self, op: str, *args: Any, **kwargs: Any) -> Any:
-        """A write on sessions: ``revoke``, ``revoke_user``, ``extend``, ``edit_attribute``;
-        a read: ``sessions_of_user``. All writes pass the read-only guard in ``sessions``."""
-        function = SESSION_OPS[op]
+    async def sessions_of_user(
+        self, user: str, patterns: sessions.SessionPatterns | None = None
+    ) -> list[sessions.Session]:
+        """Every session of ``user`` (the preview before revoking them)."""
         async with self._errors():
-            if op in ("sessions_of_user",):
-                return await function(self.client, *args, **kwargs)
-            return await function(self.client, self.guard, *args, **kwargs)
+            return await sessions.sessions_of_user(self.client, patterns, user)
+
+    async def apply_session_action(
+        self, action: sessions.SessionAction
+    ) -> sessions.SessionActionDone:
+        """Revoke, revoke a user's sessions, set a TTL or edit an attribute; every write
+        passes the read-only guard."""
+        async with self._errors():
+            return await sessions.apply_session_action(self.client, self.guard, action)
 
     def switch_db(self, db: int) -> Client | None:
         """Use database ``db`` from now on: the next call opens a new client, so pooled
@@ -561,8 +567,3 @@ EDIT_OPS: dict[str, Any] = {
         "stream_add", "stream_delete", "set_ttl", "rename", "copy", "delete",
     )
 }  # fmt: skip
-
-SESSION_OPS: dict[str, Any] = {
-    name: getattr(sessions, name)
-    for name in ("revoke", "revoke_user", "extend", "edit_attribute", "sessions_of_user")
-}

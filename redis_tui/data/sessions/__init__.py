@@ -21,6 +21,8 @@ Public API::
     async revoke_user(client, guard, patterns, user_id, *, expected=None) -> list[bytes]
     async extend(client, guard, key, ttl_ms) -> EditResult
     async edit_attribute(client, guard, session, path, new_value) -> EditResult
+    SessionAction = RevokeSessions | RevokeUser | ExtendSession | EditSessionAttribute
+    async apply_session_action(client, guard, action) -> SessionActionDone
 
 Frameworks (``Session.framework``): ``express``, ``flask``, ``django``, ``php``, ``rails``,
 ``laravel``, ``starlette``, ``aiohttp``, ``spring``, or ``unknown``. Formats
@@ -34,6 +36,13 @@ Modules, bottom up: ``model`` (Session, patterns, limits), ``hints`` (key names)
 """
 
 from redis_tui.data.sessions.actions import (
+    EditSessionAttribute,
+    ExtendSession,
+    RevokeSessions,
+    RevokeUser,
+    SessionAction,
+    SessionActionDone,
+    apply_session_action,
     edit_attribute,
     extend,
     revoke,
@@ -49,6 +58,7 @@ from redis_tui.data.sessions.model import (
     MAX_HASH_FIELDS,
     MAX_VALUE_BYTES,
     EditRefused,
+    JSONValue,
     Session,
     SessionPatterns,
 )
@@ -64,9 +74,17 @@ __all__ = [
     "MAX_VALUE_BYTES",
     "WRITABLE_FORMATS",
     "EditRefused",
+    "EditSessionAttribute",
+    "ExtendSession",
+    "JSONValue",
+    "RevokeSessions",
+    "RevokeUser",
     "ScanStats",
     "Session",
+    "SessionAction",
+    "SessionActionDone",
     "SessionPatterns",
+    "apply_session_action",
     "decode_exact",
     "detect",
     "edit_attribute",

@@ -1,11 +1,16 @@
 """Session actions: revoke, revoke every session of a user, set the TTL, edit one attribute.
-Every write passes the read-only guard first."""
+
+Each action is a frozen dataclass (:data:`SessionAction`); :func:`apply_session_action` runs
+one. The functions below it do the work and can be called directly (the headless command
+does). Every write passes the read-only guard first.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar, TypeAlias, assert_never
 
 import redis.asyncio as aioredis
 
@@ -15,6 +20,7 @@ from redis_tui.data.sessions.model import (
     DEFAULT_USER_PATHS,
     MAX_VALUE_BYTES,
     EditRefused,
+    JSONValue,
     Session,
     SessionPatterns,
 )
@@ -131,7 +137,7 @@ async def edit_attribute(
     guard: edits.WriteGuard,
     session: Session,
     path: Sequence[str | int],
-    new_value: Any,
+    new_value: object,
     *,
     delete: bool = False,
 ) -> edits.EditResult:
@@ -167,3 +173,94 @@ async def edit_attribute(
         )
     new_raw = encode_edit(session, raw, path, new_value, delete=delete)
     return await edits.set_string(client, guard, session.key, version, new_raw, keep_ttl=True)
+
+
+# -- typed actions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevokeSessions:
+    """Delete these sessions (see :func:`revoke`)."""
+
+    op: ClassVar[str] = "revoke"
+    keys: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class RevokeUser:
+    """Delete every session of ``user``; with ``expected`` (the preview the user confirmed),
+    only those of its keys that still belong to the user (see :func:`revoke_user`)."""
+
+    op: ClassVar[str] = "revoke_user"
+    user: str
+    expected: tuple[bytes, ...] | None = None
+    patterns: SessionPatterns | None = None
+    user_paths: tuple[str, ...] = DEFAULT_USER_PATHS
+
+
+@dataclass(frozen=True)
+class ExtendSession:
+    """Set a session's TTL; None removes it (see :func:`extend`)."""
+
+    op: ClassVar[str] = "extend"
+    key: bytes
+    ttl_ms: int | None
+
+
+@dataclass(frozen=True)
+class EditSessionAttribute:
+    """Set (or, with ``delete``, remove) the attribute at ``path`` of ``session``, if the
+    session is still what it was decoded from (see :func:`edit_attribute`). Not hashable:
+    it carries the session and a JSON value."""
+
+    op: ClassVar[str] = "edit_attribute"
+    session: Session
+    path: tuple[str | int, ...]
+    value: JSONValue
+    delete: bool = False
+
+
+SessionAction: TypeAlias = RevokeSessions | RevokeUser | ExtendSession | EditSessionAttribute
+
+
+@dataclass(frozen=True)
+class SessionActionDone:
+    """What a session action did: a line for the user and the keys it touched."""
+
+    message: str
+    keys: tuple[bytes, ...]
+
+
+async def apply_session_action(
+    client: aioredis.Redis, guard: edits.WriteGuard, action: SessionAction
+) -> SessionActionDone:
+    """Run one session action.
+
+    Raises:
+        ReadOnlyRefused, EditRefused, EditConflict, KeyMissing: as the action's function.
+    """
+    match action:
+        case RevokeSessions(keys=keys):
+            removed = await revoke(client, guard, keys)
+            return SessionActionDone(f"Revoked {removed} session{_plural(removed)}", keys)
+        case RevokeUser():
+            deleted = await revoke_user(
+                client, guard, action.patterns, action.user, expected=action.expected,
+                user_paths=action.user_paths,
+            )  # fmt: skip
+            message = f"Revoked {len(deleted)} session{_plural(len(deleted))} of user {action.user}"
+            return SessionActionDone(message, tuple(deleted))
+        case ExtendSession(key=key, ttl_ms=ttl_ms):
+            result = await extend(client, guard, key, ttl_ms)
+            return SessionActionDone(result.message, (result.key,))
+        case EditSessionAttribute():
+            result = await edit_attribute(
+                client, guard, action.session, action.path, action.value, delete=action.delete
+            )
+            return SessionActionDone(result.message, (result.key,))
+        case _:
+            assert_never(action)
+
+
+def _plural(count: int) -> str:
+    return "s" if count != 1 else ""

@@ -179,7 +179,7 @@ def encode_edit(
     session: Session,
     raw: bytes,
     path: Sequence[str | int],
-    new_value: Any,
+    new_value: object,
     *,
     delete: bool = False,
 ) -> bytes:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 from redis_tui.data.scan import topology
 from redis_tui.data.values.display import escape_key
@@ -54,6 +54,9 @@ MAX_HASH_FIELDS = 1000
 SNIFF_BYTES = 4096
 """Prefix read from an over-size value to tell its framework and format."""
 
+JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
+"""A value as JSON gives it: what a user types for an attribute edit."""
+
 
 class EditRefused(RedisTuiError):
     """The session's format cannot be written back exactly, or the edit does not apply."""
@@ -80,7 +83,7 @@ class Session:
     created_at: dt.datetime | None = None
     last_access_at: dt.datetime | None = None
     size: int = 0
-    data: Any = None
+    data: object = None
     error: str | None = None
     writable: bool = False
     layers: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from typing import Any
 from textual.message import Message
 
 from redis_tui.data.scan.keyspace import ServerFacts
+from redis_tui.data.sessions import Session
 from redis_tui.data.values.readers import KeyValue
 
 
@@ -200,7 +201,7 @@ class BulkDeleted(WorkerMessage):
 class SessionsFound(WorkerMessage):
     """A page of decoded sessions from a sessions scan."""
 
-    def __init__(self, generation: int, sessions: list[Any], done: bool) -> None:
+    def __init__(self, generation: int, sessions: list[Session], done: bool) -> None:
         super().__init__()
         self.generation = generation
         self.sessions = sessions
@@ -210,7 +211,7 @@ class SessionsFound(WorkerMessage):
 class SessionRefreshed(WorkerMessage):
     """The selected session read again; ``session`` is None when it is gone."""
 
-    def __init__(self, key: bytes, session: Any) -> None:
+    def __init__(self, key: bytes, session: Session | None) -> None:
         super().__init__()
         self.key = key
         self.session = session
@@ -229,7 +230,7 @@ class SessionsChanged(WorkerMessage):
 class UserSessionsPreviewed(WorkerMessage):
     """The sessions a "revoke every session of this user" would delete."""
 
-    def __init__(self, user: str, sessions: list[Any]) -> None:
+    def __init__(self, user: str, sessions: list[Session]) -> None:
         super().__init__()
         self.user = user
         self.sessions = sessions

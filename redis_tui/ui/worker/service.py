@@ -20,6 +20,7 @@ from redis_tui.data.client.gateway import Gateway, Watch
 from redis_tui.data.edit.edits import Version
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
+from redis_tui.data.sessions import SessionAction
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui.worker import messages as m
 
@@ -62,18 +63,9 @@ class Undo:
 
 
 @dataclass(frozen=True)
-class SessionEdit:
-    """A queued session action: ``op`` names a ``Gateway.session_op``."""
-
-    op: str
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class _Stamped:
     epoch: int
-    item: Edit | Undo | SessionEdit
+    item: Edit | Undo | SessionAction
 
 
 class _Wake:
@@ -203,7 +195,7 @@ class RedisWorker:
         """Queue an edit. Edits run one at a time, in order, and are never cancelled."""
         self._queue(edit)
 
-    def _queue(self, item: Edit | Undo | SessionEdit) -> None:
+    def _queue(self, item: Edit | Undo | SessionAction) -> None:
         # Stamped with the connection epoch: an edit confirmed before a database or
         # connection switch is refused, never applied to a same-named key elsewhere.
         self.edits.put_nowait(_Stamped(self.epoch, item))
@@ -223,8 +215,9 @@ class RedisWorker:
         )  # fmt: skip
         return generation
 
-    def session_edit(self, op: str, *args: Any, **kwargs: Any) -> None:
-        self._queue(SessionEdit(op, args, kwargs))
+    def session_edit(self, action: SessionAction) -> None:
+        """Queue a session action; it runs in order with the edits."""
+        self._queue(action)
 
     def preview_user_sessions(self, user: str) -> None:
         self.app.run_worker(
@@ -248,26 +241,15 @@ class RedisWorker:
 
     async def _preview_user(self, user: str) -> None:
         try:
-            found = await self.gateway.session_op("sessions_of_user", None, user)
+            found = await self.gateway.sessions_of_user(user)
         except RedisTuiError as exc:
             self.app.post_message(m.WorkerFailed("preview", exc.message))
         else:
             self.app.post_message(m.UserSessionsPreviewed(user, found))
 
-    async def _apply_session_edit(self, edit: SessionEdit) -> None:
-        result = await self.gateway.session_op(edit.op, *edit.args, **edit.kwargs)
-        if edit.op == "revoke":
-            keys = list(edit.args[0])
-            message = f"Revoked {result} session{'s' if result != 1 else ''}"
-        elif edit.op == "revoke_user":
-            keys = list(result)
-            message = (
-                f"Revoked {len(keys)} session{'s' if len(keys) != 1 else ''} of user {edit.args[1]}"
-            )
-        else:
-            keys = [result.key]
-            message = result.message
-        self.app.post_message(m.SessionsChanged(edit.op, message, keys))
+    async def _apply_session_edit(self, action: SessionAction) -> None:
+        done = await self.gateway.apply_session_action(action)
+        self.app.post_message(m.SessionsChanged(action.op, done.message, list(done.keys)))
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
@@ -464,20 +446,20 @@ class RedisWorker:
         finally:
             self._poll_running = False
 
-    def _refuse_stale(self, edit: Edit | Undo | SessionEdit) -> None:
+    def _refuse_stale(self, edit: Edit | Undo | SessionAction) -> None:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
         key = edit.key if isinstance(edit, Edit) else None
         reason = "The database changed before it ran: nothing was changed"
         self.app.post_message(m.WorkerFailed(action, reason, key))
 
-    async def _apply(self, edit: Edit | Undo | SessionEdit) -> None:
+    async def _apply(self, edit: Edit | Undo | SessionAction) -> None:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
         key = edit.key if isinstance(edit, Edit) else None
         if not self.connected.is_set():
             self.app.post_message(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
-            if isinstance(edit, SessionEdit):
+            if isinstance(edit, SessionAction):
                 await self._apply_session_edit(edit)
                 return
             if isinstance(edit, Undo):
