@@ -317,9 +317,13 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
         deadline = time.monotonic() + 600
         while "first_rows" not in marks and time.monotonic() < deadline:
             await asyncio.sleep(0.002)
-        keys = app.keys
+        keys = app.browser.keys
         # Keypresses while the scan runs: press j, wait until the new cursor row is painted.
-        while app.scanning and len(latencies) < max_presses and time.monotonic() < deadline:
+        while (
+            app.browser.view.scanning
+            and len(latencies) < max_presses
+            and time.monotonic() < deadline
+        ):
             pending["cursor"] = keys.cursor + 1
             pending["event"] = asyncio.Event()
             started = time.perf_counter()
@@ -331,10 +335,10 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
             latencies.append(time.perf_counter() - started)
             pending.clear()
             await asyncio.sleep(0.05)  # a fast typist: 20 keys a second
-        while app.scanning and time.monotonic() < deadline:
+        while app.browser.view.scanning and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         marks["scan_done"] = time.perf_counter()
-        store = app.store
+        store = app.browser.view.store
         result["listed_keys"] = len(store)
         result["unknown_types"] = store.types.count(UNKNOWN)
         result["visible_rows"] = len(keys.visible_rows())

@@ -2,51 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any, Generic, TypeVar
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
 
+H = TypeVar("H")
+TYPES = ("string", "hash", "list", "set", "zset", "stream")
+SORTS = ("name", "ttl", "type", "size", "none")
+
 
 @dataclass(frozen=True)
-class CommandSpec:
+class CommandSpec(Generic[H]):
+    """One ``:`` command: everything about it in one place."""
+
     name: str
     args: str
     help: str
+    handler: Callable[[H, str], None]
     needs_arg: bool = False
-
-
-COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("db", "N", "switch to database N", needs_arg=True),
-    CommandSpec("filter", "PATTERN", "show keys matching a glob pattern (server-side MATCH)"),
-    CommandSpec("type", "TYPE", "show only keys of a type (string, hash, list, set, zset, stream)"),
-    CommandSpec("nottl", "", "show only keys without a TTL (toggle)"),
-    CommandSpec("key", "NAME", "jump to an exact key without scanning", needs_arg=True),
-    CommandSpec(
-        "del", "PATTERN", "delete every key matching a pattern, after a dry run", needs_arg=True
-    ),
-    CommandSpec(
-        "ttl", "TTL", "set the TTL of the selected key (2h, 90s, persist…)", needs_arg=True
-    ),
-    CommandSpec("sessions", "", "open the session inspector"),
-    CommandSpec("info", "", "show the server's INFO"),
-    CommandSpec("dbs", "", "list the non-empty databases"),
-    CommandSpec("reconnect", "", "drop the connection and connect again"),
-    CommandSpec("disconnect", "", "close the connection (o connects again)"),
-    CommandSpec("stop", "", "stop the running scan"),
-    CommandSpec("continue", "", "continue a stopped scan"),
-    CommandSpec(
-        "sort", "name|ttl|type|size|none", "sort the loaded keys (size: biggest known first)"
-    ),
-    CommandSpec("help", "", "every key binding and command"),
-    CommandSpec("q", "", "quit"),
-)
-BY_NAME = {spec.name: spec for spec in COMMANDS}
-ALIASES = {"quit": "q", "f": "filter", "t": "type", "k": "key", "select": "db"}
-TYPES = ("string", "hash", "list", "set", "zset", "stream")
+    # The argument's possible values: completion and validation (empty: anything).
+    choices: tuple[str, ...] = ()
+    # The argument is a whole number (``:db 3``).
+    number: bool = False
+    aliases: tuple[str, ...] = ()
 
 
 class CommandError(ValueError):
@@ -59,36 +44,83 @@ class Command:
     arg: str = ""
 
 
-def parse_command(text: str) -> Command:
-    """``":db 3"`` -> Command("db", "3").
+class CommandTable(Generic[H]):
+    """The ``:`` commands, declared once with a decorator on their handler::
 
-    Raises:
-        CommandError: unknown command or missing argument.
+        COMMANDS: CommandTable[Browser] = CommandTable()
+
+        @COMMANDS.command("db", "N", "switch to database N", needs_arg=True, number=True)
+        def command_db(self, arg: str) -> None: ...
+
+    The bar, its completion, the palette and ``:help`` all read this table.
     """
-    text = text.strip().removeprefix(":").strip()
-    if not text:
-        raise CommandError("Type a command, e.g. :db 3 — :help lists them all")
-    name, _, arg = text.partition(" ")
-    name = ALIASES.get(name.lower(), name.lower())
-    spec = BY_NAME.get(name)
-    if spec is None:
-        raise CommandError(f"Unknown command: {name} (try :db, :filter, :type, :key, :del, :ttl…)")
-    arg = arg.strip()
-    if spec.needs_arg and not arg:
-        raise CommandError(f"Usage: :{spec.name} {spec.args}")
-    if spec.name == "db" and not arg.isdigit():
-        raise CommandError("Usage: :db N (a database number)")
-    if spec.name == "type" and arg and arg not in TYPES:
-        raise CommandError(f"Unknown type {arg!r}: one of {', '.join(TYPES)}")
-    return Command(spec.name, arg)
+
+    def __init__(self) -> None:
+        self.specs: dict[str, CommandSpec[H]] = {}
+        self.aliases: dict[str, str] = {}
+
+    def command(
+        self,
+        name: str,
+        args: str,
+        help: str,
+        *,
+        needs_arg: bool = False,
+        choices: tuple[str, ...] = (),
+        number: bool = False,
+        aliases: tuple[str, ...] = (),
+    ) -> Callable[[Callable[[H, str], None]], Callable[[H, str], None]]:
+        def register(handler: Callable[[H, str], None]) -> Callable[[H, str], None]:
+            self.specs[name] = CommandSpec(
+                name, args, help, handler, needs_arg, choices, number, aliases
+            )
+            for alias in aliases:
+                self.aliases[alias] = name
+            return handler
+
+        return register
+
+    def __iter__(self) -> Iterator[CommandSpec[H]]:
+        return iter(self.specs.values())
+
+    def parse(self, text: str) -> Command:
+        """``":db 3"`` -> Command("db", "3").
+
+        Raises:
+            CommandError: unknown command, missing or wrong argument.
+        """
+        text = text.strip().removeprefix(":").strip()
+        if not text:
+            raise CommandError("Type a command, e.g. :db 3 — :help lists them all")
+        name, _, arg = text.partition(" ")
+        name = self.aliases.get(name.lower(), name.lower())
+        spec = self.specs.get(name)
+        if spec is None:
+            known = ", ".join(f":{s.name}" for s in list(self)[:6])
+            raise CommandError(f"Unknown command: {name} (try {known}…; :help lists them)")
+        arg = arg.strip()
+        usage = f"Usage: :{spec.name} {spec.args}".rstrip()
+        if spec.needs_arg and not arg:
+            raise CommandError(usage)
+        if spec.number and not arg.isdigit():
+            raise CommandError(f"{usage} (a whole number)")
+        if spec.choices and arg and arg not in spec.choices:
+            raise CommandError(
+                f"Unknown {spec.args.lower()} {arg!r}: one of {', '.join(spec.choices)}"
+            )
+        return Command(spec.name, arg)
+
+    def run(self, host: H, command: Command) -> None:
+        self.specs[command.name].handler(host, command.arg)
 
 
 class CommandSuggester(Suggester):
-    """Completes command names, then the history."""
+    """Completes command names, then their arguments, then the history."""
 
-    def __init__(self, history: list[str]) -> None:
+    def __init__(self, history: list[str], table: CommandTable[Any]) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
         self.history = history
+        self.table = table
 
     async def get_suggestion(self, value: str) -> str | None:
         if not value:
@@ -97,17 +129,16 @@ class CommandSuggester(Suggester):
             if past.startswith(value) and past != value:
                 return past
         bare = value.removeprefix(":")
-        if " " not in bare:
-            for spec in COMMANDS:
+        name, space, typed = bare.partition(" ")
+        if not space:
+            for spec in self.table:
                 if spec.name.startswith(bare) and spec.name != bare:
                     return (":" if value.startswith(":") else "") + spec.name + " "
-            if bare in ("type ",):
-                return value
-        if bare.startswith("type "):
-            typed = bare[5:]
-            for name in TYPES:
-                if name.startswith(typed) and name != typed:
-                    return value[: len(value) - len(typed)] + name
+            return None
+        found = self.table.specs.get(self.table.aliases.get(name, name))
+        for choice in found.choices if found is not None else ():
+            if choice.startswith(typed) and choice != typed:
+                return value[: len(value) - len(typed)] + choice
         return None
 
 
@@ -120,12 +151,20 @@ class CommandBar(Input):
         Binding("tab", "complete", "Complete", show=False, id="commands.complete"),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class Requested(Message):
+        """Open the bar with ``text`` typed (from the palette)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, table: CommandTable[Any], *, id: str | None = None) -> None:
         self.history: list[str] = []
+        self.table = table
         super().__init__(
             placeholder=":db 3   :filter user:*   :type hash   :key NAME   :del PATTERN",
             id=id,
-            suggester=CommandSuggester(self.history),
+            suggester=CommandSuggester(self.history, table),
         )
         self._position = 0
 
@@ -153,26 +192,28 @@ class CommandBar(Input):
             self.cursor_position = len(self.value)
 
 
-class RedisCommands(Provider):
-    """The command bar's commands in the palette (ctrl+p)."""
+def palette(table: CommandTable[Any]) -> type[Provider]:
+    """A palette provider (ctrl+p) for the commands of ``table``."""
 
-    async def discover(self) -> Hits:
-        for spec in COMMANDS:
-            if not spec.needs_arg:
-                yield DiscoveryHit(f":{spec.name}", partial(self._run, spec.name), help=spec.help)
+    class RedisCommands(Provider):
+        async def discover(self) -> Hits:
+            for spec in table:
+                if not spec.needs_arg:
+                    yield DiscoveryHit(f":{spec.name}", partial(self._run, spec), help=spec.help)
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for spec in COMMANDS:
-            title = f":{spec.name} {spec.args}".strip()
-            score = matcher.match(title + " " + spec.help)
-            if score > 0:
-                yield Hit(
-                    score, matcher.highlight(title), partial(self._run, spec.name), help=spec.help
-                )
+        async def search(self, query: str) -> Hits:
+            matcher = self.matcher(query)
+            for spec in table:
+                title = f":{spec.name} {spec.args}".strip()
+                score = matcher.match(title + " " + spec.help)
+                if score > 0:
+                    yield Hit(
+                        score, matcher.highlight(title), partial(self._run, spec), help=spec.help
+                    )
 
-    def _run(self, name: str) -> None:
-        app = self.app
-        runner = getattr(app, "open_command_bar", None)
-        if callable(runner):
-            runner(f":{name} " if BY_NAME[name].needs_arg else f":{name}")
+        def _run(self, spec: CommandSpec[Any]) -> None:
+            # The screen the palette was opened on owns the bar.
+            text = f":{spec.name} " if spec.needs_arg else f":{spec.name}"
+            self.screen.post_message(CommandBar.Requested(text))
+
+    return RedisCommands

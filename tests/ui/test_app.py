@@ -31,7 +31,9 @@ async def test_keys_appear_and_connection_pane_says_connected(
     client.mset({f"cache:item:{i}": i for i in range(120)})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 120 and not app.scanning)
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 120 and not app.browser.view.scanning
+        )
         await wait_for(pilot, lambda: app.query_one(ConnectionPane).state == "connected")
         pane = static_text(pilot, "#connection")
         assert "● connected" in pane and "keys 120" in pane and "role master" in pane
@@ -45,15 +47,17 @@ async def test_filter_narrows_and_selects_first_match(
     client.mset({**{f"user:{i}": i for i in range(30)}, **{f"order:{i}": i for i in range(30)}})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 60)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 60)
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"user:*", "enter")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 30)
+        await wait_for(
+            pilot, lambda: not app.browser.view.scanning and len(app.browser.view.store) == 30
+        )
         keys = app.query_one(KeyList)
         assert app.focused is keys
-        assert all(k.startswith(b"user:") for k in app.store.names)
-        assert keys.cursor == 0 and keys.current_key == app.store.names[0]
+        assert all(k.startswith(b"user:") for k in app.browser.view.store.names)
+        assert keys.cursor == 0 and keys.current_key == app.browser.view.store.names[0]
         await wait_for(
             pilot,
             lambda: (v := app.query_one(ValuePane).value) is not None and v.key == keys.current_key,
@@ -70,7 +74,7 @@ async def test_value_of_each_type_shows(client: redis.Redis, settings: Connectio
     client.xadd("x", {"event": "login"})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 6)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 6)
         keys = app.query_one(KeyList)
         pane = app.query_one(ValuePane)
         expected = {
@@ -103,7 +107,7 @@ async def test_delete_with_confirm_removes_key(
     client.mset({"doomed": 1, "kept": 2})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 2)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 2)
         keys = app.query_one(KeyList)
         keys.select_key(b"doomed")
         await pilot.press("d")
@@ -120,9 +124,9 @@ async def test_delete_with_confirm_removes_key(
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         assert not client.exists("doomed") and client.exists("kept")
-        assert app.store.names == [b"kept"]
+        assert app.browser.view.store.names == [b"kept"]
 
 
 async def test_readonly_refuses_delete_in_ui_and_worker(
@@ -131,7 +135,7 @@ async def test_readonly_refuses_delete_in_ui_and_worker(
     client.set("precious", 1)
     app = make_app(settings.replace(readonly=True))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         await pilot.press("d")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ConfirmScreen)
@@ -151,7 +155,7 @@ async def test_hostile_names_render_literally_and_delete(
         client.set(key, b"\x1b[2J[bold]v[/bold]")
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == len(demo.HOSTILE_KEYS))
+        await wait_for(pilot, lambda: len(app.browser.view.store) == len(demo.HOSTILE_KEYS))
         await pilot.press("s")  # sort by name: stable order
         text = "\n".join(key_list_lines(pilot))
         expected = [
@@ -177,7 +181,7 @@ async def test_hostile_names_render_literally_and_delete(
             await pilot.press("d")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
-            await wait_for(pilot, lambda key=key: key not in app.store)
+            await wait_for(pilot, lambda key=key: key not in app.browser.view.store)
             assert not client.exists(key)
 
 
@@ -203,14 +207,14 @@ async def test_server_killed_and_restarted_app_recovers(fresh_server: EmbeddedSe
     settings = ConnectionSettings(port=port, connect_timeout=1, command_timeout=2)
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 2)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 2)
         pane = app.query_one(ConnectionPane)
         await wait_for(pilot, lambda: pane.state == "connected")
         fresh_server.kill()
         await wait_for(pilot, lambda: pane.state == "lost")
         assert "retrying in" in static_text(pilot, "#connection")
         # The screen keeps what it had.
-        assert len(app.store) == 2
+        assert len(app.browser.view.store) == 2
         restarted = EmbeddedServer(port=port).start()
         try:
             c = redis.Redis(port=port)
@@ -218,6 +222,8 @@ async def test_server_killed_and_restarted_app_recovers(fresh_server: EmbeddedSe
             c.close()
             await wait_for(pilot, lambda: pane.state == "connected", timeout=20)
             await pilot.press("r")
-            await wait_for(pilot, lambda: len(app.store) == 3 and not app.scanning)
+            await wait_for(
+                pilot, lambda: len(app.browser.view.store) == 3 and not app.browser.view.scanning
+            )
         finally:
             restarted.stop()

@@ -53,7 +53,11 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
     app = RedisTuiApp(settings, poll_interval=0.2)
     total = USERS + SESSIONS + CACHE
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == total and not app.scanning, timeout=20)
+        await wait_for(
+            pilot,
+            lambda: len(app.browser.view.store) == total and not app.browser.view.scanning,
+            timeout=20,
+        )
         keys = app.query_one(KeyList)
         height = keys.size.height
 
@@ -64,13 +68,17 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
         assert int(keys.scroll_offset.y) == keys.cursor - height + 1
         await pilot.press("G")
         assert keys.cursor == total - 1
-        assert keys.current_key == app.store.names[app.store.row(total - 1)]
+        assert (
+            keys.current_key == app.browser.view.store.names[app.browser.view.store.row(total - 1)]
+        )
         assert escape(keys.current_key) in key_list_lines(pilot)[-1]
 
         # Sizes: fetched for the visible rows only, drawn in the size column.
         visible = keys.visible_rows()
-        await wait_for(pilot, lambda: all(app.store.size(i) is not None for i, _ in visible))
-        known = sum(size >= 0 for size in app.store.sizes)
+        await wait_for(
+            pilot, lambda: all(app.browser.view.store.size(i) is not None for i, _ in visible)
+        )
+        known = sum(size >= 0 for size in app.browser.view.store.sizes)
         # The screens visited (top, five pages, the end), not the 100k keys.
         assert len(visible) <= known <= 7 * len(visible), known
         assert all(line.rstrip().endswith(" B") for line in key_list_lines(pilot))
@@ -79,13 +87,13 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
         await pilot.press("g")
         for _ in range(4):
             await pilot.press("s")
-        assert app.store.sort_field == "size" and "sorted by size" in static_text(
+        assert app.browser.view.store.sort_field == "size" and "sorted by size" in static_text(
             pilot, "#scan-status"
         )
-        top = [app.store.sizes[app.store.row(p)] for p in range(known)]
+        top = [app.browser.view.store.sizes[app.browser.view.store.row(p)] for p in range(known)]
         assert top == sorted(top, reverse=True) and min(top) >= 0
         await pilot.press("s")  # back to scan order
-        assert app.store.sort_field is None
+        assert app.browser.view.store.sort_field is None
 
         # The namespace tree: counts per folder, a 50k folder opens and moves at once.
         await pilot.press("v")
@@ -106,7 +114,8 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
         await wait_for(
             pilot,
             lambda: (
-                app.value_pane.value is not None and app.value_pane.value.key == keys.current_key
+                app.browser.value_pane.value is not None
+                and app.browser.value_pane.value.key == keys.current_key
             ),
         )
         await pilot.press("G")
@@ -114,7 +123,7 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
         assert tree.cursor == SESSIONS - 1 and tree.current_key == last
         assert tree_lines(tree)[-1].strip() == escape(last)[len("sess:") :]
         # A delete elsewhere (here: through the store, as the app does) updates the counts.
-        app.store.remove(last)
+        app.browser.view.store.remove(last)
         tree.sync()
         assert tree.index.count(b"sess:") == SESSIONS - 1 and len(tree.view) == SESSIONS - 1
         await pilot.press("h")
@@ -129,7 +138,11 @@ async def test_100k_keys_page_jump_sizes_sort_tree_filter(
 
         # Filter: a server-side MATCH scan; the tree follows the new store.
         await pilot.press("slash", *"cache:*", "enter")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == CACHE, timeout=20)
+        await wait_for(
+            pilot,
+            lambda: not app.browser.view.scanning and len(app.browser.view.store) == CACHE,
+            timeout=20,
+        )
         await pilot.press("v")
         await wait_for(pilot, lambda: len(tree.index) == CACHE and len(tree.view) == 1)
         assert "▸ cache:  (20,000 keys)" in tree_lines(tree)[0]
@@ -151,13 +164,15 @@ async def test_tree_hostile_names_copy_and_save(
     client.hset("h", mapping={f"f{i:04d}": f"value {i}" for i in range(1500)})
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == len(demo.HOSTILE_KEYS) + 5)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == len(demo.HOSTILE_KEYS) + 5)
         keys = app.query_one(KeyList)
 
         # Hostile names in the tree: literal, escaped, no markup, no terminal codes.
         await pilot.press("v")
         tree = app.query_one(NamespaceList)
-        await wait_for(pilot, lambda: len(tree.view) > 0 and len(tree.index) == len(app.store))
+        await wait_for(
+            pilot, lambda: len(tree.view) > 0 and len(tree.index) == len(app.browser.view.store)
+        )
         text = "\n".join(tree_lines(tree))
         for shown in ("▸ a:", "▸ x:", "▸ [bold]x:", "[/x]", "nul\\0byte", "bad-utf8-\\xff\\xfe"):
             assert shown in text, shown
@@ -171,24 +186,26 @@ async def test_tree_hostile_names_copy_and_save(
         await pilot.press("backspace", "v")
 
         await pilot.press("colon", *"sort size", "enter")
-        assert app.store.sort_field == "size"
+        assert app.browser.view.store.sort_field == "size"
         await pilot.press("colon", *"sort none", "enter")
-        assert app.store.sort_field is None
+        assert app.browser.view.store.sort_field is None
 
         # Y copies the value shown: a string's text, a collection's selected element.
         keys.select_key(b"greeting")
         await wait_for(
-            pilot, lambda: (v := app.value_pane.value) is not None and v.key == b"greeting"
+            pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == b"greeting"
         )
         await pilot.press("Y")
         assert app.clipboard == "hello\nworld"
         keys.select_key(b"h")
-        await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == b"h")
+        await wait_for(
+            pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == b"h"
+        )
         await pilot.press("3", "down", "down")
-        table = app.value_pane.table
+        table = app.browser.value_pane.table
         assert app.focused is table and table.cursor_row == 2
         await pilot.press("Y")
-        _field, value = app.value_pane.value.rows[2]
+        _field, value = app.browser.value_pane.value.rows[2]
         assert app.clipboard == value.decode() and value.startswith(b"value ")
 
         # w saves the whole value (1,500 fields, more than one page) as JSON lines.

@@ -7,11 +7,14 @@ import redis
 
 from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
-from redis_tui.ui.commands import CommandError, parse_command
+from redis_tui.ui.browser.colon import COLON_COMMANDS
+from redis_tui.ui.commands import CommandError
 from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.widgets.key_list import KeyList
 
 from .helpers import static_text, wait_for
+
+parse_command = COLON_COMMANDS.parse
 
 SIZE = (160, 45)
 
@@ -46,19 +49,29 @@ async def test_type_filter_nottl_and_key_jump(
     client.set("ttl:1", 1, ex=100)
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 23 and not app.scanning)
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 23 and not app.browser.view.scanning
+        )
         await run(pilot, ":type hash")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 2)
-        assert set(app.store.names) == {b"h:1", b"h:2"}
+        await wait_for(
+            pilot, lambda: not app.browser.view.scanning and len(app.browser.view.store) == 2
+        )
+        assert set(app.browser.view.store.names) == {b"h:1", b"h:2"}
         assert "type hash" in static_text(pilot, "#scan-status")
         await run(pilot, ":type")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 23)
+        await wait_for(
+            pilot, lambda: not app.browser.view.scanning and len(app.browser.view.store) == 23
+        )
         await run(pilot, ":nottl")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 22)
-        assert b"ttl:1" not in app.store
+        await wait_for(
+            pilot, lambda: not app.browser.view.scanning and len(app.browser.view.store) == 22
+        )
+        assert b"ttl:1" not in app.browser.view.store
         await run(pilot, ":nottl")
         await run(pilot, ":filter s:1*")
-        await wait_for(pilot, lambda: not app.scanning and len(app.store) == 11)
+        await wait_for(
+            pilot, lambda: not app.browser.view.scanning and len(app.browser.view.store) == 11
+        )
         await run(pilot, ":key h:2")
         keys = app.query_one(KeyList)
         await wait_for(pilot, lambda: keys.current_key == b"h:2")
@@ -77,10 +90,14 @@ async def test_db_switch_and_unknown_command(
     other.close()
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.store.names == [b"in-db0"])
+        await wait_for(pilot, lambda: app.browser.view.store.names == [b"in-db0"])
         await run(pilot, ":db 3")
         await wait_for(
-            pilot, lambda: not app.scanning and set(app.store.names) == {b"in-db3:a", b"in-db3:b"}
+            pilot,
+            lambda: (
+                not app.browser.view.scanning
+                and set(app.browser.view.store.names) == {b"in-db3:a", b"in-db3:b"}
+            ),
         )
         await wait_for(pilot, lambda: "db 3" in static_text(pilot, "#connection"))
         await run(pilot, ":frobnicate")
@@ -92,7 +109,7 @@ async def test_db_switch_and_unknown_command(
         )
         # History: up recalls the last command.
         await pilot.press("colon", "up")
-        assert app.command_bar.value == ":frobnicate"
+        assert app.browser.command_bar.value == ":frobnicate"
         await pilot.press("escape")
 
 
@@ -100,7 +117,7 @@ async def test_info_pause_and_stop(client: redis.Redis, settings: ConnectionSett
     client.mset({f"k:{i}": i for i in range(10)})
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 10)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 10)
         await run(pilot, ":info")
         await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
         assert "redis_version" in app.screen.text
@@ -116,24 +133,28 @@ async def test_disconnect_and_reconnect(client: redis.Redis, settings: Connectio
     client.set("k", 1)
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
         await run(pilot, ":disconnect")
         await wait_for(pilot, lambda: "disconnected" in static_text(pilot, "#connection"))
         await run(pilot, ":reconnect")
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         await run(pilot, ":reconnect")
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
 
 
 async def test_db_out_of_range_goes_back(client: redis.Redis, settings: ConnectionSettings) -> None:
     client.set("k", 1)
     app = RedisTuiApp(settings, poll_interval=0.2)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         await run(pilot, ":db 99")
         await wait_for(
             pilot, lambda: any("does not exist" in str(n.message) for n in app._notifications)
         )
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected" and app.settings.db == 0)
-        await wait_for(pilot, lambda: len(app.store) == 1 and not app.scanning)
+        await wait_for(
+            pilot, lambda: app.browser.conn_pane.state == "connected" and app.settings.db == 0
+        )
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 1 and not app.browser.view.scanning
+        )

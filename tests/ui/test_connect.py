@@ -75,7 +75,7 @@ async def test_form_tests_and_connects_to_another_server(
         other.mset({"there:a": 1, "there:b": 2, "there:c": 3})
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 2)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 2)
         screen = await open_connect(pilot)
         assert screen.query_one("#port", Input).value == str(settings.port)  # prefilled
         await fill(pilot, "port", str(fresh_server.port))
@@ -84,10 +84,12 @@ async def test_form_tests_and_connects_to_another_server(
         assert f"127.0.0.1:{fresh_server.port}" in result(pilot)
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConnectScreen))
-        await wait_for(pilot, lambda: len(app.store) == 3 and not app.scanning)
-        assert all(k.startswith(b"there:") for k in app.store.names)
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 3 and not app.browser.view.scanning
+        )
+        assert all(k.startswith(b"there:") for k in app.browser.view.store.names)
         assert app.settings.port == fresh_server.port and app.profile is None
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
         assert f":{fresh_server.port}" in static_text(pilot, "#connection")
 
 
@@ -195,7 +197,7 @@ async def test_profile_that_prompts_for_its_password(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConnectScreen))
         # The server wants a password: connected means the typed one was used.
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
         assert app.settings.readonly and app.settings.password == "s3cret"
         assert app.profile is not None and app.profile.name == "guarded"
         pane = static_text(pilot, "#connection")
@@ -210,20 +212,22 @@ async def test_production_profile_asks_for_its_name_before_writes(
     save_profile(Profile(name="prod", colour="red", port=settings.port, production=True), path)
     app = make_app(settings, load_config(path))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1)
-        assert not app.banner.display
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
+        assert not app.browser.banner.display
         screen = await open_connect(pilot)
         listing = screen.query_one(ProfileList)
         listing.focus()
         listing.highlighted = 1
         await pilot.press("enter", "ctrl+s")
-        await wait_for(pilot, lambda: app.production and len(app.store) == 1)
-        assert app.banner.display and "PRODUCTION" in static_text(pilot, "#production-banner")
+        await wait_for(pilot, lambda: app.production and len(app.browser.view.store) == 1)
+        assert app.browser.banner.display and "PRODUCTION" in static_text(
+            pilot, "#production-banner"
+        )
         assert app.has_class("-production")
         assert "PRODUCTION" in static_text(pilot, "#connection")
 
-        app.keys.focus()
-        app.keys.select_key(b"doomed")
+        app.browser.keys.focus()
+        app.browser.keys.select_key(b"doomed")
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
@@ -260,7 +264,7 @@ async def test_cluster_nodes_in_the_pane_and_no_db_switch() -> None:
             for port in group.ports:
                 line = next(x for x in pane.splitlines() if x.startswith(f"  127.0.0.1:{port}  "))
                 assert "primary" in line and "slots" in line and "connected" in line
-            app.run_command("db", "2")
+            app.browser.run_command("db", "2")
             await pilot.pause()
             assert app.settings.db == 0
 
@@ -316,9 +320,9 @@ async def test_pane_markers_are_plain_text(settings: ConnectionSettings) -> None
     )
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.conn_pane.state == "connected")
-        app.action_pause()
-        app.conn_pane.set_connected(facts)
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
+        app.browser.action_pause()
+        app.browser.conn_pane.set_connected(facts)
         pane = static_text(pilot, "#connection")
         assert "cluster fail · 4 primaries · 4 replicas" in pane
         assert "10.0.0.0:7000  primary  4,096 slots  connected  migrating 1 slot" in pane

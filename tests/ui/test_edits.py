@@ -21,10 +21,13 @@ SIZE = (160, 45)
 
 
 async def open_key(pilot: Any, app: RedisTuiApp, key: bytes) -> None:
-    await wait_for(pilot, lambda: key in app.store)
-    app.keys.select_key(key)
+    await wait_for(pilot, lambda: key in app.browser.view.store)
+    app.browser.keys.select_key(key)
     await wait_for(
-        pilot, lambda: (v := app.value_pane.value) is not None and v.key == key and app.version
+        pilot,
+        lambda: (
+            (v := app.browser.value_pane.value) is not None and v.key == key and app.browser.version
+        ),
     )
 
 
@@ -60,7 +63,10 @@ async def test_edit_json_string_keeps_ttl(
         # Invalid JSON is refused with a message, nothing written.
         await wait_for(
             pilot,
-            lambda: app.version is not None and app.value_pane.value.data == b'{"a":2,"b":[1,2]}',
+            lambda: (
+                app.browser.version is not None
+                and app.browser.value_pane.value.data == b'{"a":2,"b":[1,2]}'
+            ),
         )
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EditTextScreen))
@@ -85,7 +91,7 @@ async def test_concurrent_write_is_detected(
         await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
         assert client.get("shared") == b"theirs"
         await pilot.press("r")  # reload: look again
-        await wait_for(pilot, lambda: app.value_pane.value.data == b"theirs")
+        await wait_for(pilot, lambda: app.browser.value_pane.value.data == b"theirs")
         assert client.get("shared") == b"theirs"
 
 
@@ -98,7 +104,7 @@ async def test_a_field_of_a_big_hash_changed_meanwhile_is_a_conflict(
     async with app.run_test(size=SIZE) as pilot:
         await open_key(pilot, app, b"bh")
         await pilot.press("3")
-        field, _ = app.value_pane.value.rows[app.value_pane.table.cursor_row]
+        field, _ = app.browser.value_pane.value.rows[app.browser.value_pane.table.cursor_row]
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         client.hset("bh", field, "t" * 200)  # someone else, same length
@@ -121,7 +127,7 @@ async def test_hash_list_set_zset_edits(client: redis.Redis, settings: Connectio
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await fill(pilot, "name", "bob")
         await wait_for(pilot, lambda: client.hget("h", "name") == b"bob")
-        await wait_for(pilot, lambda: app.value_pane.value.rows == [(b"name", b"bob")])
+        await wait_for(pilot, lambda: app.browser.value_pane.value.rows == [(b"name", b"bob")])
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await fill(pilot, "age", "42")
@@ -170,11 +176,15 @@ async def test_ttl_rename_copy_undo_and_log(
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await fill(pilot, "b")
         await wait_for(pilot, lambda: client.get("b") == b"1" and not client.exists("a"))
-        await wait_for(pilot, lambda: app.keys.current_key == b"b")
+        await wait_for(pilot, lambda: app.browser.keys.current_key == b"b")
         assert 7000 < client.ttl("b") <= 7200
         # Delete, then undo restores value and TTL.
         await wait_for(
-            pilot, lambda: app.value_pane.value is not None and app.value_pane.value.key == b"b"
+            pilot,
+            lambda: (
+                app.browser.value_pane.value is not None
+                and app.browser.value_pane.value.key == b"b"
+            ),
         )
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -183,7 +193,7 @@ async def test_ttl_rename_copy_undo_and_log(
         await pilot.press("u")
         await wait_for(pilot, lambda: client.get("b") == b"1")
         assert 7000 < client.ttl("b") <= 7200
-        await wait_for(pilot, lambda: b"b" in app.store)
+        await wait_for(pilot, lambda: b"b" in app.browser.view.store)
         await pilot.press("at")
         await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
         log = app.screen.text
@@ -196,7 +206,7 @@ async def test_bulk_delete_with_typed_confirmation(
     client.mset({**{f"tmp:{i}": i for i in range(1200)}, **{f"keep:{i}": i for i in range(300)}})
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1500)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1500)
         await pilot.press("colon", *":del tmp:*", "enter")
         await wait_for(
             pilot,
@@ -213,7 +223,9 @@ async def test_bulk_delete_with_typed_confirmation(
         await wait_for(pilot, lambda: screen.stage == "done")
         assert client.dbsize() == 300
         await pilot.press("escape")
-        await wait_for(pilot, lambda: len(app.store) == 300 and not app.scanning)
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 300 and not app.browser.view.scanning
+        )
 
 
 async def test_readonly_hides_and_refuses_edits(
@@ -229,7 +241,7 @@ async def test_readonly_hides_and_refuses_edits(
             assert app.screen is app.screen_stack[0], key
         from redis_tui.ui.worker.service import Edit
 
-        app.redis.edit(Edit("set_string", b"k", app.version, (b"hacked",)))
+        app.redis.edit(Edit("set_string", b"k", app.browser.version, (b"hacked",)))
         await wait_for(pilot, lambda: notified(app, "Read-only"))
         assert client.get("k") == json.dumps({"x": 1}).encode()
 
@@ -257,7 +269,7 @@ async def test_hostile_text_in_notifications_is_shown_literally(
     client.set("k", "v")
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         for command in (":sort [/x]", ":ttl [@click=app.quit]x", ":key \\x1b[2J[/b]"):
             await pilot.press("colon", *command, "enter")
             await pilot.pause(0.3)
@@ -278,8 +290,8 @@ async def test_edit_confirmed_before_a_db_switch_is_not_applied_after(
         worker = app.redis
         # Queue a delete and switch database before the worker gets to it.
         worker.connected.clear()
-        worker.delete(b"same", app.version)
-        app.switch_db(1)
+        worker.delete(b"same", app.browser.version)
+        app.browser.switch_db(1)
         await wait_for(pilot, lambda: notified(app, "database changed"))
         assert other.get("same") == b"db1" and client.get("same") == b"db0"
     other.close()

@@ -26,39 +26,46 @@ async def test_deleted_expired_and_changed_elsewhere(events: bool) -> None:
         other.set("shortlived", 1, px=1500)
         app = RedisTuiApp(ConnectionSettings(port=server.port), poll_interval=POLL)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: len(app.store) == 4 and not app.scanning)
+            await wait_for(
+                pilot, lambda: len(app.browser.view.store) == 4 and not app.browser.view.scanning
+            )
             mode = "keyspace events" if events else "polling every"
             await wait_for(pilot, lambda: mode in static_text(pilot, "#connection"))
-            app.keys.select_key(b"watched")
+            app.browser.keys.select_key(b"watched")
             await wait_for(
-                pilot, lambda: (v := app.value_pane.value) is not None and v.data == b"v1"
+                pilot, lambda: (v := app.browser.value_pane.value) is not None and v.data == b"v1"
             )
             # Another client rewrites the open value: the pane follows.
             await pilot.pause(2 * POLL)
             other.set("watched", "v2")
-            await wait_for(pilot, lambda: app.value_pane.value.data == b"v2", timeout=5)
+            await wait_for(pilot, lambda: app.browser.value_pane.value.data == b"v2", timeout=5)
             # Another client deletes a key; another expires: marked, then gone from the list.
             other.delete("victim")
             await wait_for(
-                pilot, lambda: b"victim" not in app.store or _gone(app, b"victim"), timeout=5
+                pilot,
+                lambda: b"victim" not in app.browser.view.store or _gone(app, b"victim"),
+                timeout=5,
             )
             await wait_for(
                 pilot,
-                lambda: b"shortlived" not in app.store or _gone(app, b"shortlived"),
+                lambda: b"shortlived" not in app.browser.view.store or _gone(app, b"shortlived"),
                 timeout=6,
             )
             await wait_for(
                 pilot,
-                lambda: b"victim" not in app.store and b"shortlived" not in app.store,
+                lambda: (
+                    b"victim" not in app.browser.view.store
+                    and b"shortlived" not in app.browser.view.store
+                ),
                 timeout=10,
             )
-            assert b"stay" in app.store
+            assert b"stay" in app.browser.view.store
         other.close()
 
 
 def _gone(app: RedisTuiApp, key: bytes) -> bool:
-    index = app.store.index_of(key)
-    return index is not None and app.store.types[index] == GONE
+    index = app.browser.view.store.index_of(key)
+    return index is not None and app.browser.view.store.types[index] == GONE
 
 
 async def test_hidden_terminal_stops_polling(
@@ -67,7 +74,7 @@ async def test_hidden_terminal_stops_polling(
     client.set("k", 1)
     app = RedisTuiApp(settings, poll_interval=POLL)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 1)
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         app.on_app_blur()
         assert app.redis.hidden
         await wait_for(pilot, lambda: "hidden" in static_text(pilot, "#connection"))

@@ -29,7 +29,7 @@ def seed(client: redis.Redis, strings: int, hashes: int) -> None:
 
 
 def check_store(app: RedisTuiApp, total: int) -> None:
-    store = app.store
+    store = app.browser.view.store
     assert len(store) == total and len(set(store.names)) == total
     assert store.types.count(UNKNOWN) == 0
     index = store.index_of(b"h:7")
@@ -47,7 +47,11 @@ async def test_big_database_through_the_child_or_in_process(
         monkeypatch.setattr(ScanProcess, "command", ("/bin/sh", "-c", "exit 3"))
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) > 0 and not app.scanning, timeout=30)
+        await wait_for(
+            pilot,
+            lambda: len(app.browser.view.store) > 0 and not app.browser.view.scanning,
+            timeout=30,
+        )
         check_store(app, 60_501)
         assert (app.redis.scan_process_pages > 0) == (child == "works")
 
@@ -58,15 +62,15 @@ async def test_stop_and_continue_lists_and_types_every_key(
     seed(client, 300_000, 500)
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) > 1000, timeout=30)
+        await wait_for(pilot, lambda: len(app.browser.view.store) > 1000, timeout=30)
         await pilot.press("x")
-        assert app.scan_stopped and not app.scanning
+        assert app.browser.view.stopped and not app.browser.view.scanning
         # Stopped while names streamed: listed keys wait for their types.
-        assert app.store.types.count(UNKNOWN) > 0
+        assert app.browser.view.store.types.count(UNKNOWN) > 0
         await pilot.pause(0.3)
         await pilot.press("x")
-        assert not app.scan_stopped
-        await wait_for(pilot, lambda: not app.scanning, timeout=60)
+        assert not app.browser.view.stopped
+        await wait_for(pilot, lambda: not app.browser.view.scanning, timeout=60)
         check_store(app, 300_501)
 
 
@@ -78,10 +82,14 @@ async def test_a_new_scan_stopped_before_its_first_page_continues_from_its_start
     client.mset({f"k:{i}": i for i in range(2000)})
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.store) == 2000 and not app.scanning)
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 2000 and not app.browser.view.scanning
+        )
         assert app.redis.scan_cursor == 0  # the finished scan's
-        app.start_scan()
-        app.stop_scan()  # before the worker ran: no page yet
-        app.continue_scan()
-        await wait_for(pilot, lambda: len(app.store) == 2000 and not app.scanning)
+        app.browser.start_scan()
+        app.browser.stop_scan()  # before the worker ran: no page yet
+        app.browser.continue_scan()
+        await wait_for(
+            pilot, lambda: len(app.browser.view.store) == 2000 and not app.browser.view.scanning
+        )
     gc.collect()  # the cancelled coroutine's warning, here where it is expected

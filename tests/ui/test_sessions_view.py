@@ -24,14 +24,14 @@ def notified(app: RedisTuiApp, text: str) -> bool:
 
 
 async def open_sessions(pilot: Any, app: RedisTuiApp, minimum: int) -> None:
-    await wait_for(pilot, lambda: app.conn_pane.state == "connected")
+    await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
     await pilot.press("4")
-    pane = app.session_pane
+    pane = app.browser.session_pane
     await wait_for(pilot, lambda: not pane.scanning and len(pane.sessions) >= minimum, timeout=20)
 
 
 def select(app: RedisTuiApp, predicate: Any) -> Any:
-    pane = app.session_pane
+    pane = app.browser.session_pane
     for row, item in enumerate(pane.rows):
         if isinstance(item, int) and predicate(pane.sessions[item]):
             pane.list.cursor = row
@@ -46,7 +46,7 @@ async def test_every_framework_is_listed_and_opens(
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await open_sessions(pilot, app, 40)
-        pane = app.session_pane
+        pane = app.browser.session_pane
         frameworks = {s.framework for s in pane.sessions}
         assert {
             "express",
@@ -82,7 +82,7 @@ async def test_revoke_extend_and_expiry_show_live(
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await open_sessions(pilot, app, 40)
-        pane = app.session_pane
+        pane = app.browser.session_pane
         victim = select(app, lambda s: s.framework == "express" and s.user)
         await pilot.pause()
         await pilot.press("d")
@@ -116,7 +116,7 @@ async def test_revoke_every_session_of_a_user_previews_first(
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await open_sessions(pilot, app, 60)
-        pane = app.session_pane
+        pane = app.browser.session_pane
         target = select(
             app,
             lambda s: s.user is not None and sum(1 for x in pane.sessions if x.user == s.user) >= 2,
@@ -141,7 +141,7 @@ async def test_edit_an_attribute_of_a_json_session(
     app = RedisTuiApp(settings, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await open_sessions(pilot, app, 1)
-        pane = app.session_pane
+        pane = app.browser.session_pane
         select(app, lambda s: s.key == b"sess:abc")
         await pilot.pause()
         tree = pane.attrs

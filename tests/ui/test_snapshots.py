@@ -33,17 +33,21 @@ def app_for(settings: ConnectionSettings) -> RedisTuiApp:
 async def settle(pilot: Pilot[Any], key: bytes) -> None:
     app = pilot.app
     assert isinstance(app, RedisTuiApp)
-    await wait_for(pilot, lambda: len(app.store) == 7 and not app.scanning)
-    await wait_for(pilot, lambda: app.conn_pane.state == "connected")
-    app.action_pause()  # no polls from here on; the pane says "paused" at once
-    app.sort_by("name")
-    app.keys.select_key(key)
-    await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == key)
+    await wait_for(
+        pilot, lambda: len(app.browser.view.store) == 7 and not app.browser.view.scanning
+    )
+    await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
+    app.browser.action_pause()  # no polls from here on; the pane says "paused" at once
+    app.browser.sort_by("name")
+    app.browser.keys.select_key(key)
+    await wait_for(pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == key)
     # The size column fills in for the visible rows: wait for it, the picture must not race.
-    await wait_for(pilot, lambda: not app.store.unknown_sizes(app.keys.visible_rows()))
+    await wait_for(
+        pilot, lambda: not app.browser.view.store.unknown_sizes(app.browser.keys.visible_rows())
+    )
     pinned = ConnectionSettings(host="127.0.0.1", port=6379)
-    app.conn_pane.set_settings(pinned)
-    app.conn_pane.set_connected(
+    app.browser.conn_pane.set_settings(pinned)
+    app.browser.conn_pane.set_connected(
         ServerFacts(
             version="7.0.15",
             role="master",
@@ -52,7 +56,7 @@ async def settle(pilot: Pilot[Any], key: bytes) -> None:
             connected_clients=1,
         )
     )
-    app.keys.focus()
+    app.browser.keys.focus()
     app.clear_notifications()
     # Tables size their columns on idle: let everything settle before the picture.
     await pilot.pause()

@@ -23,10 +23,10 @@ SIZE = (160, 45)
 
 
 async def show(pilot: Any, app: RedisTuiApp, key: bytes) -> str:
-    await wait_for(pilot, lambda: key in app.store)
-    app.keys.select_key(key)
-    await wait_for(pilot, lambda: (v := app.value_pane.value) is not None and v.key == key)
-    return app.value_pane.text.text
+    await wait_for(pilot, lambda: key in app.browser.view.store)
+    app.browser.keys.select_key(key)
+    await wait_for(pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == key)
+    return app.browser.value_pane.text.text
 
 
 class Evil:
@@ -59,7 +59,7 @@ async def test_formats_on_real_data(
         await show(pilot, app, b"big")
         assert "showing the first 64.0 KB of 200.0 KB" in static_text(pilot, "#value-footer")
         await pilot.press("3", "right_square_bracket")
-        await wait_for(pilot, lambda: len(app.value_pane.value.data or b"") == 128 * 1024)
+        await wait_for(pilot, lambda: len(app.browser.value_pane.value.data or b"") == 128 * 1024)
         # f picks a format by hand.
         await show(pilot, app, b"mp")
         await pilot.press("f")
@@ -101,7 +101,7 @@ async def test_redisjson_document_in_the_value_pane(json_server: EmbeddedServer)
         text = await show(pilot, app, b"profile")
         assert '"name": "Zoë"' in text
         assert "type json" in static_text(pilot, "#value-header")
-        assert app.store.type_name(0) == "json"
+        assert app.browser.view.store.type_name(0) == "json"
         await pilot.press("e")
         await pilot.pause(0.2)
         assert app.screen is app.screen_stack[0]  # not editable here: no dialog
@@ -117,8 +117,8 @@ async def test_big_elements_page_with_a_note(
     async with app.run_test(size=SIZE) as pilot:
         await show(pilot, app, b"fat")
         footer = static_text(pilot, "#value-footer")
-        first = len(app.value_pane.value.rows)
+        first = len(app.browser.value_pane.value.rows)
         assert 1 <= first <= 2 and f"{first} of 12 shown — ] loads more" in footer
         assert "per page" in footer
         await pilot.press("3", "right_square_bracket")
-        await wait_for(pilot, lambda: len(app.value_pane.value.rows) == 2 * first)
+        await wait_for(pilot, lambda: len(app.browser.value_pane.value.rows) == 2 * first)

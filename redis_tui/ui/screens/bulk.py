@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -24,9 +25,14 @@ class BulkDeleteScreen(ModalScreen[bool]):
         Binding("q", "app.quit", "Quit", show=False, id="bulk.quit", tooltip="Quit redis-tui"),
     ]
 
-    def __init__(self, pattern: bytes) -> None:
+    def __init__(
+        self, pattern: bytes, *, start: Callable[[bytes], None], cancel: Callable[[], None]
+    ) -> None:
         super().__init__()
         self.pattern = pattern
+        # What the owner does on a confirmed phrase and on esc (typed, no reach into the app).
+        self._start = start
+        self._cancel = cancel
         self.phrase: str | None = None
         self.stage = "counting"
         self.deleted_any = False
@@ -88,9 +94,7 @@ class BulkDeleteScreen(ModalScreen[bool]):
         self.query_one("#bulk-body", Static).update(
             Content("Deleting… esc stops after the batch in flight.")
         )
-        start = getattr(self.app, "start_bulk_delete", None)
-        if callable(start):
-            start(self.pattern)
+        self._start(self.pattern)
 
     def progressed(self, progress: Any) -> None:
         self.deleted_any = self.deleted_any or progress.deleted > 0
@@ -112,9 +116,7 @@ class BulkDeleteScreen(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         if self.stage in ("counting", "deleting"):
-            cancel = getattr(self.app, "cancel_bulk", None)
-            if callable(cancel):
-                cancel()
+            self._cancel()
             if self.stage == "deleting":
                 self.query_one("#bulk-body", Static).update(
                     Content("Stopping after the batch in flight…")

@@ -62,6 +62,8 @@ class ConnectionPane(Static, can_focus=True):
     def __init__(self, settings: ConnectionSettings, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.settings = settings
+        # The profile connected with (attributes down: the app owns it, the pane shows it).
+        self.profile: Profile | None = None
         self.facts = ServerFacts()
         self.state = "connecting"
         self.reason = ""
@@ -100,19 +102,14 @@ class ConnectionPane(Static, can_focus=True):
             self.live = live
             self._draw()
 
-    def set_settings(self, settings: ConnectionSettings) -> None:
+    def set_settings(self, settings: ConnectionSettings, profile: Profile | None = None) -> None:
         if settings.describe() != self.settings.describe():
             # Another server: what the last one said no longer applies.
             self.facts = ServerFacts()
         self.settings = settings
+        self.profile = profile
         self.state = "connecting"
         self._draw()
-
-    @property
-    def profile(self) -> Profile | None:
-        """The app's current profile (the app owns it; the pane only shows it)."""
-        profile = getattr(self.app, "profile", None)
-        return profile if isinstance(profile, Profile) else None
 
     def _draw(self) -> None:
         lines = [self._where_line(), self._server_line()]

@@ -101,6 +101,17 @@ class KeyList(VirtualList):
         rows = (self.store.row(p) for p in self.visible_range())
         return [(i, self.store.names[i]) for i in rows]
 
+    def rows_changed(self) -> None:
+        """Rows were added, removed or re-ordered: the cursor stays on its key (rows inserted
+        or removed above it by live updates or a scan do not move the user to another key)."""
+        key = self._last_highlight
+        if key is not None and self.current_key != key:
+            index = self.store.index_of(key)
+            if index is not None:
+                self.set_reactive(KeyList.cursor, self.store.position_of(index))
+        super().rows_changed()
+        self.scroll_to_cursor()
+
     def select_key(self, key: bytes) -> bool:
         index = self.store.index_of(key)
         if index is None:

@@ -175,6 +175,8 @@ class SessionPane(Vertical):
         self.sort = "found"
         self.filter_text = ""
         self.scanning = False
+        # Set by the owner (attributes down): a read-only connection hides the write keys.
+        self.readonly = False
         self._refreshed: set[bytes] | None = None
         self.header = Static("", id="sessions-header", markup=False)
         self.columns = Static("", id="session-columns", markup=False)
@@ -403,8 +405,7 @@ class SessionPane(Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Read-only connections: no revoke, TTL or edit keys (the data layer refuses anyway).
-        readonly = getattr(getattr(self.app, "settings", None), "readonly", False)
-        return not (readonly and action in ("revoke", "revoke_user", "ttl", "edit"))
+        return not (self.readonly and action in ("revoke", "revoke_user", "ttl", "edit"))
 
     def action_group(self) -> None:
         self.grouped = not self.grouped

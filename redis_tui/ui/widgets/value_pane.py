@@ -27,7 +27,7 @@ class ValuePane(Vertical, can_focus=False):
     BINDINGS = [
         Binding("right_square_bracket,n", "more", "More", id="value.more", tooltip="Next page"),
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
-        Binding("x,minus", "app.remove_element", "Remove", id="value.remove",
+        Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
     ]  # fmt: skip
 

@@ -97,7 +97,11 @@ class VirtualList(ScrollView, can_focus=True):
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
+    # Cursor moves the user made (keys, clicks), as opposed to rows moving under the cursor.
+    user_moves = 0
+
     def move(self, delta: int) -> None:
+        self.user_moves += 1
         count = self.row_count()
         if count:
             self.cursor = min(count - 1, max(0, self.cursor + delta))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import App
+from textual.message_pump import MessagePump
 
 from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.gateway import Gateway, Watch
@@ -94,9 +95,16 @@ class RedisWorker:
     """One per connection. Start it with ``app.run_worker(worker.run())``."""
 
     def __init__(
-        self, app: App[Any], settings: ConnectionSettings, poll_interval: float = 2.0
+        self,
+        app: App[Any],
+        settings: ConnectionSettings,
+        poll_interval: float = 2.0,
+        *,
+        target: MessagePump | None = None,
     ) -> None:
         self.app = app
+        # Where results go: the screen that shows them (the app when none is given).
+        self.target: MessagePump = target if target is not None else app
         self.gateway = Gateway(settings)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
@@ -141,6 +149,9 @@ class RedisWorker:
     @property
     def settings(self) -> ConnectionSettings:
         return self.gateway.settings
+
+    def _post(self, message: m.WorkerMessage) -> None:
+        self.target.post_message(message)
 
     # -- requests from the UI: each returns at once ------------------------------------
 
@@ -231,25 +242,25 @@ class RedisWorker:
             async for page in self.gateway.find_sessions(**kwargs):
                 if generation != self.sessions_generation:
                     return
-                self.app.post_message(m.SessionsFound(generation, page, done=False))
+                self._post(m.SessionsFound(generation, page, done=False))
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.WorkerFailed("sessions", exc.message))
+            self._post(m.WorkerFailed("sessions", exc.message))
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("sessions", exc.message))
-        self.app.post_message(m.SessionsFound(generation, [], done=True))
+            self._post(m.WorkerFailed("sessions", exc.message))
+        self._post(m.SessionsFound(generation, [], done=True))
 
     async def _preview_user(self, user: str) -> None:
         try:
             found = await self.gateway.sessions_of_user(user)
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("preview", exc.message))
+            self._post(m.WorkerFailed("preview", exc.message))
         else:
-            self.app.post_message(m.UserSessionsPreviewed(user, found))
+            self._post(m.UserSessionsPreviewed(user, found))
 
     async def _apply_session_edit(self, action: SessionAction) -> None:
         done = await self.gateway.apply_session_action(action)
-        self.app.post_message(m.SessionsChanged(action.op, done.message, list(done.keys)))
+        self._post(m.SessionsChanged(action.op, done.message, list(done.keys)))
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
@@ -334,10 +345,10 @@ class RedisWorker:
                 refused = self.gateway.settings.db
                 self._previous_db = None
                 self.gateway.switch_db(previous)
-                self.app.post_message(m.DatabaseRefused(refused, previous))
+                self._post(m.DatabaseRefused(refused, previous))
                 return
             delay = self.backoff.next()
-            self.app.post_message(m.ConnectionLost(exc.message, delay))
+            self._post(m.ConnectionLost(exc.message, delay))
             self._retry_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._retry_now.wait(), timeout=delay)
@@ -346,7 +357,7 @@ class RedisWorker:
         self._previous_db = None
         self.connected.set()
         self.dbsize = facts.dbsize
-        self.app.post_message(m.Connected(facts, self.settings.describe()))
+        self._post(m.Connected(facts, self.settings.describe()))
         await self._start_events()
 
     async def _start_events(self) -> None:
@@ -357,7 +368,7 @@ class RedisWorker:
             self.app.run_worker(self._listen(), group="events", exclusive=True, exit_on_error=False)
         if mode != self.live_mode:
             self.live_mode = mode
-            self.app.post_message(m.LiveModeChanged(mode))
+            self._post(m.LiveModeChanged(mode))
 
     async def _listen(self) -> None:
         """Batch keyspace events every EVENT_BATCH seconds into one KeyspaceChanged."""
@@ -371,7 +382,7 @@ class RedisWorker:
         def flush() -> None:
             nonlocal gone, changed, overflow, flushed
             if (gone or changed or overflow) and epoch == self.epoch:
-                self.app.post_message(m.KeyspaceChanged(gone, changed, overflow))
+                self._post(m.KeyspaceChanged(gone, changed, overflow))
                 gone, changed, overflow = set(), set(), False
             flushed = time.monotonic()
 
@@ -394,7 +405,7 @@ class RedisWorker:
     def _lost(self, exc: RedisTuiError) -> None:
         if self.connected.is_set():
             self.connected.clear()
-            self.app.post_message(m.ConnectionLost(exc.message, 0.0))
+            self._post(m.ConnectionLost(exc.message, 0.0))
             # Detach now, close later: the reconnect that follows opens a fresh client.
             asyncio.get_running_loop().create_task(self.gateway.detach())
 
@@ -428,21 +439,21 @@ class RedisWorker:
             # instead of repeating the same error every interval.
             delay = self._poll_backoff.next()
             self._poll_resume_at = time.monotonic() + delay * self.poll_interval
-            self.app.post_message(m.WorkerFailed("poll", exc.message))
+            self._post(m.WorkerFailed("poll", exc.message))
         else:
             self._poll_backoff.reset()
             session_pttls = dict(zip(sessions, pttls[len(keys) :], strict=False))
-            self.app.post_message(
+            self._post(
                 m.ServerPolled(
                     facts, keys, pttls[: len(keys)], [i for i, _ in visible], session_pttls
                 )
             )
             if watched is not None:
-                self.app.post_message(m.SessionRefreshed(watched, refreshed))
+                self._post(m.SessionRefreshed(watched, refreshed))
             if watch is not None and token is not None:
                 last, self._last_token = self._last_token, (watch.key, token)
                 if last is not None and last[0] == watch.key and last[1] != token:
-                    self.app.post_message(m.ValueChanged(watch.key))
+                    self._post(m.ValueChanged(watch.key))
         finally:
             self._poll_running = False
 
@@ -450,13 +461,13 @@ class RedisWorker:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
         key = edit.key if isinstance(edit, Edit) else None
         reason = "The database changed before it ran: nothing was changed"
-        self.app.post_message(m.WorkerFailed(action, reason, key))
+        self._post(m.WorkerFailed(action, reason, key))
 
     async def _apply(self, edit: Edit | Undo | SessionAction) -> None:
         action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
         key = edit.key if isinstance(edit, Edit) else None
         if not self.connected.is_set():
-            self.app.post_message(m.WorkerFailed(action, "Not connected: nothing was changed", key))
+            self._post(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
             if isinstance(edit, SessionAction):
@@ -465,9 +476,9 @@ class RedisWorker:
             if isinstance(edit, Undo):
                 entry = await self.gateway.undo()
                 if entry is None:
-                    self.app.post_message(m.KeyRestored(None, "Nothing to undo"))
+                    self._post(m.KeyRestored(None, "Nothing to undo"))
                 else:
-                    self.app.post_message(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
+                    self._post(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
                 return
             result = await self.gateway.edit(
                 edit.op, edit.key, edit.version, *edit.args, **edit.kwargs
@@ -475,39 +486,39 @@ class RedisWorker:
         except EditConflict as exc:
             if isinstance(edit, Edit):
                 exists = isinstance(exc, AlreadyExists)
-                self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists))
+                self._post(m.EditConflicted(edit, exc.message, exc.version, exists))
             else:  # an undo or a session action: nothing to retry with, just say why
-                self.app.post_message(m.WorkerFailed(action, exc.message, key))
+                self._post(m.WorkerFailed(action, exc.message, key))
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.WorkerFailed(action, exc.message, key))
+            self._post(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed(action, exc.message, key))
+            self._post(m.WorkerFailed(action, exc.message, key))
         else:
             assert isinstance(edit, Edit)
             if edit.op == "delete":
-                self.app.post_message(m.KeyDeleted(edit.key))
+                self._post(m.KeyDeleted(edit.key))
             new_key = edit.args[0] if edit.op in ("rename", "copy") else None
-            self.app.post_message(m.EditApplied(edit.key, edit.op, result.message, new_key))
+            self._post(m.EditApplied(edit.key, edit.op, result.message, new_key))
 
     async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
         try:
             dry = await self.gateway.bulk_dry_run(pattern, cancel)
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("dry run", exc.message))
+            self._post(m.WorkerFailed("dry run", exc.message))
         else:
-            self.app.post_message(m.BulkDryRunDone(dry))
+            self._post(m.BulkDryRunDone(dry))
 
     async def _bulk_delete(self, pattern: bytes, cancel: asyncio.Event) -> None:
         def progressed(progress: Any) -> None:
-            self.app.post_message(m.BulkProgressed(progress))
+            self._post(m.BulkProgressed(progress))
 
         try:
             summary = await self.gateway.bulk_delete(pattern, cancel, on_progress=progressed)
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("bulk delete", exc.message))
+            self._post(m.WorkerFailed("bulk delete", exc.message))
         else:
-            self.app.post_message(m.BulkDeleted(summary))
+            self._post(m.BulkDeleted(summary))
 
     async def _scan(
         self,
@@ -542,9 +553,7 @@ class RedisWorker:
         # Resuming a scan whose names were all in (stopped while types came): the backlog only.
         names_done = start is not None and not start
         if names_done:
-            self.app.post_message(
-                m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first)
-            )
+            self._post(m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first))
         try:
             while generation == self.scan_generation and not names_done:
                 await self.connected.wait()
@@ -568,7 +577,7 @@ class RedisWorker:
                     self._lost(exc)
                     continue
                 except RedisTuiError as exc:
-                    self.app.post_message(m.WorkerFailed("scan", exc.message))
+                    self._post(m.WorkerFailed("scan", exc.message))
                     return
                 pacer.observe(page.seconds)
                 cursor = page.cursor
@@ -578,7 +587,7 @@ class RedisWorker:
                 batch += 1
                 if batch == 1:
                     first_keys = page.keys
-                self.app.post_message(
+                self._post(
                     m.KeysScanned(
                         generation, page.keys, page.types, page.pttls, done=page.done,
                         batch=batch, meta_follows=names_first,
@@ -650,7 +659,7 @@ class RedisWorker:
                     self.scan_cursor = cursor
                     done = cursor == 0
                     batch += 1
-                    self.app.post_message(
+                    self._post(
                         m.KeysScanned(
                             generation, keys, [], [], done=done, batch=batch, meta_follows=True
                         )
@@ -672,7 +681,7 @@ class RedisWorker:
         while True:
             item = await batches.get()
             if item is None:
-                self.app.post_message(m.KeysMetaFetched(generation, 0, [], [], [], done=True))
+                self._post(m.KeysMetaFetched(generation, 0, [], [], [], done=True))
                 return
             names = item.keys
             if item.wait:
@@ -692,7 +701,7 @@ class RedisWorker:
                 if generation != self.scan_generation:
                     return
                 hints = item.hints[offset : offset + MAX_COUNT] if item.hints else None
-                self.app.post_message(
+                self._post(
                     m.KeysMetaFetched(
                         generation, item.batch, keys, types, pttls, done=False, offset=offset,
                         last=offset + MAX_COUNT >= len(names), hints=hints,
@@ -708,36 +717,36 @@ class RedisWorker:
             else:
                 value, version = await self.gateway.read_value_versioned(key, **page)
         except TimeoutError:
-            self.app.post_message(m.ValueFailed(key, "Not connected"))
+            self._post(m.ValueFailed(key, "Not connected"))
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.ValueFailed(key, exc.message))
+            self._post(m.ValueFailed(key, exc.message))
         except RedisTuiError as exc:
-            self.app.post_message(m.ValueFailed(key, exc.message))
+            self._post(m.ValueFailed(key, exc.message))
         else:
-            self.app.post_message(m.ValueLoaded(value, append=append, version=version))
+            self._post(m.ValueLoaded(value, append=append, version=version))
 
     async def _lookup(self, key: bytes) -> None:
         try:
             type_name, pttl = await self.gateway.lookup(key)
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.WorkerFailed("lookup", exc.message, key))
+            self._post(m.WorkerFailed("lookup", exc.message, key))
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("lookup", exc.message, key))
+            self._post(m.WorkerFailed("lookup", exc.message, key))
         else:
             if type_name == b"none":
-                self.app.post_message(m.WorkerFailed("lookup", "No such key", key))
+                self._post(m.WorkerFailed("lookup", "No such key", key))
             else:
-                self.app.post_message(m.KeyFound(key, type_name, pttl))
+                self._post(m.KeyFound(key, type_name, pttl))
 
     async def _fetch_info(self) -> None:
         try:
             text = await self.gateway.info_text()
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("info", exc.message))
+            self._post(m.WorkerFailed("info", exc.message))
         else:
-            self.app.post_message(m.InfoLoaded(text))
+            self._post(m.InfoLoaded(text))
 
     # -- key browser: sizes of the visible keys, saving a value (issue 3) ---------------------
 
@@ -762,9 +771,9 @@ class RedisWorker:
         except ConnectionFailed as exc:
             self._lost(exc)
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("sizes", exc.message))
+            self._post(m.WorkerFailed("sizes", exc.message))
         else:
-            self.app.post_message(m.KeySizesFetched(keys, sizes, [i for i, _ in rows]))
+            self._post(m.KeySizesFetched(keys, sizes, [i for i, _ in rows]))
 
     async def _export(self, key: bytes, path: str, overwrite: bool) -> None:
         last = 0.0
@@ -774,15 +783,15 @@ class RedisWorker:
             now = time.monotonic()
             if now - last >= 1.0:  # at most one progress message a second
                 last = now
-                self.app.post_message(m.ValueExportProgressed(progress))
+                self._post(m.ValueExportProgressed(progress))
 
         try:
             await self.connected.wait()
             size = await self.gateway.export_value(key, path, progressed, overwrite=overwrite)
         except ConnectionFailed as exc:
             self._lost(exc)
-            self.app.post_message(m.WorkerFailed("save", exc.message, key))
+            self._post(m.WorkerFailed("save", exc.message, key))
         except RedisTuiError as exc:
-            self.app.post_message(m.WorkerFailed("save", exc.message, key))
+            self._post(m.WorkerFailed("save", exc.message, key))
         else:
-            self.app.post_message(m.ValueExported(key, path, size))
+            self._post(m.ValueExported(key, path, size))

@@ -1,14 +1,13 @@
-"""The app's side of the session inspector (``4`` / ``:sessions``): feeding the pane from
+"""The browser's side of the session inspector (``4`` / ``:sessions``): feeding the pane from
 the worker, and revoke / revoke user / TTL / edit attribute through the worker's queue."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.content import Content
-from textual.widgets import ContentSwitcher
+from textual.timer import Timer
 
 from redis_tui.data.sessions import (
     EditSessionAttribute,
@@ -20,11 +19,14 @@ from redis_tui.data.sessions import (
 )
 from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
-from redis_tui.ui.edit_actions import TTL_HELP, EditActions, _ttl_error, confirmed, given
+from redis_tui.ui.browser.edits import TTL_HELP, EditFlow, _ttl_error, confirmed, given
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.worker import messages as m
+
+if TYPE_CHECKING:
+    from redis_tui.ui.browser.host import Host
 
 # Rescan for new sessions this often while the inspector is open (small databases only).
 RESCAN_SECONDS = 5.0
@@ -32,89 +34,86 @@ RESCAN_LIMIT = 20_000
 PREVIEW_KEYS = 15
 
 
-class SessionActions(EditActions):
-    session_pane: SessionPane
-    switcher: ContentSwitcher
-    _sessions_generation = 0
-    _sessions_loaded = False
-    _sessions_refreshing = False
-    _rescan_timer: Any = None
+class SessionFlow:
+    """The session inspector's requests and the worker's answers."""
+
+    def __init__(self, host: Host, edits: EditFlow) -> None:
+        self.host = host
+        self.edits = edits
+        self.generation = 0
+        self.loaded = False
+        self.rescan_timer: Timer | None = None
 
     def show_sessions(self) -> None:
-        self.switcher.current = "sessions"
-        if not self._sessions_loaded:
-            self._sessions_loaded = True
+        self.host.switcher.current = "sessions"
+        if not self.loaded:
+            self.loaded = True
             self.scan_sessions(fresh=True)
-            self._rescan_timer = self.set_interval(RESCAN_SECONDS, self._maybe_rescan)
+            self.rescan_timer = self.host.session_pane.set_interval(
+                RESCAN_SECONDS, self._maybe_rescan
+            )
 
     @property
     def sessions_shown(self) -> bool:
-        return self.switcher.current == "sessions"
+        return self.host.switcher.current == "sessions"
 
     def scan_sessions(self, fresh: bool) -> None:
         """Find sessions. ``fresh`` empties the list first; otherwise the list is kept and
         updated in place (sessions that are gone are marked when the scan ends)."""
-        pane = self.session_pane
+        pane = self.host.session_pane
         if fresh:
             pane.reset()
         else:
             pane.begin_refresh()
-        config = getattr(self, "config", None)
-        options = config.session_options() if config is not None else {}
-        self._sessions_generation = self.redis.find_sessions(**options)
+        options = self.host.config.session_options()
+        self.generation = self.host.redis.find_sessions(**options)
 
     def _maybe_rescan(self) -> None:
-        pane = self.session_pane
+        pane = self.host.session_pane
         if (
             self.sessions_shown
             and not pane.scanning
-            and not self.redis.paused
+            and not self.host.redis.paused
             and len(pane.sessions) < RESCAN_LIMIT
-            and len(self.screen_stack) == 1
+            and not self.host.modal_open()
         ):
             self.scan_sessions(fresh=False)
 
-    def push_session_view_state(self) -> None:
+    def push_view_state(self) -> None:
         """Attributes down: which sessions are on screen, which one is open."""
-        if self.worker_ is None:
-            return
         if self.sessions_shown:
-            selected = self.session_pane.selected
-            self.redis.visible_sessions = self.session_pane.visible_keys()
-            self.redis.watched_session = selected.key if selected is not None else None
+            selected = self.host.session_pane.selected
+            self.host.redis.visible_sessions = self.host.session_pane.visible_keys()
+            self.host.redis.watched_session = selected.key if selected is not None else None
         else:
-            self.redis.visible_sessions = ()
-            self.redis.watched_session = None
+            self.host.redis.visible_sessions = ()
+            self.host.redis.watched_session = None
 
     # -- worker results -------------------------------------------------------------------
 
-    @on(m.SessionsFound)
-    def sessions_found(self, event: m.SessionsFound) -> None:
-        if event.generation != self._sessions_generation:
+    def found(self, event: m.SessionsFound) -> None:
+        if event.generation != self.generation:
             return
         if event.sessions:
-            self.session_pane.add(event.sessions)
+            self.host.session_pane.add(event.sessions)
         if event.done:
-            self.session_pane.finished()
+            self.host.session_pane.finished()
 
-    @on(m.SessionRefreshed)
-    def session_refreshed(self, event: m.SessionRefreshed) -> None:
-        self.session_pane.replace(event.key, event.session)
+    def refreshed(self, event: m.SessionRefreshed) -> None:
+        self.host.session_pane.replace(event.key, event.session)
 
-    @on(m.SessionsChanged)
-    def sessions_changed(self, event: m.SessionsChanged) -> None:
-        self.notify(event.message, markup=False, timeout=3)
+    def changed(self, event: m.SessionsChanged) -> None:
+        self.host.notify(event.message, markup=False, timeout=3)
         if event.op in ("revoke", "revoke_user"):
-            self.session_pane.removed(event.keys)
+            self.host.session_pane.removed(event.keys)
             for key in event.keys:
-                if self.store.remove(key):
-                    self.keys.rows_changed()
+                if self.host.view.store.remove(key):
+                    self.host.keys.rows_changed()
 
-    @on(m.UserSessionsPreviewed)
-    def user_sessions_previewed(self, event: m.UserSessionsPreviewed) -> None:
+    def user_previewed(self, event: m.UserSessionsPreviewed) -> None:
         found: list[Session] = event.sessions
         if not found:
-            self.notify(f"No session of {event.user} found", markup=False)
+            self.host.notify(f"No session of {event.user} found", markup=False)
             return
         keys = [s.key for s in found]
         shown = "\n".join(f"  {escape_key(k)}" for k in keys[:PREVIEW_KEYS])
@@ -127,48 +126,47 @@ class SessionActions(EditActions):
             more=more,
         )
         user = event.user
-        self.push_screen(
+        self.host.push_screen(
             ConfirmScreen("Revoke every session of a user", body, confirm_label="Revoke"),
             confirmed(
-                lambda: self.confirm_write(
+                lambda: self.edits.confirm_write(
                     f"revoke {len(keys)} sessions",
-                    lambda: self.redis.session_edit(RevokeUser(user, expected=tuple(keys))),
+                    lambda: self.host.redis.session_edit(RevokeUser(user, expected=tuple(keys))),
                 )
             ),
         )
 
     # -- requests from the pane -----------------------------------------------------------
 
-    @on(SessionPane.ActionRequested)
-    def session_action(self, event: SessionPane.ActionRequested) -> None:
+    def requested(self, event: SessionPane.ActionRequested) -> None:
         session = event.session
         if event.action == "rescan":
             self.scan_sessions(fresh=True)
         elif event.action == "filter":
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(
                     "Filter sessions",
                     [
                         Field(
                             "filter",
-                            self.session_pane.filter_text,
+                            self.host.session_pane.filter_text,
                             "user:alice, framework:php, or any text",
                         )
                     ],
                 ),
-                given(lambda v: self.session_pane.set_filter(v[0])),
+                given(lambda v: self.host.session_pane.set_filter(v[0])),
             )
         elif session is None:
             return
-        elif self.settings.readonly:
-            self.notify("Read-only connection: sessions cannot change", severity="warning")
+        elif self.host.settings.readonly:
+            self.host.notify("Read-only connection: sessions cannot change", severity="warning")
         elif event.action == "revoke":
             self._revoke(session)
         elif event.action == "revoke_user":
             if session.user is None:
-                self.notify("This session has no known user", severity="warning")
+                self.host.notify("This session has no known user", severity="warning")
             else:
-                self.redis.preview_user_sessions(session.user)
+                self.host.redis.preview_user_sessions(session.user)
         elif event.action == "ttl":
             self._session_ttl(session)
         elif event.action == "edit":
@@ -183,12 +181,12 @@ class SessionActions(EditActions):
             user=escape_text(session.user or "-", multiline=False),
         )
         key = session.key
-        self.push_screen(
+        self.host.push_screen(
             ConfirmScreen("Revoke session", body, confirm_label="Revoke"),
             confirmed(
-                lambda: self.confirm_write(
+                lambda: self.edits.confirm_write(
                     f"revoke {escape_key(key)}",
-                    lambda: self.redis.session_edit(RevokeSessions((key,))),
+                    lambda: self.host.redis.session_edit(RevokeSessions((key,))),
                 )
             ),
         )
@@ -198,12 +196,12 @@ class SessionActions(EditActions):
 
         def apply(values: list[str]) -> None:
             ttl_ms = parse_ttl(values[0])
-            self.confirm_write(
+            self.edits.confirm_write(
                 f"TTL of {escape_key(key)}",
-                lambda: self.redis.session_edit(ExtendSession(key, ttl_ms)),
+                lambda: self.host.redis.session_edit(ExtendSession(key, ttl_ms)),
             )
 
-        self.push_screen(
+        self.host.push_screen(
             PromptScreen(
                 "Extend or shorten the session",
                 [Field("TTL", "", TTL_HELP)],
@@ -215,10 +213,10 @@ class SessionActions(EditActions):
     def _edit_attribute(self, session: Session, path: tuple[Any, ...]) -> None:
         if not session.writable:
             reason = session.refusal or "format cannot be written back exactly"
-            self.notify(f"Not editable: {reason}", severity="warning", markup=False)
+            self.host.notify(f"Not editable: {reason}", severity="warning", markup=False)
             return
         if not path:
-            self.notify(
+            self.host.notify(
                 "Select an attribute in the tree (enter on the list, then j/k)", severity="warning"
             )
             return
@@ -228,14 +226,14 @@ class SessionActions(EditActions):
 
         def apply(values: list[str]) -> None:
             new_value = _parse_value(values[0])
-            self.confirm_write(
+            self.edits.confirm_write(
                 f"edit {label}",
-                lambda: self.redis.session_edit(
+                lambda: self.host.redis.session_edit(
                     EditSessionAttribute(session, tuple(path), new_value)
                 ),
             )
 
-        self.push_screen(
+        self.host.push_screen(
             PromptScreen(
                 f"Edit {label}",
                 [Field('value (JSON: 42, true, "text", [1,2])', shown)],

@@ -1,7 +1,7 @@
-"""Edits from the keyboard: the app's side of ``e a x t R C u @`` and ``:del``/``:ttl``.
+"""Edits from the keyboard: the browser's side of ``e a x t R C d u @`` and ``:del``/``:ttl``.
 
-Every action only builds an ``Edit`` and queues it on the worker, which applies it if the key
-is still the version the user saw. Results come back as messages handled here.
+Every action only builds an edit and queues it on the worker, which applies it if the key
+is still the version the user saw. Results come back as messages the screen hands here.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import on
-from textual.app import App
 from textual.content import Content
-from textual.notifications import SeverityLevel
 
 from redis_tui.data.edit.cmdlog import format_entry
 from redis_tui.data.edit.edits import json_for_saving
@@ -29,75 +26,38 @@ from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.service import Edit
 
 if TYPE_CHECKING:
-    from redis_tui.data.client.connection import ConnectionSettings
     from redis_tui.data.edit.edits import Version
-    from redis_tui.data.scan.keystore import KeyStore
-    from redis_tui.ui.widgets.key_list import KeyList
-    from redis_tui.ui.widgets.value_pane import ValuePane
-    from redis_tui.ui.worker.service import RedisWorker
+    from redis_tui.ui.browser.host import Host
 
 TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
 
 
-class EditActions(App[None]):
-    """The App's edit half; ``RedisTuiApp`` builds the panes and the worker it uses."""
+class EditFlow:
+    """Edits of the selected key and its elements, composed into the browser screen."""
 
-    keys: KeyList
-    value_pane: ValuePane
-    # The version an open edit dialog started from (taken when it opened).
-    _edit_base: Version | None = None
-    store: KeyStore
-    version: Version | None
-    settings: ConnectionSettings
-    worker_: RedisWorker | None
-
-    @property
-    def redis(self) -> RedisWorker:
-        assert self.worker_ is not None, "worker not started"
-        return self.worker_
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every notification, from any widget, comes through here. Messages carry key names,
-        server errors and session data: never markup, control characters escaped."""
-        super().notify(
-            escape_text(str(message)),
-            title=escape_text(title, multiline=False),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
-
-    def start_scan(self) -> None:
-        raise NotImplementedError
-
-    def _update_status(self) -> None:
-        raise NotImplementedError
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        # The version an open edit dialog started from (taken when it opened).
+        self._edit_base: Version | None = None
+        self._bulk: BulkDeleteScreen | None = None
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _loaded(self) -> KeyValue | None:
+    def loaded(self) -> KeyValue | None:
         """The value on screen, if it belongs to the selected key and is fully loaded.
 
         Also takes the version the user is looking at *now*: the dialog that follows edits
         from it, even if a reload lands while the dialog is open.
         """
-        value = self.value_pane.value
-        if value is None or value.key != self.keys.current_key or self.version is None:
-            self.notify("Select a key first (its value must be loaded)", severity="warning")
+        value = self.host.value_pane.value
+        if value is None or value.key != self.host.keys.current_key or self.host.version is None:
+            self.host.notify("Select a key first (its value must be loaded)", severity="warning")
             return None
-        self._edit_base = self.version
+        self._edit_base = self.host.version
         return value
 
-    def _selected_row(self, value: KeyValue) -> tuple[Any, ...] | None:
-        table = self.value_pane.table
+    def selected_row(self, value: KeyValue) -> tuple[Any, ...] | None:
+        table = self.host.value_pane.table
         if not table.display or not value.rows:
             return None
         row = table.cursor_row
@@ -107,22 +67,23 @@ class EditActions(App[None]):
         """Queue an edit starting from the version on screen. True, for use in callbacks."""
         edit = Edit(op, key, self._edit_base, args, kwargs)
         self.confirm_write(
-            f"{op.replace('_', ' ')} on {escape_key(key)}", lambda: self.redis.edit(edit)
+            f"{op.replace('_', ' ')} on {escape_key(key)}", lambda: self.host.redis.edit(edit)
         )
         return True
 
     @property
     def production(self) -> bool:
-        return False
+        profile = self.host.profile
+        return profile is not None and profile.production
 
     def confirm_write(self, what: str, then: Callable[[], object]) -> None:
         """Run ``then`` at once, or on a production profile after the profile name is typed."""
-        profile = getattr(self, "profile", None)
-        if not self.production or profile is None:
+        profile = self.host.profile
+        if profile is None or not profile.production:
             then()
             return
         name = profile.name
-        self.push_screen(
+        self.host.push_screen(
             PromptScreen(
                 f"Production: {what}",
                 [Field(f"type {name} to confirm")],
@@ -134,25 +95,27 @@ class EditActions(App[None]):
 
     # -- e: edit ------------------------------------------------------------------------
 
-    def action_edit(self) -> None:
-        value = self._loaded()
+    def edit(self) -> None:
+        value = self.loaded()
         if value is None:
             return
         if value.type == "string":
             self._edit_string(value)
             return
         if value.type not in ("hash", "list", "set", "zset", "stream"):
-            self.notify(f"{value.type} values are read-only here", severity="warning")
+            self.host.notify(f"{value.type} values are read-only here", severity="warning")
             return
-        row = self._selected_row(value)
+        row = self.selected_row(value)
         if row is None:
-            self.notify("Select an element in the value pane (3, then j/k)", severity="warning")
+            self.host.notify(
+                "Select an element in the value pane (3, then j/k)", severity="warning"
+            )
             return
         key = value.key
         if value.type == "hash":
             old_field, old_value = row
             if not (_is_utf8(old_field) and _is_utf8(old_value)):
-                self.notify("Binary field or value: not editable as text", severity="warning")
+                self.host.notify("Binary field or value: not editable as text", severity="warning")
                 return
 
             def saved(values: list[str] | None) -> None:
@@ -160,7 +123,7 @@ class EditActions(App[None]):
                     return
                 new_field, new_value = values[0].encode(), values[1].encode()
                 if new_field != old_field and new_value != old_value:
-                    self.notify(
+                    self.host.notify(
                         "Change the field name or the value, one at a time", severity="warning"
                     )
                 elif new_field != old_field:
@@ -169,13 +132,13 @@ class EditActions(App[None]):
                     self._queue("hash_set_field", key, old_field, new_value, expected=old_value)
 
             fields = [Field("field", old_field.decode()), Field("value", old_value.decode())]
-            self.push_screen(PromptScreen("Edit hash field", fields), saved)
+            self.host.push_screen(PromptScreen("Edit hash field", fields), saved)
         elif value.type == "list":
             index, element = row
             if not _is_utf8(element):
-                self.notify("Binary element: not editable as text", severity="warning")
+                self.host.notify("Binary element: not editable as text", severity="warning")
                 return
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(f"Edit list element {index}", [Field("value", element.decode())]),
                 given(
                     lambda v: self._queue("list_set", key, index, v[0].encode(), expected=element)
@@ -183,7 +146,7 @@ class EditActions(App[None]):
             )
         elif value.type == "zset":
             member, score = row
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(
                     "Change score",
                     [Field("score", repr(score))],
@@ -197,19 +160,21 @@ class EditActions(App[None]):
                 ),
             )
         elif value.type == "set":
-            self.notify("Set members cannot change in place: add (a) one and remove (x) the old")
+            self.host.notify(
+                "Set members cannot change in place: add (a) one and remove (x) the old"
+            )
         else:
-            self.notify("Stream entries cannot change: add (a) one or delete (x) this one")
+            self.host.notify("Stream entries cannot change: add (a) one or delete (x) this one")
 
     def _edit_string(self, value: KeyValue) -> None:
         if value.truncated:
-            self.notify(
+            self.host.notify(
                 "Too large to edit here: only the first 64 KB are loaded", severity="warning"
             )
             return
         data = value.data or b""
         if not _is_utf8(data):
-            self.notify(
+            self.host.notify(
                 "Binary value (not UTF-8, or control characters): not editable as text",
                 severity="warning",
             )
@@ -235,24 +200,24 @@ class EditActions(App[None]):
                     json_for_saving(new_text, compact=compact) if was_json else new_text.encode()
                 )
             except ValueError as exc:
-                self.notify(f"Not saved: {exc}", severity="error", markup=False)
+                self.host.notify(f"Not saved: {exc}", severity="error", markup=False)
                 return
             if payload == data:
-                self.notify("No change", timeout=1.5)
+                self.host.notify("No change", timeout=1.5)
                 return
             self._queue("set_string", key, payload)
 
-        self.push_screen(screen, saved)
+        self.host.push_screen(screen, saved)
 
     # -- a / x: add and remove elements -------------------------------------------------
 
-    def action_add_element(self) -> None:
-        value = self._loaded()
+    def add_element(self) -> None:
+        value = self.loaded()
         if value is None:
             return
         key = value.key
         if value.type == "hash":
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen("Add hash field", [Field("field"), Field("value")]),
                 given(
                     lambda v: self._queue(
@@ -271,7 +236,7 @@ class EditActions(App[None]):
                 else:
                     self._queue("list_insert", key, int(where), v[0].encode(), before=True)
 
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(
                     "Add list element",
                     [
@@ -288,12 +253,12 @@ class EditActions(App[None]):
                 add,
             )
         elif value.type == "set":
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen("Add set member", [Field("member")]),
                 given(lambda v: self._queue("set_add", key, [v[0].encode()])),
             )
         elif value.type == "zset":
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(
                     "Add sorted set member",
                     [Field("member"), Field("score", "0")],
@@ -309,7 +274,7 @@ class EditActions(App[None]):
                         "stream_add", key, _parse_fields(v[0]), entry_id=v[1].strip() or "*"
                     )
 
-            self.push_screen(
+            self.host.push_screen(
                 PromptScreen(
                     "Add stream entry",
                     [Field("fields", "", "name=value name2=value2"), Field("id", "*")],
@@ -318,15 +283,15 @@ class EditActions(App[None]):
                 add_entry,
             )
         else:
-            self.notify("Strings have no elements: e edits the value", severity="warning")
+            self.host.notify("Strings have no elements: e edits the value", severity="warning")
 
-    def action_remove_element(self) -> None:
-        value = self._loaded()
+    def remove_element(self) -> None:
+        value = self.loaded()
         if value is None:
             return
-        row = self._selected_row(value)
+        row = self.selected_row(value)
         if row is None:
-            self.notify("Select an element in the value pane first", severity="warning")
+            self.host.notify("Select an element in the value pane first", severity="warning")
             return
         key = value.key
         ops = {
@@ -344,51 +309,66 @@ class EditActions(App[None]):
             label=label,
             key=escape_key(key),
         )
-        self.push_screen(
+        self.host.push_screen(
             ConfirmScreen(f"Remove {noun}", body, confirm_label="Remove"),
             confirmed(lambda: self._queue(op, key, *args)),
         )
 
     # -- t, R, C: TTL, rename, copy -------------------------------------------------------
 
-    def action_ttl(self) -> None:
-        value = self._loaded()
-        if value is None:
-            return
-        current = "persist" if value.ttl_ms < 0 else f"{math.ceil(value.ttl_ms / 1000)}s"
-        self.push_screen(
+    def _base_for(self, key: bytes) -> None:
+        """Key-only actions start from the version on screen when it is this key's, else from
+        the key as it is when the edit runs (they never rewrite the value)."""
+        value = self.host.value_pane.value
+        self._edit_base = self.host.version if value is not None and value.key == key else None
+
+    def ttl(self, key: bytes) -> None:
+        self._base_for(key)
+        value = self.host.value_pane.value
+        if value is not None and value.key == key:
+            ttl_ms: int | None = value.ttl_ms
+        else:
+            store = self.host.view.store
+            index = store.index_of(key)
+            ttl_ms = store.ttl_ms(index) if index is not None else None
+        if ttl_ms is None:
+            current = ""
+        else:
+            current = "persist" if ttl_ms < 0 else f"{math.ceil(ttl_ms / 1000)}s"
+        self.host.push_screen(
             PromptScreen(
-                "Set TTL",
+                f"Set TTL of {escape_key(key)}",
                 [Field("TTL", current, TTL_HELP)],
-                note=f"now: {current}",
+                note=f"now: {current or 'unknown'}",
                 validate=lambda v: _ttl_error(v[0]),
             ),
-            given(lambda v: self.apply_ttl_text(v[0])),
+            given(lambda v: self.apply_ttl_text(v[0], key)),
         )
 
-    def apply_ttl_text(self, text: str) -> bool:
-        value = self._loaded()
-        if value is None:
-            return False
+    def apply_ttl_text(self, text: str, key: bytes | None = None) -> bool:
+        """``:ttl TEXT`` (the selected key) or the TTL dialog's answer (its key)."""
+        if key is None:
+            key = self.host.keys.current_key
+            if key is None:
+                self.host.notify("Select a key first", severity="warning")
+                return False
+            self._base_for(key)
         try:
             ttl_ms = parse_ttl(text)
         except ValueError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
+            self.host.notify(str(exc), severity="warning", markup=False)
             return False
-        return self._queue("set_ttl", value.key, ttl_ms)
+        return self._queue("set_ttl", key, ttl_ms)
 
-    def action_rename(self) -> None:
-        self._ask_new_name("rename", "Rename key")
+    def rename(self, key: bytes) -> None:
+        self._ask_new_name("rename", "Rename key", key)
 
-    def action_copy_to(self) -> None:
-        self._ask_new_name("copy", "Copy key to")
+    def copy_to(self, key: bytes) -> None:
+        self._ask_new_name("copy", "Copy key to", key)
 
-    def _ask_new_name(self, op: str, title: str) -> None:
-        value = self._loaded()
-        if value is None:
-            return
-        key = value.key
-        self.push_screen(
+    def _ask_new_name(self, op: str, title: str, key: bytes) -> None:
+        self._base_for(key)
+        self.host.push_screen(
             PromptScreen(
                 title,
                 [Field("new name", escape_key(key))],
@@ -402,38 +382,67 @@ class EditActions(App[None]):
             ),
         )
 
+    # -- d: delete --------------------------------------------------------------------------
+
+    def delete(self, key: bytes) -> None:
+        body = Content.from_markup(
+            "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? (u undoes it while redis-tui runs)",
+            key=escape_key(key),
+            db=str(self.host.settings.db),
+        )
+        value = self.host.value_pane.value
+        version = self.host.version if value is not None and value.key == key else None
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.confirm_write(
+                    f"delete {escape_key(key)}", lambda: self.host.redis.delete(key, version)
+                )
+
+        self.host.push_screen(ConfirmScreen("Delete key", body), answered)
+
+    def deleted(self, event: m.KeyDeleted) -> None:
+        keys, store = self.host.keys, self.host.view.store
+        was_current = keys.current_key == event.key
+        if store.remove(event.key):
+            keys.rows_changed()
+        if was_current:
+            keys.reannounce()
+        self.host.notify(f"Deleted {escape_key(event.key)}", markup=False, timeout=3)
+        self.host.update_status()
+
     # -- u, @ -------------------------------------------------------------------------------
 
-    def action_undo(self) -> None:
-        self.confirm_write("undo", self.redis.undo)
+    def undo(self) -> None:
+        self.confirm_write("undo", self.host.redis.undo)
 
-    def action_command_log(self) -> None:
-        log = self.redis.gateway.guard.log
+    def command_log(self) -> None:
+        log = self.host.redis.gateway.guard.log
         entries = log.entries() if log is not None else []
         text = "\n".join(format_entry(e) for e in entries) or "No writes yet."
-        self.push_screen(TextScreen(f"Command log ({len(entries)} writes, oldest first)", text))
+        self.host.push_screen(
+            TextScreen(f"Command log ({len(entries)} writes, oldest first)", text)
+        )
 
     # -- results --------------------------------------------------------------------------
 
-    @on(m.EditApplied)
-    def edit_applied(self, event: m.EditApplied) -> None:
-        self.notify(f"{escape_key(event.key)}: {event.message}", markup=False, timeout=3)
+    def applied(self, event: m.EditApplied) -> None:
+        self.host.notify(f"{escape_key(event.key)}: {event.message}", markup=False, timeout=3)
         if event.new_key is not None:
-            index = self.store.index_of(event.key)
-            kind = self.store.type_name(index) if index is not None else None
-            ttl = self.store.ttl_ms(index) if index is not None else None
+            index = self.host.view.store.index_of(event.key)
+            kind = self.host.view.store.type_name(index) if index is not None else None
+            ttl = self.host.view.store.ttl_ms(index) if index is not None else None
             if event.op == "rename":
-                self.store.remove(event.key)
-            self.store.add([event.new_key], [kind or "?"], [ttl])
-            self.keys.rows_changed()
-            self.keys.select_key(event.new_key)
-        current = self.keys.current_key
+                self.host.view.store.remove(event.key)
+            self.host.view.store.add([event.new_key], [kind or "?"], [ttl])
+            self.host.keys.rows_changed()
+            self.host.keys.select_key(event.new_key)
+        current = self.host.keys.current_key
         if event.op != "delete" and current is not None and current in (event.key, event.new_key):
-            self.redis.load(current)
-        self._update_status()
+            self.host.redis.load(current)
+        self.host.update_status()
 
-    @on(m.EditConflicted)
-    def edit_conflicted(self, event: m.EditConflicted) -> None:
+    def conflicted(self, event: m.EditConflicted) -> None:
         edit: Edit = event.edit
         if event.exists:
             body = Content.from_markup("$reason\n\nOverwrite it?", reason=event.reason)
@@ -447,9 +456,9 @@ class EditActions(App[None]):
                 else:
                     kwargs["overwrite"] = True
                 retry = Edit(edit.op, edit.key, edit.version, edit.args, kwargs)
-                self.confirm_write("overwrite", lambda: self.redis.edit(retry))
+                self.confirm_write("overwrite", lambda: self.host.redis.edit(retry))
 
-            self.push_screen(
+            self.host.push_screen(
                 ConfirmScreen("Already exists", body, confirm_label="Overwrite"), overwrite
             )
             return
@@ -464,60 +473,53 @@ class EditActions(App[None]):
                 # On purpose: without the check of the element the user saw.
                 kwargs = {k: v for k, v in edit.kwargs.items() if k != "expected"}
                 retry = Edit(edit.op, edit.key, event.current, edit.args, kwargs)
-                self.confirm_write("overwrite", lambda: self.redis.edit(retry))
-            elif choice == "reload" and self.keys.current_key == edit.key:
-                self.redis.load(edit.key)
+                self.confirm_write("overwrite", lambda: self.host.redis.edit(retry))
+            elif choice == "reload" and self.host.keys.current_key == edit.key:
+                self.host.redis.load(edit.key)
 
-        self.push_screen(ConflictScreen(body), chosen)
+        self.host.push_screen(ConflictScreen(body), chosen)
 
-    @on(m.KeyRestored)
-    def key_restored(self, event: m.KeyRestored) -> None:
-        self.notify(event.description, markup=False, timeout=3)
+    def restored(self, event: m.KeyRestored) -> None:
+        self.host.notify(event.description, markup=False, timeout=3)
         if event.key is not None:
-            self.redis.lookup(event.key)
+            self.host.redis.lookup(event.key)
 
     # -- bulk delete ------------------------------------------------------------------------
 
     def open_bulk_delete(self, pattern: bytes) -> None:
-        if self.settings.readonly:
-            self.notify("Read-only connection: bulk delete refused", severity="error")
+        if self.host.settings.readonly:
+            self.host.notify("Read-only connection: bulk delete refused", severity="error")
             return
 
         def closed(deleted: bool | None) -> None:
+            self._bulk = None
             if deleted:
-                self.start_scan()
+                self.host.start_scan()
 
-        self.push_screen(BulkDeleteScreen(pattern), closed)
-        self.redis.bulk_dry_run(pattern)
+        self._bulk = BulkDeleteScreen(
+            pattern, start=self.start_bulk_delete, cancel=self.host.redis.cancel_bulk
+        )
+        self.host.push_screen(self._bulk, closed)
+        self.host.redis.bulk_dry_run(pattern)
 
     def start_bulk_delete(self, pattern: bytes) -> None:
         self.confirm_write(
-            f"bulk delete {escape_key(pattern)}", lambda: self.redis.bulk_delete(pattern)
+            f"bulk delete {escape_key(pattern)}", lambda: self.host.redis.bulk_delete(pattern)
         )
 
-    def cancel_bulk(self) -> None:
-        self.redis.cancel_bulk()
-
-    def _bulk_screen(self) -> BulkDeleteScreen | None:
-        screen = self.screen
-        return screen if isinstance(screen, BulkDeleteScreen) else None
-
-    @on(m.BulkDryRunDone)
     def bulk_dry_run_done(self, event: m.BulkDryRunDone) -> None:
-        if (screen := self._bulk_screen()) is not None:
-            screen.dry_run_done(event.dry)
+        if self._bulk is not None:
+            self._bulk.dry_run_done(event.dry)
 
-    @on(m.BulkProgressed)
     def bulk_progressed(self, event: m.BulkProgressed) -> None:
-        if (screen := self._bulk_screen()) is not None:
-            screen.progressed(event.progress)
+        if self._bulk is not None:
+            self._bulk.progressed(event.progress)
 
-    @on(m.BulkDeleted)
     def bulk_deleted(self, event: m.BulkDeleted) -> None:
-        if (screen := self._bulk_screen()) is not None:
-            screen.finished(event.summary)
+        if self._bulk is not None:
+            self._bulk.finished(event.summary)
         else:
-            self.notify(event.summary.describe(), markup=False)
+            self.host.notify(event.summary.describe(), markup=False)
 
 
 def given(then: Callable[[list[str]], object]) -> Callable[[list[str] | None], None]:

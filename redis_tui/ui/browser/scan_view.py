@@ -1,0 +1,294 @@
+"""The key list's view of a scan: the store it fills, what is dirty, when to repaint.
+
+A plain class (no Textual): the browser screen feeds it the worker's scan messages and a
+clock, and it says what the list must do. Unit-tested without a server or an app.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis_tui.data.scan.keystore import GONE, NEAR, KeyStore
+from redis_tui.data.values.display import unescape_key
+
+SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type", "size")
+GONE_GRACE = 3.0  # seconds a deleted or expired key stays struck through before it goes
+RESORT_INTERVAL = 2.0  # while scanning a sorted list, re-sort at most this often
+LAYOUT_INTERVAL = 1.0  # while scanning below a full screen, grow the scrollbar this often
+
+
+class RowList(Protocol):
+    """What the view needs of the list widget that shows the store."""
+
+    @property
+    def current_key(self) -> bytes | None: ...
+
+    def visible_range(self) -> range: ...
+
+    def select_key(self, key: bytes) -> bool: ...
+
+    def rows_changed(self) -> None: ...
+
+    def refresh(self) -> object: ...
+
+
+class Repaint(enum.Enum):
+    """What a flush asks of the list."""
+
+    NONE = "none"  # only the status line may change
+    LINES = "lines"  # types/TTLs of rows on screen: repaint, no new layout
+    ROWS = "rows"  # rows were added, removed or re-ordered
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the scan asks the server for."""
+
+    pattern: str = ""
+    type_name: str | None = None
+    no_ttl_only: bool = False
+
+    @property
+    def match(self) -> bytes | None:
+        return unescape_key(self.pattern) if self.pattern else None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.pattern or self.type_name or self.no_ttl_only)
+
+
+class ScanView:
+    """Owns the KeyStore of the current scan and its dirty state."""
+
+    def __init__(self) -> None:
+        self.store = KeyStore()
+        self.filters = Filters()
+        self.generation = 0
+        self.scanning = False
+        self.stopped = False
+        self.dbsize: int | None = None
+        self.sort_index = 0
+        self.rows_dirty = False
+        # Types and TTLs came for listed rows: a repaint, not a new layout.
+        self.meta_dirty = False
+        # Keys seen gone (deleted or expired elsewhere) and when: removed after GONE_GRACE.
+        self.gone_at: dict[bytes, float] = {}
+        # Names-first scans: storage index of each batch, until its types and TTLs arrive.
+        self.meta_batches: dict[int, int] = {}
+        self.names_done = self.meta_done = False
+        self.sorted_at = 0.0
+        self.laid_out_at = 0.0
+        self.shown_rows = 0
+
+    # -- a scan starts ------------------------------------------------------------------
+
+    @property
+    def sort_field(self) -> str | None:
+        return SORT_ORDER[self.sort_index]
+
+    @property
+    def names_first(self) -> bool:
+        # The "no TTL" filter needs each key's TTL before it is listed.
+        return not self.filters.no_ttl_only
+
+    def new_scan(self, generation: int) -> KeyStore:
+        """A fresh store for scan ``generation``; the list shows it from the top."""
+        self.store = KeyStore()
+        self.shown_rows = 0
+        if self.sort_field:
+            self.store.sort(self.sort_field)
+        self._started(generation)
+        return self.store
+
+    def resumed(self, generation: int) -> None:
+        """A stopped scan goes on into the same store."""
+        self._started(generation)
+
+    def _started(self, generation: int) -> None:
+        self.generation = generation
+        self.meta_batches = {}
+        self.names_done = self.meta_done = False
+        self.scanning = True
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.scanning = False
+        self.stopped = True
+
+    # -- the worker's pages -------------------------------------------------------------
+
+    def scanned(
+        self,
+        generation: int,
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        *,
+        done: bool,
+        batch: int,
+        meta_follows: bool,
+    ) -> bool:
+        """A page of names arrived. True when the list should flush now (first rows, end)."""
+        if generation != self.generation:
+            return False
+        if self.filters.no_ttl_only:
+            kept = [i for i, pttl in enumerate(pttls) if pttl == -1]
+            added = self.store.add(
+                [keys[i] for i in kept], [types[i] for i in kept], [pttls[i] for i in kept]
+            )
+        else:
+            added = self.store.add(keys, types, pttls)
+        first_rows = bool(added) and len(self.store) == added
+        if meta_follows and added:
+            self.meta_batches[batch] = len(self.store) - added
+        if done:
+            self.names_done = True
+            self.scanning = meta_follows and not self.meta_done
+        self.rows_dirty = self.rows_dirty or bool(added)
+        # Repaint at once for the first rows and the end; in between at most every repaint
+        # interval: a repaint per page costs more than the scan.
+        return first_rows or done
+
+    def meta_fetched(
+        self,
+        generation: int,
+        batch: int,
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        *,
+        done: bool,
+        offset: int,
+        last: bool,
+        hints: Sequence[int] | None,
+        shown: range,
+    ) -> bool:
+        """Types and TTLs arrived for listed names. True when the list should flush now."""
+        if generation != self.generation:
+            return False
+        now = time.monotonic()
+        if hints is not None:
+            self.store.set_meta_at(list(hints), list(keys), list(types), list(pttls), now)
+            if hints:
+                self._meta_changed(min(hints), max(hints) + 1, shown)
+            return False
+        batches = self.meta_batches
+        start = batches.pop(batch, None) if last else batches.get(batch)
+        if keys:
+            # Not contiguous (duplicates): a search per key instead.
+            start = len(self.store) if start is None else start + offset
+            self.store.set_meta_batch(start, list(keys), list(types), list(pttls), now)
+            self._meta_changed(start, start + len(keys), shown)
+        if done:
+            self.meta_done = True
+            if self.names_done:
+                self.scanning = False
+                return True
+        return False
+
+    def _meta_changed(self, first: int, end: int, shown: range) -> None:
+        """Types and TTLs came for the rows stored at ``first``..``end`` (a removal since may
+        have moved them up, to lower indexes, by up to ``NEAR``)."""
+        # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are
+        # and only a change on screen is worth a repaint (most come for rows far below it).
+        if self.store.sort_field:
+            self.rows_dirty = True
+        elif first - NEAR <= shown.stop and end >= shown.start:
+            self.meta_dirty = True
+
+    # -- repaints -----------------------------------------------------------------------
+
+    def flush(self, rows: RowList, *, resort: bool = False, now: float | None = None) -> Repaint:
+        """Show what the scan added since the last repaint (the list is told directly)."""
+        now = time.monotonic() if now is None else now
+        if not self.rows_dirty:
+            if self.meta_dirty:
+                self.meta_dirty = False
+                rows.refresh()
+                return Repaint.LINES
+            return Repaint.NONE
+        sorting = bool(self.store.sort_field)
+        # New rows land below a full screen: only the scrollbar would change, and a new
+        # virtual size costs a layout of the whole screen. Do that at most every second.
+        below = not sorting and self.shown_rows >= rows.visible_range().stop + 1
+        if below and not resort and now - self.laid_out_at < LAYOUT_INTERVAL:
+            return Repaint.NONE
+        self.rows_dirty = False
+        # Sorting a million keys takes a second: while scanning, re-sort now and then.
+        if sorting and (resort or now - self.sorted_at > RESORT_INTERVAL):
+            self.sorted_at = now
+            # The first rows of a new scan start at the top of the sorted list; later
+            # re-sorts keep the key the user is on.
+            current = rows.current_key if self.shown_rows else None
+            self.store.sort(self.store.sort_field)
+            if current is not None:
+                rows.select_key(current)
+        rows.rows_changed()
+        self.shown_rows = len(self.store)
+        self.laid_out_at = now
+        return Repaint.ROWS
+
+    def sort_by(self, field: str | None, rows: RowList) -> None:
+        """Sort the loaded keys; the cursor stays on its key."""
+        self.sort_index = SORT_ORDER.index(field)
+        current = rows.current_key
+        self.store.sort(field)
+        if current is not None:
+            rows.select_key(current)
+        rows.rows_changed()
+
+    # -- keys that leave ----------------------------------------------------------------
+
+    def mark_gone(self, keys: Sequence[bytes], now: float) -> bool:
+        """Keys deleted or expired elsewhere: struck through now, removed after the grace."""
+        marked = False
+        # Thousands at once when someone deletes a namespace: one lookup for all of them.
+        for key, index in zip(keys, self.store.locate(keys), strict=True):
+            if index is not None:
+                self.store.set_meta(index, "none", -2, now)
+                self.gone_at.setdefault(key, now)
+                marked = True
+        return marked
+
+    def sweep(self, now: float, poll_interval: float) -> bool:
+        """Remove the rows struck through for long enough. True when rows left."""
+        types, marker = self.store.types, bytes([GONE])
+        index = types.find(marker)  # C-speed search: cheap even at a million rows
+        while index != -1:
+            self.gone_at.setdefault(self.store.names[index], now)
+            index = types.find(marker, index + 1)
+        grace = max(GONE_GRACE, 2 * poll_interval)
+        expired = [key for key, at in self.gone_at.items() if now - at >= grace]
+        if not expired:
+            return False
+        for key in expired:
+            del self.gone_at[key]
+        return bool(self.store.remove_many(expired))
+
+    # -- the status line ----------------------------------------------------------------
+
+    def status(self) -> str:
+        count = len(self.store)
+        filters = self.filters
+        total = ""
+        if self.dbsize is not None and not filters.active:
+            # A count past DBSIZE (keys added since the last poll) is the better total.
+            total = f" of {max(self.dbsize, count):,}"
+        state = (
+            " (scanning…)" if self.scanning else " (stopped: x continues)" if self.stopped else ""
+        )
+        noun = "key" if count == 1 and not total else "keys"
+        parts = [f"{count:,} {noun}{total}{state}"]
+        if filters.pattern:
+            parts.append(f"filter {filters.pattern}")
+        if filters.type_name:
+            parts.append(f"type {filters.type_name}")
+        if filters.no_ttl_only:
+            parts.append("no TTL only")
+        if self.store.sort_field:
+            parts.append(f"sorted by {self.store.sort_field}")
+        return "  ·  ".join(parts)

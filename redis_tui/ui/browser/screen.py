@@ -1,0 +1,740 @@
+"""The browser: the main screen composing the panes, the scan view and the flows.
+
+The App gives it a worker (``attach``) and takes it away on a switch; everything the user
+does on the key list, the value pane and the session inspector is handled here or in the
+flows composed below (edits, sessions, values), each a plain object.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar, Literal, TypeVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+
+from redis_tui.config import Config, Profile
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.edit.edits import Version
+from redis_tui.data.values.display import escape_key
+from redis_tui.ui.browser.colon import COLON_COMMANDS
+from redis_tui.ui.browser.edits import EditFlow
+from redis_tui.ui.browser.live import LiveFlow
+from redis_tui.ui.browser.scan_view import GONE_GRACE, SORT_ORDER, Filters, ScanView
+from redis_tui.ui.browser.selection import Selection
+from redis_tui.ui.browser.sessions import SessionFlow
+from redis_tui.ui.browser.values import ValueFlow
+from redis_tui.ui.commands import CommandBar, CommandError, palette
+from redis_tui.ui.screens.info import TextScreen
+from redis_tui.ui.widgets.connection_pane import ConnectionPane
+from redis_tui.ui.widgets.key_list import KeyList
+from redis_tui.ui.widgets.namespace_list import NamespaceList
+from redis_tui.ui.widgets.session_pane import SessionPane
+from redis_tui.ui.widgets.value_pane import ValuePane
+from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.service import RedisWorker
+
+T = TypeVar("T")
+
+# Actions that write: hidden (and refused) on a read-only connection.
+WRITE_ACTIONS = frozenset(
+    {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
+)
+# Actions on "the selected key": typed ahead, they wait for it (see ``Selection``).
+KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save_value"})
+VALUE_ACTIONS = frozenset({"edit", "add_element", "remove_element", "copy_value"})
+LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
+WATCH_DUMP_BYTES = 64 * 1024  # values up to this size are fingerprinted by DUMP each poll
+REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
+SIZE_RETRY = 5.0  # ask again for sizes that never came after this many seconds
+
+
+def _bindings() -> list[BindingType]:
+    # (keys, action, footer label, id, tooltip, shown in footer). Ids are what users remap;
+    # they keep their "app." prefix so existing keymaps go on working.
+    return [
+        cast(BindingType, Binding(keys, action, label, show=show, id=f"app.{ident}", tooltip=tip))
+        for keys, action, label, ident, tip, show in (
+            ("slash", "filter", "Filter", "filter", "Filter keys by glob pattern", True),
+            ("colon", "command_bar", "Command", "command", "Open the : command bar", True),
+            ("e", "request('edit')", "Edit", "edit", "Edit the value, or the selected element",
+             True),
+            ("t", "request('ttl')", "TTL", "ttl", "Set or remove the key's TTL", True),
+            ("d,delete", "request('delete')", "Delete", "delete", "Delete the selected key", True),
+            ("u", "undo", "Undo", "undo", "Restore the last deleted or overwritten key", True),
+            ("o", "connect", "Connect", "connect", "Connection settings and profiles", True),
+            ("a", "request('add_element')", "Add", "add", "Add an element, field or member", False),
+            ("R", "request('rename')", "Rename", "rename", "Rename the key", False),
+            ("C", "request('copy_to')", "Copy to", "copy_to", "Copy the key to a new name", False),
+            ("at", "command_log", "Log", "log", "Show every write sent (the command log)", False),
+            ("r", "refresh", "Refresh", "refresh", "Scan again and reload", False),
+            ("s", "sort", "Sort", "sort", "Sort keys: scan order, name, TTL, type, size", False),
+            ("y", "request('copy_key')", "Copy key", "copy_key", "Copy the key name", False),
+            ("v", "toggle_tree", "Tree", "tree", "Toggle the namespace tree view", True),
+            ("Y", "request('copy_value')", "Copy value", "copy_value", "Copy the value shown",
+             False),
+            ("w", "request('save_value')", "Save", "save_value", "Save the whole value to a file",
+             False),
+            ("p", "pause", "Pause", "pause", "Pause or resume live updates", False),
+            ("x", "stop_scan", "Stop scan", "stop_scan", "Stop the scan, or continue it", False),
+            ("1", "focus_pane('connection')", "Connection", "pane1", "Focus the connection pane",
+             False),
+            ("2", "focus_pane('keys')", "Keys", "pane2", "Focus the key list", False),
+            ("3", "focus_pane('value')", "Value", "pane3", "Focus the value pane", False),
+            ("4", "focus_pane('sessions')", "Sessions", "pane4", "Open the session inspector",
+             False),
+            ("escape", "go_back", "Back", "back", "Back to the key list", False),
+        )
+    ]  # fmt: skip
+
+
+class BrowserScreen(Screen[None]):
+    """The key list, the value pane, the session inspector and the connection pane."""
+
+    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+    COMMANDS = Screen.COMMANDS | {palette(COLON_COMMANDS)}
+
+    def __init__(
+        self, settings: ConnectionSettings, config: Config, profile: Profile | None = None
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._config = config
+        self._profile = profile
+        self.poll_interval = 2.0
+        self.worker_: RedisWorker | None = None
+        self.view = ScanView()
+        self.version: Version | None = None
+        self._load_timer: Timer | None = None
+        # A rescan: the key the cursor was on, and the user's cursor moves then. The cursor
+        # goes back to that key when it is listed again, unless the user moved meanwhile.
+        self._follow: tuple[bytes, int] | None = None
+        self.conn_pane = ConnectionPane(settings, id="connection")
+        self.conn_pane.profile = profile
+        self.filter_box = Input(
+            placeholder="glob pattern, e.g. cache:user:*  (enter applies, esc cancels)", id="filter"
+        )
+        self.keys = KeyList(self.view.store, id="keys")
+        self.status = Static("", id="scan-status", markup=False)
+        self.banner = Static("", id="production-banner", markup=False)
+        self.value_pane = ValuePane(id="value")
+        self.session_pane = SessionPane(id="sessions")
+        self.session_pane.readonly = settings.readonly
+        self.switcher = ContentSwitcher(initial="value", id="right")
+        self.command_bar = CommandBar(COLON_COMMANDS, id="command-bar")
+        self.selection = Selection(self._run_action, self._say, self.modal_open)
+        self.edits = EditFlow(self)
+        self.sessions = SessionFlow(self, self.edits)
+        self.values = ValueFlow(self, self.edits)
+        self.live = LiveFlow(self, self.conn_pane)
+
+    # -- what the flows read (attributes down from the App) -----------------------------
+
+    @property
+    def redis(self) -> RedisWorker:
+        assert self.worker_ is not None, "worker not started"
+        return self.worker_
+
+    @property
+    def settings(self) -> ConnectionSettings:
+        return self._settings
+
+    @property
+    def profile(self) -> Profile | None:
+        return self._profile
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def store(self) -> object:
+        return self.view.store
+
+    def modal_open(self) -> bool:
+        return self.app.screen is not self
+
+    def push_screen(
+        self, screen: Screen[T], callback: Callable[[T | None], None] | None = None
+    ) -> object:
+        return self.app.push_screen(screen, callback)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        self.app.copy_to_clipboard(text)
+
+    def _say(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=3)
+
+    # -- compose and lifecycle ------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield self.banner
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield self.conn_pane
+                yield self.filter_box
+                yield self.keys
+                yield self.status
+            with self.switcher:
+                yield self.value_pane
+                yield self.session_pane
+        yield self.command_bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.filter_box.display = False
+        self.command_bar.display = False
+        self.keys.border_title = "2 Keys"
+        self.value_pane.border_title = "3 Value"
+        self.session_pane.border_title = "4 Sessions"
+        self.set_interval(min(0.5, self.poll_interval / 2), self._push_view_state)
+        self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
+        self.set_interval(GONE_GRACE / 2, self._sweep_gone)
+        self.keys.focus()
+
+    def on_screen_resume(self) -> None:
+        # A dialog closed: actions typed ahead of it go on, in order.
+        self.selection.resume(self.keys.current_key, self._loaded_key())
+
+    def attach(
+        self,
+        worker: RedisWorker,
+        settings: ConnectionSettings,
+        profile: Profile | None,
+        poll_interval: float,
+    ) -> None:
+        """A new connection: its worker, a fresh key list, nothing typed for the old one."""
+        self.worker_ = worker
+        self.poll_interval = poll_interval
+        if settings != self._settings or profile is not self._profile:
+            self.selection.clear("the connection changed")
+        self._settings, self._profile = settings, profile
+        self.session_pane.readonly = settings.readonly
+        self.conn_pane.set_settings(settings, profile)
+        self.version = None
+        self._show_profile()
+        self.start_scan()
+
+    def _show_profile(self) -> None:
+        """The production banner: red, naming the profile, on every screen."""
+        production = self._profile is not None and self._profile.production
+        self.banner.display = production
+        self.app.set_class(production, "-production")
+        if production and self._profile is not None:
+            self.banner.update(
+                f"PRODUCTION — profile {self._profile.name} — "
+                "writes ask you to type the profile name"
+            )
+
+    def disconnected(self) -> None:
+        self.view.scanning = False
+        self.conn_pane.set_disconnected()
+        self.update_status()
+
+    # -- attributes down and live updates (see ``LiveFlow``) ---------------------------------
+
+    def _push_view_state(self) -> None:
+        if self.worker_ is not None:
+            self.live.push_view_state()
+            self.sessions.push_view_state()
+
+    def update_live_status(self) -> None:
+        if self.worker_ is not None:
+            self.live.update_status()
+
+    @on(m.KeySizesFetched)
+    def key_sizes_fetched(self, event: m.KeySizesFetched) -> None:
+        self.live.sizes_fetched(event)
+
+    @on(m.ValueChanged)
+    def value_changed(self, event: m.ValueChanged) -> None:
+        self.live.value_changed(event)
+
+    @on(m.KeyspaceChanged)
+    def keyspace_changed(self, event: m.KeyspaceChanged) -> None:
+        self.live.keyspace_changed(event)
+
+    @on(m.LiveModeChanged)
+    def live_mode_changed(self, event: m.LiveModeChanged) -> None:
+        self.update_live_status()
+
+    def _sweep_gone(self) -> None:
+        """Rows marked gone stay struck through for a moment, then leave the list."""
+        if self.view.sweep(time.monotonic(), self.poll_interval):
+            self.keys.rows_changed()
+            self.update_status()
+
+    # -- scanning ---------------------------------------------------------------------------
+
+    @property
+    def scanning(self) -> bool:
+        return self.view.scanning
+
+    def start_scan(self, keep_cursor: bool = False) -> None:
+        current = self.keys.current_key
+        self._follow = (current, self.keys.user_moves) if keep_cursor and current else None
+        view = self.view
+        store = view.new_scan(view.generation)
+        self.keys.set_store(store)
+        self.value_pane.clear()
+        view.generation = self.redis.scan(
+            view.filters.match, view.filters.type_name, names_first=view.names_first
+        )
+        self.update_status()
+
+    @on(m.KeysScanned)
+    def keys_scanned(self, event: m.KeysScanned) -> None:
+        now = self.view.scanned(
+            event.generation, event.keys, event.types, event.pttls,
+            done=event.done, batch=event.batch, meta_follows=event.meta_follows,
+        )  # fmt: skip
+        if now:
+            self._flush_rows(resort=True)
+
+    @on(m.KeysMetaFetched)
+    def keys_meta_fetched(self, event: m.KeysMetaFetched) -> None:
+        now = self.view.meta_fetched(
+            event.generation, event.batch, event.keys, event.types, event.pttls,
+            done=event.done, offset=event.offset, last=event.last, hints=event.hints,
+            shown=self.keys.visible_range(),
+        )  # fmt: skip
+        if now:
+            self._flush_rows(resort=True)
+
+    def _flush_scanned(self) -> None:
+        self.view.flush(self.keys)
+        self._refollow()
+        if self.view.rows_dirty or self.view.scanning:
+            self.update_status()
+
+    def _flush_rows(self, resort: bool = False) -> None:
+        self.view.flush(self.keys, resort=resort)
+        self._refollow()
+        self.update_status()
+
+    def _refollow(self) -> None:
+        if self._follow is None:
+            return
+        key, moves = self._follow
+        if moves != self.keys.user_moves:
+            self._follow = None  # the user went elsewhere: leave the cursor there
+        elif self.keys.select_key(key):
+            self._follow = None
+
+    def update_status(self) -> None:
+        self.status.update(Content(self.view.status()))
+
+    def stop_scan(self) -> None:
+        if self.view.scanning:
+            self.redis.stop_scan()
+            self.view.stop()
+            self.update_status()
+
+    def continue_scan(self) -> None:
+        view = self.view
+        if view.stopped:
+            # Keys listed before the stop whose type had not come yet get it first.
+            generation = self.redis.scan(
+                view.filters.match, view.filters.type_name, resume=True,
+                names_first=view.names_first, backlog=view.store.unknown_types(),
+            )  # fmt: skip
+            view.resumed(generation)
+            self.update_status()
+
+    def set_filters(self, filters: Filters) -> None:
+        self.view.filters = filters
+        self.start_scan()
+
+    # -- connection -------------------------------------------------------------------------
+
+    @on(m.Connected)
+    def connected(self, event: m.Connected) -> None:
+        self.conn_pane.set_connected(event.facts)
+        self.view.dbsize = event.facts.dbsize
+        self.update_status()
+        key = self.keys.current_key
+        if key is not None:
+            self.redis.load(key)
+
+    @on(m.ConnectionLost)
+    def connection_lost(self, event: m.ConnectionLost) -> None:
+        pane = self.conn_pane
+        if pane.state != "lost":
+            self.notify(event.reason, title="Connection lost", severity="error", timeout=4)
+        pane.set_lost(event.reason, event.retry_in)
+
+    @on(m.ServerPolled)
+    def server_polled(self, event: m.ServerPolled) -> None:
+        if event.session_pttls:
+            self.session_pane.update_ttls(event.session_pttls)
+        self.conn_pane.set_facts(event.facts)
+        self.view.dbsize = event.facts.dbsize
+        self.view.store.update_ttls(event.keys, event.pttls, time.monotonic(), event.hints)
+        self.keys.refresh()
+        self.update_status()
+
+    @on(m.WorkerFailed)
+    def worker_failed(self, event: m.WorkerFailed) -> None:
+        if event.action == "lookup" and event.key is not None:
+            self.selection.lookup_failed(event.key)
+        self.notify(event.reason, title=f"{event.action.capitalize()} failed", severity="error")
+
+    @on(m.DatabaseRefused)
+    def database_refused(self, event: m.DatabaseRefused) -> None:
+        self.notify(
+            f"Database {event.refused} does not exist on this server: back to db {event.back_to}",
+            severity="warning",
+        )
+        self._settings = self._settings.replace(db=event.back_to)
+        self.conn_pane.set_settings(self._settings, self._profile)
+        self.start_scan()
+
+    def switch_db(self, db: int) -> None:
+        self.selection.clear("the database changed")
+        self._settings = self._settings.replace(db=db)
+        self.conn_pane.set_settings(self._settings, self._profile)
+        self.redis.select_db(db)
+        self.start_scan()
+
+    # -- the value of the highlighted key ---------------------------------------------------
+
+    def _loaded_key(self) -> bytes | None:
+        """The key whose value is on screen with its version (what value actions need)."""
+        value = self.value_pane.value
+        return value.key if value is not None and self.version is not None else None
+
+    @on(KeyList.Highlighted)
+    def key_highlighted(self, event: KeyList.Highlighted) -> None:
+        if self._load_timer is not None:
+            self._load_timer.stop()
+        self.version = None
+        self.selection.highlighted(event.key, None)
+        if event.key is None:
+            self.value_pane.clear()
+            return
+        key = event.key
+        if self.selection.pending:
+            self.redis.load(key)  # an action waits for this value: no debounce
+        else:
+            self._load_timer = self.set_timer(LOAD_DELAY, lambda: self.redis.load(key))
+
+    @on(KeyList.Opened)
+    def key_opened(self, event: KeyList.Opened) -> None:
+        self.focus_pane("value")
+
+    @on(m.ValueLoaded)
+    def value_loaded(self, event: m.ValueLoaded) -> None:
+        value = event.value
+        if value.key != self.keys.current_key:
+            return
+        if event.version is not None:
+            self.version = event.version
+            self.value_pane.exact_version = bool(getattr(event.version, "exact", True))
+        self.value_pane.show(value, append=event.append)
+        # Keep the list's row in step with what was just read.
+        store = self.view.store
+        index = store.index_of(value.key) if not event.append else None
+        if index is not None:
+            store.set_meta(index, value.type, value.ttl_ms, time.monotonic())
+            self.keys.refresh()
+        if self.version is not None:
+            self.selection.value_loaded(value.key, self.keys.current_key)
+
+    @on(m.ValueFailed)
+    def value_failed(self, event: m.ValueFailed) -> None:
+        if event.key == self.keys.current_key:
+            self.value_pane.show_error(event.key, event.reason)
+            self.selection.value_failed(event.key, event.reason)
+
+    @on(ValuePane.MoreRequested)
+    def more_requested(self, event: ValuePane.MoreRequested) -> None:
+        value = event.value
+        redis = self.redis
+        if value.type == "string":
+            redis.load(value.key, offset=value.offset + len(value.data or b""), append=True)
+        elif value.cursor is not None:
+            redis.load(value.key, cursor=value.cursor, append=True)
+        elif value.type == "stream" and value.rows:
+            last_id = value.rows[-1][0]
+            redis.load(value.key, offset=len(value.rows), after_id=last_id, append=True)
+        else:
+            redis.load(value.key, offset=value.offset + len(value.rows), append=True)
+
+    # -- actions on the selected key: typed ahead, they wait for it --------------------------
+
+    def _request(self, action: str) -> None:
+        needs_value = action in VALUE_ACTIONS
+        queued = self.selection.request(
+            action,
+            needs_value=needs_value,
+            current=self.keys.current_key,
+            loaded=self._loaded_key(),
+            waiting=self.view.scanning or self.selection.expected is not None,
+        )
+        key = self.keys.current_key
+        if queued and needs_value and key is not None and self._loaded_key() != key:
+            if self._load_timer is not None:
+                self._load_timer.stop()
+            self.redis.load(key)
+
+    def _run_action(self, action: str, key: bytes) -> None:
+        """Carry out an action for ``key`` (now highlighted, its value loaded if needed)."""
+        flows = self.edits
+        if action == "delete":
+            flows.delete(key)
+        elif action == "ttl":
+            flows.ttl(key)
+        elif action == "rename":
+            flows.rename(key)
+        elif action == "copy_to":
+            flows.copy_to(key)
+        elif action == "save_value":
+            self.values.save_value(key)
+        elif action == "copy_key":
+            self.copy_to_clipboard(escape_key(key))
+            self.notify("Key copied", timeout=1.5)
+        elif action == "edit":
+            flows.edit()
+        elif action == "add_element":
+            flows.add_element()
+        elif action == "remove_element":
+            flows.remove_element()
+        elif action == "copy_value":
+            self.values.copy_value()
+
+    def action_request(self, action: str) -> None:
+        self._request(action)
+
+    def action_undo(self) -> None:
+        self.edits.undo()
+
+    def action_command_log(self) -> None:
+        self.edits.command_log()
+
+    def action_toggle_tree(self) -> None:
+        self.values.toggle_tree()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "request" and parameters:
+            action = str(parameters[0])
+        # Read-only hides writes here; the worker refuses them regardless.
+        if action in WRITE_ACTIONS and self._settings.readonly:
+            return False
+        if action == "remove_element":
+            value = self.value_pane.value
+            return value is not None and value.type != "string"
+        # In the tree, a folder row is no key: key actions wait for a key row.
+        tree = self.values.tree
+        if action in KEY_ACTIONS | VALUE_ACTIONS and tree is not None and tree.display:
+            return tree.current_key is not None
+        return True
+
+    # -- worker results for the flows -------------------------------------------------------
+
+    @on(m.KeyDeleted)
+    def key_deleted(self, event: m.KeyDeleted) -> None:
+        self.edits.deleted(event)
+
+    @on(m.EditApplied)
+    def edit_applied(self, event: m.EditApplied) -> None:
+        self.edits.applied(event)
+
+    @on(m.EditConflicted)
+    def edit_conflicted(self, event: m.EditConflicted) -> None:
+        self.edits.conflicted(event)
+
+    @on(m.KeyRestored)
+    def key_restored(self, event: m.KeyRestored) -> None:
+        self.edits.restored(event)
+
+    @on(m.BulkDryRunDone)
+    def bulk_dry_run_done(self, event: m.BulkDryRunDone) -> None:
+        self.edits.bulk_dry_run_done(event)
+
+    @on(m.BulkProgressed)
+    def bulk_progressed(self, event: m.BulkProgressed) -> None:
+        self.edits.bulk_progressed(event)
+
+    @on(m.BulkDeleted)
+    def bulk_deleted(self, event: m.BulkDeleted) -> None:
+        self.edits.bulk_deleted(event)
+
+    @on(m.SessionsFound)
+    def sessions_found(self, event: m.SessionsFound) -> None:
+        self.sessions.found(event)
+
+    @on(m.SessionRefreshed)
+    def session_refreshed(self, event: m.SessionRefreshed) -> None:
+        self.sessions.refreshed(event)
+
+    @on(m.SessionsChanged)
+    def sessions_changed(self, event: m.SessionsChanged) -> None:
+        self.sessions.changed(event)
+
+    @on(m.UserSessionsPreviewed)
+    def user_sessions_previewed(self, event: m.UserSessionsPreviewed) -> None:
+        self.sessions.user_previewed(event)
+
+    @on(SessionPane.ActionRequested)
+    def session_action(self, event: SessionPane.ActionRequested) -> None:
+        self.sessions.requested(event)
+
+    @on(NamespaceList.KeyHighlighted)
+    def tree_key_highlighted(self, event: NamespaceList.KeyHighlighted) -> None:
+        self.values.tree_key_highlighted(event)
+
+    @on(NamespaceList.KeyOpened)
+    def tree_key_opened(self, event: NamespaceList.KeyOpened) -> None:
+        self.values.tree_key_opened(event)
+
+    @on(m.ValueExportProgressed)
+    def value_export_progressed(self, event: m.ValueExportProgressed) -> None:
+        self.values.export_progressed(event)
+
+    @on(m.ValueExported)
+    def value_exported(self, event: m.ValueExported) -> None:
+        self.values.exported(event)
+
+    @on(m.KeyFound)
+    def key_found(self, event: m.KeyFound) -> None:
+        store = self.view.store
+        if event.key not in store:
+            store.add([event.key], [event.type_name], [event.pttl])
+            self.keys.rows_changed()
+            self.update_status()
+        self.keys.select_key(event.key)
+        self.keys.focus()
+        # The key was there already under the cursor: no Highlighted comes, the lookup is done.
+        self.selection.highlighted(self.keys.current_key, self._loaded_key())
+
+    @on(m.InfoLoaded)
+    def info_loaded(self, event: m.InfoLoaded) -> None:
+        self.push_screen(TextScreen("Server INFO", event.text))
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.filter_box
+        box.display = True
+        box.value = self.view.filters.pattern
+        box.focus()
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        pattern = "" if event.value.strip() in ("", "*") else event.value
+        event.input.display = False
+        self.keys.focus()
+        self.set_filters(
+            Filters(pattern, self.view.filters.type_name, self.view.filters.no_ttl_only)
+        )
+
+    def action_go_back(self) -> None:
+        self.filter_box.display = False
+        self.command_bar.display = False
+        self.switcher.current = "value"
+        self.keys.focus()
+
+    def action_refresh(self) -> None:
+        self.start_scan(keep_cursor=True)
+
+    def action_sort(self) -> None:
+        self.sort_by(SORT_ORDER[(self.view.sort_index + 1) % len(SORT_ORDER)])
+
+    def sort_by(self, field: str | None) -> None:
+        if field not in SORT_ORDER:
+            self.notify(
+                f"Cannot sort by {field}: name, ttl, type, size or none", severity="warning"
+            )
+            return
+        self.view.sort_by(field, self.keys)
+        self.update_status()
+        self.notify(f"Sorted by {field or 'scan order'}", timeout=1.5)
+
+    def action_focus_pane(self, pane: str) -> None:
+        self.focus_pane(pane)
+
+    def focus_pane(self, pane: str) -> None:
+        target: Widget
+        if pane == "connection":
+            target = self.conn_pane
+        elif pane == "keys":
+            target = self.keys
+        elif pane == "sessions":
+            self.sessions.show_sessions()
+            target = self.session_pane.list
+        else:
+            self.switcher.current = "value"
+            table = self.value_pane.table
+            target = table if table.display else self.value_pane.text
+        target.focus()
+
+    class ConnectionRequested(Message):
+        """Asks the App (which owns connections) to act: ``settings`` opens the connection
+        screen, ``reconnect`` and ``disconnect`` do what they say, ``help`` shows every key."""
+
+        def __init__(self, what: Literal["settings", "reconnect", "disconnect", "help"]) -> None:
+            super().__init__()
+            self.what: Literal["settings", "reconnect", "disconnect", "help"] = what
+
+    def request_connection(
+        self, what: Literal["settings", "reconnect", "disconnect", "help"]
+    ) -> None:
+        self.post_message(self.ConnectionRequested(what))
+
+    def action_connect(self) -> None:
+        self.request_connection("settings")
+
+    def action_stop_scan(self) -> None:
+        if self.view.scanning:
+            self.stop_scan()
+        else:
+            self.continue_scan()
+
+    def action_pause(self) -> None:
+        redis = self.redis
+        redis.paused = not redis.paused
+        self.update_live_status()
+        self.notify("Live updates paused" if redis.paused else "Live updates resumed", timeout=1.5)
+
+    # -- the command bar --------------------------------------------------------------------
+
+    def action_command_bar(self) -> None:
+        self.open_command_bar("")
+
+    @on(CommandBar.Requested)
+    def command_requested(self, event: CommandBar.Requested) -> None:
+        self.open_command_bar(event.text)
+
+    def open_command_bar(self, text: str) -> None:
+        self.command_bar.open()
+        self.command_bar.value = text
+        self.command_bar.cursor_position = len(text)
+
+    @on(Input.Submitted, "#command-bar")
+    def command_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.command_bar.remember(text)
+        self.command_bar.display = False
+        self.keys.focus()
+        self.run_command_text(text)
+
+    def run_command_text(self, text: str) -> None:
+        try:
+            command = COLON_COMMANDS.parse(text)
+        except CommandError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        COLON_COMMANDS.run(self, command)
+
+    def run_command(self, name: str, arg: str = "") -> None:
+        """Carry out one ``:`` command by name (as typed: validated first)."""
+        self.run_command_text(f":{name} {arg}".strip())

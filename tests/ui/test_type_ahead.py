@@ -1,0 +1,122 @@
+"""Keys typed ahead, the way a hurried user types: in one burst, right after launch.
+
+Each action acts on the row highlighted (or about to be) when its key was pressed; nothing is
+dropped and nothing lands on another row.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+import redis
+
+from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.ui.app import RedisTuiApp
+from redis_tui.ui.screens.confirm import ConfirmScreen
+from redis_tui.ui.screens.prompt import EditTextScreen, PromptScreen
+
+from .helpers import wait_for
+
+SIZE = (160, 45)
+PATTERN = "user:7*"
+
+
+def seed(client: redis.Redis) -> None:
+    pipe = client.pipeline(transaction=False)
+    for i in range(20_000):
+        pipe.set(f"cache:{i:05d}", "x")
+        if i % 40 == 0:
+            pipe.set(f"user:{i}", f"name {i}")
+    pipe.execute()
+
+
+def body_text(app: RedisTuiApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, ConfirmScreen)
+    return str(screen.body)
+
+
+async def test_filter_enter_delete_in_one_burst_confirms_the_first_match(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *PATTERN, "enter", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        first = app.browser.keys.current_key
+        assert first is not None and fnmatch.fnmatchcase(first.decode(), PATTERN)
+        assert first == app.browser.view.store.names[app.browser.view.store.row(0)]
+        assert first.decode() in body_text(app)
+        await pilot.press("n")
+        assert client.exists(first)
+
+
+async def test_filter_enter_ttl_in_one_burst_asks_for_the_first_match(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *PATTERN, "enter", "t")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        first = app.browser.keys.current_key
+        assert first is not None and fnmatch.fnmatchcase(first.decode(), PATTERN)
+        screen = app.screen
+        assert isinstance(screen, PromptScreen)
+        assert first.decode() in str(screen.title_text)
+        await pilot.press(*"90s", "enter")
+        await wait_for(pilot, lambda: 0 < client.ttl(first) <= 90)
+
+
+async def test_key_lookup_then_edit_at_once_edits_that_key(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+    client.set("v:dummy1", "typed for this one")
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *":key v:dummy1", "enter", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditTextScreen))
+        assert app.browser.keys.current_key == b"v:dummy1"
+        assert isinstance(app.screen, EditTextScreen)
+        assert "v:dummy1" in app.screen.title_text
+        await pilot.press("escape")
+        assert client.get("v:dummy1") == b"typed for this one"
+
+
+async def test_delete_pressed_before_any_row_is_not_dropped(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")  # right after launch: the scan has not shown a row yet
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.browser.keys.current_key is not None
+        assert app.browser.keys.current_key.decode() in body_text(app)
+
+
+async def test_cursor_stays_on_its_key_when_rows_change_above_it(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({f"k:{i:03d}": i for i in range(30)})
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = app.browser
+        await wait_for(pilot, lambda: len(browser.view.store) == 30 and not browser.scanning)
+        await pilot.press("s")  # sorted by name
+        await pilot.press("g", *"jjjjjjjjjj")
+        target = browser.keys.current_key
+        assert target == b"k:010"
+        # Keys that sort above the cursor appear; a rescan lists them above it.
+        client.mset({"a:new": 1, "b:new": 1})
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(browser.view.store) == 32 and not browser.scanning)
+        assert browser.keys.current_key == target
+        assert browser.keys.cursor == 12
+        # Keys above it are deleted elsewhere: struck through, then swept by live updates.
+        client.delete("k:000", "k:001", "k:002")
+        await wait_for(pilot, lambda: b"k:000" not in browser.view.store, timeout=15)
+        assert browser.keys.current_key == target
+        assert browser.keys.cursor == 9
