@@ -141,7 +141,7 @@ class RedisTuiApp(App[None]):
             # Generations keep counting up, so late results of the old worker never match.
             self.worker_.scan_generation = old.scan_generation
             self.worker_.sessions_generation = old.sessions_generation
-        self.run_worker(self.redis.run(), name="redis", group="redis", exit_on_error=False)
+        self.redis.start()
         self.browser.attach(self.redis, settings, self.profile, self.poll_interval)
 
     @property
@@ -153,8 +153,8 @@ class RedisTuiApp(App[None]):
 
     def disconnect(self) -> None:
         """Stop the worker and close the connection; the screen stays, ``o`` connects again."""
-        for group in ("redis", "scan", "load", "lookup", "info", "bulk", "sessions", "events"):
-            self.workers.cancel_group(self, group)
+        if self.worker_ is not None:
+            self.worker_.cancel_all()
         self.browser.disconnected()
 
     def switch_connection(
@@ -164,8 +164,8 @@ class RedisTuiApp(App[None]):
 
         The old worker's tasks are cancelled; its client closes in its ``finally``.
         """
-        for group in ("redis", "scan", "load", "lookup", "info", "bulk"):
-            self.workers.cancel_group(self, group)
+        if self.worker_ is not None:
+            self.worker_.cancel_all()
         self.profile = profile
         self.browser.value_pane.clear()
         self._start_worker(settings)

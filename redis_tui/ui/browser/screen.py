@@ -160,6 +160,14 @@ class BrowserScreen(Screen[None]):
     def store(self) -> object:
         return self.view.store
 
+    def check_message_enabled(self, message: Message) -> bool:
+        # A late reply from an old connection, database or worker never reaches this one.
+        if isinstance(message, m.WorkerMessage) and (
+            self.worker_ is None or message.connection != self.worker_.connection
+        ):
+            return False
+        return super().check_message_enabled(message)
+
     def modal_open(self) -> bool:
         return self.app.screen is not self
 

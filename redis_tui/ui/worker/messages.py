@@ -1,306 +1,263 @@
-"""App-level messages the background worker posts. Past tense: they report what happened."""
+"""Messages the background worker posts. Past tense: they report what happened.
+
+Each is a dataclass with concrete types. Every one is stamped by the worker with the
+connection it came from (``connection``): a late reply from an old connection or database
+is dropped by the screen instead of reaching the new one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from textual.message import Message
 
+from redis_tui.data.edit.bulk import DryRun, Progress, Summary
+from redis_tui.data.edit.edits import Version
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.sessions import Session
+from redis_tui.data.values.export import ExportProgress
 from redis_tui.data.values.readers import KeyValue
+
+# (worker id, epoch): which connection of which worker a message belongs to.
+Stamp = tuple[int, int]
+UNSTAMPED: Stamp = (0, 0)
 
 
 class WorkerMessage(Message):
     """Base of everything the background worker posts."""
 
+    # Set by the worker when it posts the message (not a dataclass field: subclasses keep
+    # their own fields in order).
+    connection: Stamp = UNSTAMPED
 
+
+@dataclass
 class Connected(WorkerMessage):
-    def __init__(self, facts: ServerFacts, where: str) -> None:
-        super().__init__()
-        self.facts = facts
-        self.where = where
+    facts: ServerFacts
+    where: str
 
 
+@dataclass
 class ConnectionLost(WorkerMessage):
-    def __init__(self, reason: str, retry_in: float) -> None:
-        super().__init__()
-        self.reason = reason
-        self.retry_in = retry_in
+    reason: str
+    retry_in: float
 
 
+@dataclass
 class ServerPolled(WorkerMessage):
-    def __init__(
-        self,
-        facts: ServerFacts,
-        keys: Sequence[bytes],
-        pttls: Sequence[int],
-        hints: Sequence[int],
-        session_pttls: dict[bytes, int] | None = None,
-    ) -> None:
-        super().__init__()
-        self.facts = facts
-        self.keys = keys
-        self.pttls = pttls
-        self.hints = hints
-        # PTTL of the sessions on screen in the inspector.
-        self.session_pttls = session_pttls or {}
+    facts: ServerFacts
+    keys: Sequence[bytes]
+    pttls: Sequence[int]
+    hints: Sequence[int]
+    # PTTL of the sessions on screen in the inspector.
+    session_pttls: dict[bytes, int] = field(default_factory=dict)
 
 
+@dataclass
 class KeysScanned(WorkerMessage):
-    def __init__(
-        self,
-        generation: int,
-        keys: list[bytes],
-        types: list[bytes],
-        pttls: list[int],
-        done: bool,
-        batch: int = 0,
-        meta_follows: bool = False,
-    ) -> None:
-        super().__init__()
-        self.generation = generation
-        self.keys = keys
-        self.types = types
-        self.pttls = pttls
-        # All names are in (the metadata may still follow, see ``meta_follows``).
-        self.done = done
-        self.batch = batch
-        # Names-first scan: types and TTLs come later in a KeysMetaFetched of the same batch.
-        self.meta_follows = meta_follows
+    generation: int
+    keys: list[bytes]
+    types: list[bytes]
+    pttls: list[int]
+    # All names are in (the metadata may still follow, see ``meta_follows``).
+    done: bool
+    batch: int = 0
+    # Names-first scan: types and TTLs come later in a KeysMetaFetched of the same batch.
+    meta_follows: bool = False
 
 
+@dataclass
 class KeysMetaFetched(WorkerMessage):
     """TYPE and PTTL of one batch of a names-first scan."""
 
-    def __init__(
-        self,
-        generation: int,
-        batch: int,
-        keys: list[bytes],
-        types: list[bytes],
-        pttls: list[int],
-        done: bool,
-        offset: int = 0,
-        last: bool = True,
-        hints: list[int] | None = None,
-    ) -> None:
-        super().__init__()
-        self.generation = generation
-        self.batch = batch
-        self.keys = keys
-        self.types = types
-        self.pttls = pttls
-        # The last batch: every key now has its type and TTL.
-        self.done = done
-        # Where ``keys`` start in their batch's names, and whether they end the batch.
-        self.offset = offset
-        self.last = last
-        # Storage indexes of ``keys`` (not one batch's rows: a resumed scan's backlog).
-        self.hints = hints
+    generation: int
+    batch: int
+    keys: list[bytes]
+    types: list[bytes]
+    pttls: list[int]
+    # The last batch: every key now has its type and TTL.
+    done: bool
+    # Where ``keys`` start in their batch's names, and whether they end the batch.
+    offset: int = 0
+    last: bool = True
+    # Storage indexes of ``keys`` (not one batch's rows: a resumed scan's backlog).
+    hints: list[int] | None = None
 
 
+@dataclass
 class ValueLoaded(WorkerMessage):
-    def __init__(self, value: KeyValue, append: bool = False, version: Any = None) -> None:
-        super().__init__()
-        self.value = value
-        self.append = append
-        # The edits.Version the page was read at; edits start from it.
-        self.version = version
+    value: KeyValue
+    append: bool = False
+    # The version the page was read at; edits start from it.
+    version: Version | None = None
 
 
+@dataclass
 class ValueFailed(WorkerMessage):
-    def __init__(self, key: bytes, reason: str) -> None:
-        super().__init__()
-        self.key = key
-        self.reason = reason
+    key: bytes
+    reason: str
 
 
+@dataclass
 class KeyDeleted(WorkerMessage):
-    def __init__(self, key: bytes) -> None:
-        super().__init__()
-        self.key = key
+    key: bytes
 
 
+@dataclass
 class WorkerFailed(WorkerMessage):
     """Something the user asked for did not happen; ``reason`` says why, in one line."""
 
-    def __init__(self, action: str, reason: str, key: bytes | None = None) -> None:
-        super().__init__()
-        self.action = action
-        self.reason = reason
-        self.key = key
+    action: str
+    reason: str
+    key: bytes | None = None
 
 
+@dataclass
 class KeyFound(WorkerMessage):
     """``:key NAME`` found the key."""
 
-    def __init__(self, key: bytes, type_name: bytes, pttl: int) -> None:
-        super().__init__()
-        self.key = key
-        self.type_name = type_name
-        self.pttl = pttl
+    key: bytes
+    type_name: bytes
+    pttl: int
 
 
+@dataclass
 class InfoLoaded(WorkerMessage):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
+@dataclass
 class EditApplied(WorkerMessage):
     """An edit went through. ``new_key`` is set for a rename or a copy."""
 
-    def __init__(self, key: bytes, op: str, message: str, new_key: bytes | None = None) -> None:
-        super().__init__()
-        self.key = key
-        self.op = op
-        self.message = message
-        self.new_key = new_key
+    key: bytes
+    op: str
+    message: str
+    new_key: bytes | None = None
 
 
+@dataclass
 class EditConflicted(WorkerMessage):
     """The key changed since it was loaded (or a target exists): nothing was written."""
 
-    def __init__(self, edit: Any, reason: str, current: Any, exists: bool) -> None:
-        super().__init__()
-        self.edit = edit
-        self.reason = reason
-        # The key's version now: retrying with it means "overwrite what is there".
-        self.current = current
-        # True for "the new name / field / member already exists" (AlreadyExists).
-        self.exists = exists
+    edit: Any
+    reason: str
+    # The key's version now: retrying with it means "overwrite what is there".
+    current: Version | None
+    # True for "the new name / field / member already exists" (AlreadyExists).
+    exists: bool
 
 
+@dataclass
 class KeyRestored(WorkerMessage):
-    def __init__(self, key: bytes | None, description: str) -> None:
-        super().__init__()
-        self.key = key
-        self.description = description
+    key: bytes | None
+    description: str
 
 
+@dataclass
 class BulkDryRunDone(WorkerMessage):
-    def __init__(self, dry: Any) -> None:
-        super().__init__()
-        self.dry = dry
+    dry: DryRun
 
 
+@dataclass
 class BulkProgressed(WorkerMessage):
-    def __init__(self, progress: Any) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: Progress
 
 
+@dataclass
 class BulkDeleted(WorkerMessage):
-    def __init__(self, summary: Any) -> None:
-        super().__init__()
-        self.summary = summary
+    summary: Summary
 
 
+@dataclass
 class SessionsFound(WorkerMessage):
     """A page of decoded sessions from a sessions scan."""
 
-    def __init__(self, generation: int, sessions: list[Session], done: bool) -> None:
-        super().__init__()
-        self.generation = generation
-        self.sessions = sessions
-        self.done = done
+    generation: int
+    sessions: list[Session]
+    done: bool
 
 
+@dataclass
 class SessionRefreshed(WorkerMessage):
     """The selected session read again; ``session`` is None when it is gone."""
 
-    def __init__(self, key: bytes, session: Session | None) -> None:
-        super().__init__()
-        self.key = key
-        self.session = session
+    key: bytes
+    session: Session | None
 
 
+@dataclass
 class SessionsChanged(WorkerMessage):
     """A session action went through (revoked, extended, edited)."""
 
-    def __init__(self, op: str, message: str, keys: list[bytes]) -> None:
-        super().__init__()
-        self.op = op
-        self.message = message
-        self.keys = keys
+    op: str
+    message: str
+    keys: list[bytes]
 
 
+@dataclass
 class UserSessionsPreviewed(WorkerMessage):
     """The sessions a "revoke every session of this user" would delete."""
 
-    def __init__(self, user: str, sessions: list[Session]) -> None:
-        super().__init__()
-        self.user = user
-        self.sessions = sessions
+    user: str
+    sessions: list[Session]
 
 
+@dataclass
 class ValueChanged(WorkerMessage):
     """The value on screen changed on the server (someone else wrote it)."""
 
-    def __init__(self, key: bytes) -> None:
-        super().__init__()
-        self.key = key
+    key: bytes
 
 
+@dataclass
 class KeyspaceChanged(WorkerMessage):
     """Keyspace notifications since the last batch: keys deleted or expired, keys written."""
 
-    def __init__(self, gone: set[bytes], changed: set[bytes], overflow: bool) -> None:
-        super().__init__()
-        self.gone = gone
-        self.changed = changed
-        # More events than we keep per batch: the batch is partial.
-        self.overflow = overflow
+    gone: set[bytes]
+    changed: set[bytes]
+    # More events than we keep per batch: the batch is partial.
+    overflow: bool
 
 
+@dataclass
 class LiveModeChanged(WorkerMessage):
-    """How the worker keeps the screen current: "events" (keyspace notifications) or "poll"."""
+    """How the worker keeps the screen current: keyspace notifications or polls."""
 
-    def __init__(self, mode: str) -> None:
-        super().__init__()
-        self.mode = mode
+    mode: Literal["events", "poll"]
 
 
-# -- key browser: sizes and saving values (issue 3) ----------------------------------------
-
-
+@dataclass
 class KeySizesFetched(WorkerMessage):
     """MEMORY USAGE of some listed keys (None: cannot be known); ``hints`` are the storage
     indexes the keys had when asked for."""
 
-    def __init__(
-        self, keys: Sequence[bytes], sizes: Sequence[int | None], hints: Sequence[int]
-    ) -> None:
-        super().__init__()
-        self.keys = keys
-        self.sizes = sizes
-        self.hints = hints
+    keys: Sequence[bytes]
+    sizes: Sequence[int | None]
+    hints: Sequence[int]
 
 
+@dataclass
 class ValueExportProgressed(WorkerMessage):
-    """A save to a file is under way: ``progress`` is a ``data.export.ExportProgress``."""
+    """A save to a file is under way."""
 
-    def __init__(self, progress: Any) -> None:
-        super().__init__()
-        self.progress = progress
+    progress: ExportProgress
 
 
+@dataclass
 class ValueExported(WorkerMessage):
     """A value was saved to a file: ``size`` bytes written to ``path``."""
 
-    def __init__(self, key: bytes, path: str, size: int) -> None:
-        super().__init__()
-        self.key = key
-        self.path = path
-        self.size = size
+    key: bytes
+    path: str
+    size: int
 
 
+@dataclass
 class DatabaseRefused(WorkerMessage):
     """``:db N`` asked for a database the server does not have; the worker went back."""
 
-    def __init__(self, refused: int, back_to: int) -> None:
-        super().__init__()
-        self.refused = refused
-        self.back_to = back_to
+    refused: int
+    back_to: int

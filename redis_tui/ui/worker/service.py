@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from textual.app import App
 from textual.message_pump import MessagePump
+from textual.worker import Worker
 
 from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.gateway import Gateway, Watch
@@ -24,6 +27,7 @@ from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.data.sessions import SessionAction
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 # Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
@@ -32,6 +36,9 @@ GONE_EVENTS = frozenset({b"del", b"expired", b"evicted", b"rename_from", b"unlin
 # From this DBSIZE on, a names-first scan runs its SCAN loop in a child process: ~0.1 s to
 # start it buys back its cost after ~50k keys (the in-process loop lists ~350k keys/s).
 SCAN_PROCESS_MIN_KEYS = 50_000
+# The epoch a task was started in (set around ``run_worker``: the task copies the context).
+_STARTED_IN: contextvars.ContextVar[int | None] = contextvars.ContextVar("epoch", default=None)
+_WORKER_IDS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ class Backoff:
 
 
 class RedisWorker:
-    """One per connection. Start it with ``app.run_worker(worker.run())``."""
+    """One per connection. ``start()`` runs it; ``cancel_all()`` stops all it started."""
 
     def __init__(
         self,
@@ -105,6 +112,9 @@ class RedisWorker:
         self.app = app
         # Where results go: the screen that shows them (the app when none is given).
         self.target: MessagePump = target if target is not None else app
+        self.id = next(_WORKER_IDS)
+        # Every task this worker started: ``cancel_all`` stops what a connection started.
+        self._tasks: set[Worker[None]] = set()
         self.gateway = Gateway(settings)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
@@ -130,7 +140,7 @@ class RedisWorker:
         self.watch: Watch | None = None
         self._last_token: tuple[bytes, Any] | None = None
         # "events" when keyspace notifications keep the screen current, else "poll".
-        self.live_mode = "poll"
+        self.live_mode: Literal["events", "poll"] = "poll"
         self._retry_now = asyncio.Event()
         self._poll_running = False
         self._poll_backoff = Backoff()
@@ -150,8 +160,58 @@ class RedisWorker:
     def settings(self) -> ConnectionSettings:
         return self.gateway.settings
 
-    def _post(self, message: m.WorkerMessage) -> None:
+    @property
+    def connection(self) -> m.Stamp:
+        """This worker's connection now: replies stamped otherwise are stale."""
+        return (self.id, self.epoch)
+
+    def _post(self, message: m.WorkerMessage, epoch: int | None = None) -> None:
+        """Post a reply stamped with the connection its request was made on: the epoch the
+        task started in (a database switch or a reconnect since makes it stale)."""
+        started = _STARTED_IN.get() if epoch is None else epoch
+        message.connection = (self.id, self.epoch if started is None else started)
         self.target.post_message(message)
+
+    def _spawn(
+        self, work: Coroutine[object, object, None], group: Group, *, exclusive: bool = True
+    ) -> None:
+        """Run ``work`` as a Textual worker of ``group``, recorded for ``cancel_all``."""
+        token = _STARTED_IN.set(self.epoch)
+        try:
+            task = self.app.run_worker(
+                work, group=str(group), exclusive=exclusive, exit_on_error=False
+            )
+        finally:
+            _STARTED_IN.reset(token)
+        self._tasks = {t for t in self._tasks if not t.is_finished}
+        self._tasks.add(task)
+
+    def start(self) -> None:
+        """Start the main loop (connect, polls, edits)."""
+        self._tasks.add(
+            self.app.run_worker(self.run(), name="redis", group=str(Group.RUN), exit_on_error=False)
+        )
+
+    def cancel_all(self) -> None:
+        """Stop everything this worker started (not the closing of old clients)."""
+        self._cancel(lambda group: group != Group.CLOSE)
+
+    def _cancel(self, which: Callable[[Group], bool]) -> None:
+        for task in list(self._tasks):
+            if not task.is_finished and which(Group(task.group)):
+                task.cancel()
+        self._tasks = {t for t in self._tasks if not t.is_finished}
+
+    @contextlib.contextmanager
+    def _failures(self, action: str, key: bytes | None = None) -> Iterator[None]:
+        """Our errors become one WorkerFailed; a lost link also starts the reconnect."""
+        try:
+            yield
+        except ConnectionFailed as exc:
+            self._lost(exc)
+            self._post(m.WorkerFailed(action, exc.message, key))
+        except RedisTuiError as exc:
+            self._post(m.WorkerFailed(action, exc.message, key))
 
     # -- requests from the UI: each returns at once ------------------------------------
 
@@ -176,17 +236,14 @@ class RedisWorker:
         start = self.scan_cursor if resume else None
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
-        self.app.run_worker(
-            self._scan(generation, match, type_name, start, names_first, backlog),
-            group="scan",
-            exclusive=True,
-            exit_on_error=False,
+        self._spawn(
+            self._scan(generation, match, type_name, start, names_first, backlog), Group.SCAN
         )
         return generation
 
     def stop_scan(self) -> None:
         self.scan_generation += 1
-        self.app.workers.cancel_group(self.app, "scan")
+        self._cancel(lambda group: group == Group.SCAN)
         self.scan_running = False
 
     def load(self, key: bytes, **page: Any) -> None:
@@ -194,9 +251,7 @@ class RedisWorker:
         if not self.app.is_running:
             return  # shutting down: a coroutine made now would never run
         append = bool(page.pop("append", False))
-        self.app.run_worker(
-            self._load(key, append, page), group="load", exclusive=True, exit_on_error=False
-        )
+        self._spawn(self._load(key, append, page), Group.LOAD)
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
@@ -220,10 +275,7 @@ class RedisWorker:
         """Scan for sessions (newest scan wins). Returns its generation."""
         self.sessions_generation += 1
         generation = self.sessions_generation
-        self.app.run_worker(
-            self._find_sessions(generation, kwargs), group="sessions", exclusive=True,
-            exit_on_error=False,
-        )  # fmt: skip
+        self._spawn(self._find_sessions(generation, kwargs), Group.SESSIONS)
         return generation
 
     def session_edit(self, action: SessionAction) -> None:
@@ -231,31 +283,20 @@ class RedisWorker:
         self._queue(action)
 
     def preview_user_sessions(self, user: str) -> None:
-        self.app.run_worker(
-            self._preview_user(user), group="sessions-preview", exclusive=True,
-            exit_on_error=False,
-        )  # fmt: skip
+        self._spawn(self._preview_user(user), Group.SESSIONS_PREVIEW)
 
     async def _find_sessions(self, generation: int, kwargs: dict[str, Any]) -> None:
-        try:
+        with self._failures("sessions"):
             await self.connected.wait()
             async for page in self.gateway.find_sessions(**kwargs):
                 if generation != self.sessions_generation:
                     return
                 self._post(m.SessionsFound(generation, page, done=False))
-        except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.WorkerFailed("sessions", exc.message))
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("sessions", exc.message))
         self._post(m.SessionsFound(generation, [], done=True))
 
     async def _preview_user(self, user: str) -> None:
-        try:
+        with self._failures("preview"):
             found = await self.gateway.sessions_of_user(user)
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("preview", exc.message))
-        else:
             self._post(m.UserSessionsPreviewed(user, found))
 
     async def _apply_session_edit(self, action: SessionAction) -> None:
@@ -264,17 +305,11 @@ class RedisWorker:
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
-        self.app.run_worker(
-            self._bulk_dry_run(pattern, self.bulk_cancel), group="bulk", exclusive=True,
-            exit_on_error=False,
-        )  # fmt: skip
+        self._spawn(self._bulk_dry_run(pattern, self.bulk_cancel), Group.BULK)
 
     def bulk_delete(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
-        self.app.run_worker(
-            self._bulk_delete(pattern, self.bulk_cancel), group="bulk", exclusive=True,
-            exit_on_error=False,
-        )  # fmt: skip
+        self._spawn(self._bulk_delete(pattern, self.bulk_cancel), Group.BULK)
 
     def cancel_bulk(self) -> None:
         """Stop a dry run or bulk delete after the batch in flight (cooperative, not a kill)."""
@@ -282,16 +317,16 @@ class RedisWorker:
 
     def lookup(self, key: bytes) -> None:
         """Find one key by exact name (``:key NAME``), without scanning."""
-        self.app.run_worker(self._lookup(key), group="lookup", exclusive=True, exit_on_error=False)
+        self._spawn(self._lookup(key), Group.LOOKUP)
 
     def fetch_info(self) -> None:
-        self.app.run_worker(self._fetch_info(), group="info", exclusive=True, exit_on_error=False)
+        self._spawn(self._fetch_info(), Group.INFO)
 
     def reconnect(self) -> None:
         """Drop the connection and connect again at once (``:reconnect``)."""
         self.connected.clear()
         self.epoch += 1
-        self.app.run_worker(self.gateway.detach(), group="close", exit_on_error=False)
+        self._spawn(self.gateway.detach(), Group.CLOSE, exclusive=False)
         self.backoff.reset()
         self.edits.put_nowait(_WAKE)
         self.retry_now()
@@ -305,11 +340,10 @@ class RedisWorker:
         self._previous_db = self.gateway.settings.db
         self.connected.clear()
         self.epoch += 1
-        for group in ("load", "sessions", "sizes", "events", "lookup"):
-            self.app.workers.cancel_group(self.app, group)
+        self._cancel(lambda group: group in DATABASE_BOUND)
         old = self.gateway.switch_db(db)
         if old is not None:
-            self.app.run_worker(old.aclose(), group="close", exit_on_error=False)
+            self._spawn(old.aclose(), Group.CLOSE, exclusive=False)
         self.edits.put_nowait(_WAKE)
         self.retry_now()
 
@@ -363,9 +397,9 @@ class RedisWorker:
     async def _start_events(self) -> None:
         """Use keyspace notifications when the server already sends them, else poll."""
         flags = await self.gateway.notification_flags()
-        mode = "events" if flags else "poll"
+        mode: Literal["events", "poll"] = "events" if flags else "poll"
         if flags:
-            self.app.run_worker(self._listen(), group="events", exclusive=True, exit_on_error=False)
+            self._spawn(self._listen(), Group.EVENTS)
         if mode != self.live_mode:
             self.live_mode = mode
             self._post(m.LiveModeChanged(mode))
@@ -421,6 +455,7 @@ class RedisWorker:
         ):
             return
         self._poll_running = True
+        epoch = self.epoch  # what it reads belongs to this database, even if it switches
         visible = list(self.visible)
         sessions = list(self.visible_sessions)
         watched = self.watched_session
@@ -439,21 +474,22 @@ class RedisWorker:
             # instead of repeating the same error every interval.
             delay = self._poll_backoff.next()
             self._poll_resume_at = time.monotonic() + delay * self.poll_interval
-            self._post(m.WorkerFailed("poll", exc.message))
+            self._post(m.WorkerFailed("poll", exc.message), epoch)
         else:
             self._poll_backoff.reset()
             session_pttls = dict(zip(sessions, pttls[len(keys) :], strict=False))
             self._post(
                 m.ServerPolled(
                     facts, keys, pttls[: len(keys)], [i for i, _ in visible], session_pttls
-                )
+                ),
+                epoch,
             )
             if watched is not None:
-                self._post(m.SessionRefreshed(watched, refreshed))
+                self._post(m.SessionRefreshed(watched, refreshed), epoch)
             if watch is not None and token is not None:
                 last, self._last_token = self._last_token, (watch.key, token)
                 if last is not None and last[0] == watch.key and last[1] != token:
-                    self._post(m.ValueChanged(watch.key))
+                    self._post(m.ValueChanged(watch.key), epoch)
         finally:
             self._poll_running = False
 
@@ -486,7 +522,8 @@ class RedisWorker:
         except EditConflict as exc:
             if isinstance(edit, Edit):
                 exists = isinstance(exc, AlreadyExists)
-                self._post(m.EditConflicted(edit, exc.message, exc.version, exists))
+                current = exc.version if isinstance(exc.version, Version) else None
+                self._post(m.EditConflicted(edit, exc.message, current, exists))
             else:  # an undo or a session action: nothing to retry with, just say why
                 self._post(m.WorkerFailed(action, exc.message, key))
         except ConnectionFailed as exc:
@@ -502,22 +539,16 @@ class RedisWorker:
             self._post(m.EditApplied(edit.key, edit.op, result.message, new_key))
 
     async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
-        try:
+        with self._failures("dry run"):
             dry = await self.gateway.bulk_dry_run(pattern, cancel)
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("dry run", exc.message))
-        else:
             self._post(m.BulkDryRunDone(dry))
 
     async def _bulk_delete(self, pattern: bytes, cancel: asyncio.Event) -> None:
         def progressed(progress: Any) -> None:
             self._post(m.BulkProgressed(progress))
 
-        try:
+        with self._failures("bulk delete"):
             summary = await self.gateway.bulk_delete(pattern, cancel, on_progress=progressed)
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("bulk delete", exc.message))
-        else:
             self._post(m.BulkDeleted(summary))
 
     async def _scan(
@@ -727,25 +758,16 @@ class RedisWorker:
             self._post(m.ValueLoaded(value, append=append, version=version))
 
     async def _lookup(self, key: bytes) -> None:
-        try:
+        with self._failures("lookup", key):
             type_name, pttl = await self.gateway.lookup(key)
-        except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.WorkerFailed("lookup", exc.message, key))
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("lookup", exc.message, key))
-        else:
             if type_name == b"none":
                 self._post(m.WorkerFailed("lookup", "No such key", key))
             else:
                 self._post(m.KeyFound(key, type_name, pttl))
 
     async def _fetch_info(self) -> None:
-        try:
+        with self._failures("info"):
             text = await self.gateway.info_text()
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("info", exc.message))
-        else:
             self._post(m.InfoLoaded(text))
 
     # -- key browser: sizes of the visible keys, saving a value (issue 3) ---------------------
@@ -753,14 +775,12 @@ class RedisWorker:
     def fetch_sizes(self, rows: Sequence[tuple[int, bytes]]) -> None:
         """MEMORY USAGE of ``rows`` ((storage index, key) pairs); a newer request replaces one
         still running. Posts ``KeySizesFetched``."""
-        self.app.run_worker(
-            self._fetch_sizes(list(rows)), group="sizes", exclusive=True, exit_on_error=False
-        )
+        self._spawn(self._fetch_sizes(list(rows)), Group.SIZES)
 
     def export(self, key: bytes, path: str, overwrite: bool = False) -> None:
         """Save the whole value of ``key`` to the file ``path``, streamed. Posts
         ``ValueExportProgressed`` now and then, then ``ValueExported`` or ``WorkerFailed``."""
-        self.app.run_worker(self._export(key, path, overwrite), group="export", exit_on_error=False)
+        self._spawn(self._export(key, path, overwrite), Group.EXPORT, exclusive=False)
 
     async def _fetch_sizes(self, rows: list[tuple[int, bytes]]) -> None:
         if not self.connected.is_set() or not rows:
@@ -785,13 +805,7 @@ class RedisWorker:
                 last = now
                 self._post(m.ValueExportProgressed(progress))
 
-        try:
+        with self._failures("save", key):
             await self.connected.wait()
             size = await self.gateway.export_value(key, path, progressed, overwrite=overwrite)
-        except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.WorkerFailed("save", exc.message, key))
-        except RedisTuiError as exc:
-            self._post(m.WorkerFailed("save", exc.message, key))
-        else:
             self._post(m.ValueExported(key, path, size))
