@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redis_tui.data.client.connection import ConnectionSettings, format_address, parse_address
+from redis_tui.data.client.settings import ConnectionSettings, format_address, parse_address
 from redis_tui.errors import RedisTuiError
 
 ENV_CONFIG = "REDIS_TUI_CONFIG"

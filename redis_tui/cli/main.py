@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from redis_tui import __version__
 from redis_tui.config import Config, ConfigError, Profile, load_config, resolve_password
-from redis_tui.data.client.connection import ConnectionSettings, format_address, parse_address
+from redis_tui.data.client.settings import ConnectionSettings, format_address, parse_address
 from redis_tui.errors import RedisTuiError
 
 EXIT_USAGE = 2

@@ -20,7 +20,7 @@ from typing import Any, NoReturn, TextIO
 
 from redis_tui.cli.main import EXIT_USAGE, add_connection_arguments, fail, load_settings
 from redis_tui.data import sessions
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 

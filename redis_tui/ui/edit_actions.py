@@ -29,7 +29,7 @@ from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.service import Edit
 
 if TYPE_CHECKING:
-    from redis_tui.data.client.connection import ConnectionSettings
+    from redis_tui.data.client.settings import ConnectionSettings
     from redis_tui.data.edit.edits import Version
     from redis_tui.data.scan.keystore import KeyStore
     from redis_tui.ui.widgets.key_list import KeyList

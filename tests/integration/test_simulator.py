@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from redis_tui import cli
 from redis_tui.data import sessions
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo import simulator
 from redis_tui.demo.server import EmbeddedServer
 

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from redis_tui.config import Config, Profile, load_config, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 from redis_tui.demo.server import EmbeddedServer, free_port

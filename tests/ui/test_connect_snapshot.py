@@ -10,7 +10,7 @@ import redis
 from textual.pilot import Pilot
 
 from redis_tui.config import Profile, load_config, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.connect import ConnectScreen
 

@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 
 from redis_tui import config as cfg
 from redis_tui.config import ConfigError, Profile, load_config, resolve_password, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 
 
 def test_missing_file_is_an_empty_config_in_the_user_config_dir() -> None:

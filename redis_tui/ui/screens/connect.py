@@ -46,14 +46,13 @@ from redis_tui.config import (
     save_profile,
     store_password,
 )
-from redis_tui.data.client.connection import (
+from redis_tui.data.client.diagnose import Diagnosis, probe
+from redis_tui.data.client.settings import (
     DEFAULT_SENTINEL_PORT,
     Address,
     ConnectionSettings,
-    Diagnosis,
     format_address,
     parse_address,
-    probe,
 )
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.screens.confirm import ConfirmScreen

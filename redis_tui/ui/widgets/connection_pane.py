@@ -14,7 +14,7 @@ from textual.style import Style
 from textual.widgets import Static
 
 from redis_tui.config import Profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 from redis_tui.data.values.display import escape_text
