@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from redis_tui.cli.main import build_parser, main, settings_from_args
+from redis_tui.cli.common import settings_from_args
+from redis_tui.cli.main import build_parser, main
 from redis_tui.demo.server import free_port
 
 
@@ -93,7 +94,7 @@ def test_cluster_sentinel_and_host_map_flags() -> None:
 def test_profile_flags_override_the_profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from redis_tui.cli.main import profile_settings
+    from redis_tui.cli.common import profile_settings
     from redis_tui.config import Profile, load_config, save_profile
 
     path = tmp_path / "config.toml"
