@@ -175,10 +175,8 @@ async def test_profile_that_prompts_for_its_password(
     profile = Profile(
         name="guarded",
         colour="purple",
-        port=fresh_server.port,
-        readonly=True,
+        connection=ConnectionSettings(port=fresh_server.port, readonly=True, connect_timeout=2.0),
         password_source="prompt",
-        connect_timeout=2.0,
     )
     save_profile(profile, path)
     app = make_app(settings, load_config(path))
@@ -207,7 +205,13 @@ async def test_production_profile_asks_for_its_name_before_writes(
 ) -> None:
     client.mset({"doomed": 1})
     path = tmp_path / "config.toml"
-    save_profile(Profile(name="prod", colour="red", port=settings.port, production=True), path)
+    prod = Profile(
+        name="prod",
+        colour="red",
+        connection=ConnectionSettings(port=settings.port),
+        production=True,
+    )
+    save_profile(prod, path)
     app = make_app(settings, load_config(path))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.store) == 1)

@@ -23,17 +23,20 @@ def test_connect_screen(
     seed(client)
     path = tmp_path / "config.toml"
     for profile in (
-        Profile(name="local", colour="green", port=6379),
+        Profile(name="local", colour="green", connection=ConnectionSettings(port=6379)),
         Profile(
             name="prod-cache",
             colour="red",
-            host="cache.example",
-            tls=True,
+            connection=ConnectionSettings(host="cache.example", tls=True, readonly=True),
             production=True,
-            readonly=True,
             password_source="keyring",
         ),
-        Profile(name="staging", colour="#ff8800", readonly=True, password_source="prompt"),
+        Profile(
+            name="staging",
+            colour="#ff8800",
+            connection=ConnectionSettings(readonly=True),
+            password_source="prompt",
+        ),
         Profile(name="[b]odd[/b] name", colour="not-a-colour"),
     ):
         save_profile(profile, path)

@@ -96,11 +96,13 @@ def test_profile_flags_override_the_profile(
 ) -> None:
     from redis_tui.cli.common import profile_settings
     from redis_tui.config import Profile, load_config, save_profile
+    from redis_tui.data.client.settings import ConnectionSettings
 
     path = tmp_path / "config.toml"
     save_profile(
-        Profile(name="prod", host="cache.example", port=6390, db=2, readonly=True,
-                password_source="env:PROD_PW"),
+        Profile(name="prod", password_source="env:PROD_PW",
+                connection=ConnectionSettings(host="cache.example", port=6390, db=2,
+                                              readonly=True)),
         path,
     )  # fmt: skip
     monkeypatch.setenv("PROD_PW", "pw")
