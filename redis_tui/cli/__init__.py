@@ -1,10 +1,8 @@
 """The command line: ``redis-tui`` (the app) and ``redis-tui sessions`` (headless).
 
-``common`` holds what both share; ``main`` runs the app and hands ``sessions`` on.
+``launch`` starts the app and hands ``sessions`` on; ``common`` holds what both share.
 """
 
-# The attribute ``redis_tui.cli.main`` is this function, not the submodule: import the
-# module's names with ``from redis_tui.cli.main import …``.
-from redis_tui.cli.main import main
+from redis_tui.cli.launch import main
 
 __all__ = ["main"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from redis_tui.cli.common import settings_from_args
-from redis_tui.cli.main import build_parser, main
+from redis_tui.cli.launch import build_parser, main
 from redis_tui.demo.server import free_port
 
 
