@@ -2,6 +2,6 @@
 
 import sys
 
-from redis_tui.cli.main import main
+from redis_tui.cli import main
 
 sys.exit(main())

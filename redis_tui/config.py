@@ -23,6 +23,11 @@ Example::
     production = true
     readonly = true
     password_source = "keyring"     # or "env:PROD_REDIS_PASSWORD", or "prompt"
+
+A profile's table holds its own fields (``colour``, ``production``, ``url``, the password
+sources) beside the fields of ConnectionSettings, flat; the connection fields are read,
+checked and written from ConnectionSettings' own declaration, so a new one needs no change
+here unless its type is new.
 """
 
 from __future__ import annotations
@@ -33,11 +38,20 @@ import json
 import os
 import re
 import tomllib
+import typing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redis_tui.data.client.connection import ConnectionSettings, format_address, parse_address
+from redis_tui.data.client.settings import (
+    DEFAULT_PORT,
+    DEFAULT_SENTINEL_PORT,
+    Address,
+    ConnectionSettings,
+    format_address,
+    parse_address,
+)
 from redis_tui.errors import RedisTuiError
 
 ENV_CONFIG = "REDIS_TUI_CONFIG"
@@ -49,83 +63,82 @@ class ConfigError(RedisTuiError):
     """The config file cannot be read or holds a wrong value; the message names both."""
 
 
+# Connection fields a profile does not keep: passwords never go to the file (nor into a
+# Profile), and the command timeout follows connect_timeout, as ``--timeout`` does.
+_NOT_STORED = frozenset({"password", "sentinel_password", "command_timeout"})
+_NO_CONNECTION = ConnectionSettings()
+_CONNECTION_TYPES: dict[str, Any] = {
+    name: hint
+    for name, hint in typing.get_type_hints(ConnectionSettings).items()
+    if name not in _NOT_STORED
+}
+
+
+def _stored(connection: ConnectionSettings) -> ConnectionSettings:
+    """``connection`` without what a profile does not keep."""
+    return connection.replace(**{name: getattr(_NO_CONNECTION, name) for name in _NOT_STORED})
+
+
+def _changed(connection: ConnectionSettings) -> dict[str, Any]:
+    """The stored fields of ``connection`` that differ from the defaults."""
+    return {
+        name: getattr(connection, name)
+        for name in _CONNECTION_TYPES
+        if getattr(connection, name) != getattr(_NO_CONNECTION, name)
+    }
+
+
 @dataclass(frozen=True)
 class Profile:
-    """One saved connection. ``to_settings`` turns it into ConnectionSettings.
+    """One saved connection: its name and looks, an optional ``url``, its ``connection``
+    (ConnectionSettings without passwords) and where its passwords come from.
 
     ``password_source`` is ``"keyring"``, ``"env:VARNAME"``, ``"prompt"`` or None (no
-    password); ``sentinel_password_source`` likewise for the Sentinels.
+    password); ``sentinel_password_source`` likewise for the Sentinels. ``to_settings``
+    adds the passwords.
     """
 
     name: str
     colour: str | None = None
     production: bool = False
-    readonly: bool = False
     url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 6379
-    socket: str | None = None
-    username: str | None = None
-    db: int = 0
-    tls: bool = False
-    cacert: str | None = None
-    cert: str | None = None
-    key: str | None = None
-    tls_verify: bool = True
-    server_name: str | None = None
-    sentinel_master: str | None = None
-    sentinels: tuple[str, ...] = ()
-    cluster: bool = False
-    cluster_nodes: tuple[str, ...] = ()
-    host_map: tuple[tuple[str, str], ...] = ()
-    connect_timeout: float = 5.0
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
     password_source: str | None = None
     sentinel_password_source: str | None = None
+
+    def __post_init__(self) -> None:
+        # Whatever settings a profile is made from, it keeps no password, even in memory.
+        object.__setattr__(self, "connection", _stored(self.connection))
 
     def to_settings(
         self, password: str | None = None, sentinel_password: str | None = None
     ) -> ConnectionSettings:
-        """ConnectionSettings for this profile; ``url`` (if any) first, fields over it.
+        """ConnectionSettings for this profile; ``url`` (if any) first, the fields that
+        differ from the defaults over it.
 
         Raises:
-            ConfigError: the URL or an address cannot be parsed.
+            ConfigError: the URL cannot be parsed.
         """
-        values: dict[str, Any] = {
-            "host": self.host,
-            "port": self.port,
-            "socket": self.socket,
-            "username": self.username,
-            "db": self.db,
-            "tls": self.tls or bool(self.cacert or self.cert),
-            "cacert": self.cacert,
-            "cert": self.cert,
-            "key": self.key,
-            "tls_verify": self.tls_verify,
-            "server_name": self.server_name,
-            "readonly": self.readonly,
-            "connect_timeout": self.connect_timeout,
-            "command_timeout": max(self.connect_timeout, 5.0),
-            "sentinel_master": self.sentinel_master,
-            "cluster": self.cluster,
-            "host_map": self.host_map,
-            "password": password,
-            "sentinel_password": sentinel_password,
-        }
-        try:
-            values["sentinels"] = tuple(parse_address(a, 26379) for a in self.sentinels)
-            values["cluster_nodes"] = tuple(parse_address(a) for a in self.cluster_nodes)
-            if self.url:
-                defaults = {f.name: f.default for f in dataclasses.fields(Profile)}
-                explicit = {
-                    k: v
-                    for k, v in values.items()
-                    if k in defaults and getattr(self, k) != defaults[k]
-                }
-                rest = {k: v for k, v in values.items() if k not in defaults}
-                return ConnectionSettings.from_url(self.url, **rest, **explicit)
-        except ValueError as exc:
-            raise ConfigError(f"profile {self.name!r}: {exc}") from exc
-        return ConnectionSettings(**{k: v for k, v in values.items() if v is not None})
+        connection = self.connection
+        command_timeout = max(connection.connect_timeout, 5.0)
+        if self.url:
+            try:
+                return ConnectionSettings.from_url(
+                    self.url,
+                    **_changed(connection),
+                    password=password,
+                    sentinel_password=sentinel_password,
+                    command_timeout=command_timeout,
+                )
+            except ValueError as exc:
+                raise ConfigError(f"profile {self.name!r}: {exc}") from exc
+        return dataclasses.replace(
+            connection,
+            tls=connection.tls or bool(connection.cacert or connection.cert),
+            password=password,
+            sentinel_password=sentinel_password,
+            command_timeout=command_timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -208,7 +221,13 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 _TOP = {"default_profile", "keymap", "poll_interval", "delimiter", "profiles", "sessions"}
 _SESSION_FIELDS = {"patterns", "exclude", "user_paths"}
-_PROFILE_FIELDS = {f.name: f for f in dataclasses.fields(Profile) if f.name != "name"}
+_PROFILE_TYPES: dict[str, Any] = {
+    name: hint
+    for name, hint in typing.get_type_hints(Profile).items()
+    if name not in ("name", "connection")
+}
+# One flat table holds both: a name must not mean two things.
+assert not _PROFILE_TYPES.keys() & _CONNECTION_TYPES.keys()
 _SECRET_FIELDS = {"password", "pass", "sentinel_password", "secret", "auth"}
 _SOURCE = re.compile(r"^(keyring|prompt|env:[A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -236,7 +255,7 @@ def _validate(raw: dict[str, Any], where: Path) -> Config:
     for name, table in tables.items():
         if not isinstance(table, dict):
             raise bad(f"profiles.{name}", "expected a table")
-        profiles[name] = _profile(name, table, lambda f, p, n=name: bad(f"profiles.{n}.{f}", p))
+        profiles[name] = _profile(name, table, bad)
     default = raw.get("default_profile")
     if default is not None and default not in profiles:
         raise bad("default_profile", f"no profile named {default!r}")
@@ -263,8 +282,15 @@ def _validate(raw: dict[str, Any], where: Path) -> Config:
     )
 
 
-def _profile(name: str, table: dict[str, Any], bad: Any) -> Profile:
-    values: dict[str, Any] = {"name": name}
+Bad = Callable[[str, str], ConfigError]
+
+
+def _profile(name: str, table: dict[str, Any], bad_in_file: Bad) -> Profile:
+    def bad(key: str, problem: str) -> ConfigError:
+        return bad_in_file(f"profiles.{name}.{key}", problem)
+
+    values: dict[str, Any] = {}
+    connection: dict[str, Any] = {}
     for key, value in table.items():
         if key in _SECRET_FIELDS:
             raise bad(
@@ -272,10 +298,12 @@ def _profile(name: str, table: dict[str, Any], bad: Any) -> Profile:
                 "passwords are never read from the config file: set "
                 'password_source = "keyring", "env:VARNAME" or "prompt"',
             )
-        spec = _PROFILE_FIELDS.get(key)
-        if spec is None:
+        if key in _PROFILE_TYPES:
+            values[key] = _check(key, value, _PROFILE_TYPES[key], bad)
+        elif key in _CONNECTION_TYPES:
+            connection[key] = _check(key, value, _CONNECTION_TYPES[key], bad)
+        else:
             raise bad(key, "unknown field")
-        values[key] = _check(key, value, str(spec.type), bad)
     for key in ("password_source", "sentinel_password_source"):
         source = values.get(key)
         if source is not None and not _SOURCE.match(source):
@@ -285,30 +313,40 @@ def _profile(name: str, table: dict[str, Any], bad: Any) -> Profile:
         userinfo = url.split("://", 1)[-1].split("@", 1)[0]
         if ":" in userinfo:
             raise bad("url", "the URL holds a password: remove it and set password_source")
-    profile = Profile(**values)
-    try:
-        profile.to_settings()
-    except ConfigError as exc:
-        raise bad("url" if url else "address", str(exc).split(": ", 1)[-1]) from exc
+    profile = Profile(name=name, connection=ConnectionSettings(**connection), **values)
+    if url:
+        try:
+            profile.to_settings()
+        except ConfigError as exc:
+            raise bad("url", str(exc).split(": ", 1)[-1]) from exc
     return profile
 
 
-def _check(key: str, value: Any, kind: str, bad: Any) -> Any:
-    if "bool" in kind:
+def _check(key: str, value: Any, kind: Any, bad: Bad) -> Any:
+    """``value`` from the file, checked against the field's type ``kind``."""
+    if kind is bool:
         if not isinstance(value, bool):
             raise bad(key, "expected true or false")
         return value
-    if kind.startswith("int"):
+    if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise bad(key, "expected a whole number")
         if key == "port" and not 0 < value < 65536:
             raise bad(key, "expected a port number (1-65535)")
         return value
-    if kind.startswith("float"):
+    if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise bad(key, "expected a number of seconds")
         return float(value)
-    if key == "host_map":
+    if kind == tuple[Address, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad(key, 'expected a list of "host:port" strings')
+        port = DEFAULT_SENTINEL_PORT if key == "sentinels" else DEFAULT_PORT
+        try:
+            return tuple(parse_address(v, port) for v in value)
+        except ValueError as exc:
+            raise bad(key, str(exc)) from exc
+    if kind == tuple[tuple[str, str], ...]:
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise bad(key, 'expected a table of "announced host:port" = "reachable host:port"')
         try:
@@ -318,10 +356,9 @@ def _check(key: str, value: Any, kind: str, bad: Any) -> Any:
             )
         except ValueError as exc:
             raise bad(key, str(exc)) from exc
-    if kind.startswith("tuple"):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad(key, 'expected a list of "host:port" strings')
-        return tuple(value)
+    if kind not in (str, str | None):
+        # A new field of a new type: say here how it is read (and in _profile_items, written).
+        raise TypeError(f"no TOML form for {key}: {kind}")
     if not isinstance(value, str):
         raise bad(key, "expected a string")
     return value
@@ -397,19 +434,30 @@ def dump_config(config: Config) -> str:
         for name, values in session_lists:
             if values:
                 lines.append(f"{name} = [{', '.join(_toml(v) for v in values)}]")
-    defaults = {f.name: f.default for f in dataclasses.fields(Profile)}
     for name, profile in config.profiles.items():
         lines += ["", f"[profiles.{_key(name)}]"]
-        for spec in dataclasses.fields(Profile):
-            value = getattr(profile, spec.name)
-            if spec.name == "name" or value == defaults.get(spec.name) or value is None:
-                continue
-            if spec.name == "host_map":
-                pairs = ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value)
-                lines.append(f"host_map = {{ {pairs} }}")
-            else:
-                lines.append(f"{spec.name} = {_toml(value)}")
+        lines += [f"{key} = {text}" for key, text in _profile_items(profile)]
     return "\n".join(lines) + "\n"
+
+
+def _profile_items(profile: Profile) -> Iterator[tuple[str, str]]:
+    """The fields of ``profile`` that differ from the defaults, as TOML, in field order,
+    with the connection's fields flat in the place of ``connection``."""
+    for spec in dataclasses.fields(Profile):
+        if spec.name == "connection":
+            for key, value in _changed(profile.connection).items():
+                kind = _CONNECTION_TYPES[key]
+                if kind == tuple[Address, ...]:
+                    yield key, _toml([format_address(a) for a in value])
+                elif kind == tuple[tuple[str, str], ...]:
+                    pairs = ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value)
+                    yield key, f"{{ {pairs} }}"
+                else:
+                    yield key, _toml(value)
+            continue
+        value = getattr(profile, spec.name)
+        if spec.name != "name" and value is not None and value != spec.default:
+            yield spec.name, _toml(value)
 
 
 def _key(name: str) -> str:

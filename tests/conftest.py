@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo.server import EmbeddedServer
 
 

@@ -18,9 +18,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from redis_tui.cli.main import EXIT_USAGE, add_connection_arguments, fail, load_settings
+from redis_tui.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    add_connection_arguments,
+    fail,
+    load_settings,
+)
 from redis_tui.data import sessions
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 
@@ -84,7 +90,7 @@ def main(
     except RedisTuiError as exc:
         return fail(exc.message)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
 

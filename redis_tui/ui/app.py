@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from redis_tui.config import Config, Profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.browser.screen import BrowserScreen
 from redis_tui.ui.commands import CommandBar

@@ -11,7 +11,8 @@ import redis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
-from redis_tui.data.client.connection import ConnectionSettings, open_client
+from redis_tui.data.client.open import open_client
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit import edits
 from redis_tui.data.edit.bulk import Progress, bulk_delete, dry_run
 from redis_tui.data.edit.cmdlog import CommandLog

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.demo import seed as demo
 from redis_tui.demo.server import EmbeddedServer
@@ -155,7 +155,7 @@ async def test_close_midway_leaves_no_process(
 
 PARENT = """
 import asyncio, os, sys
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.process import ScanProcess
 
 async def main():

@@ -12,9 +12,9 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from redis_tui.cli import main as cli
+from redis_tui.cli import launch as cli
 from redis_tui.data import sessions
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo import simulator
 from redis_tui.demo.server import EmbeddedServer
 

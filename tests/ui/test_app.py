@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from textual.widgets import DataTable, Input, TextArea
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_key
 from redis_tui.demo import seed as demo
 from redis_tui.demo.server import EmbeddedServer

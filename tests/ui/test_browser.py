@@ -8,7 +8,7 @@ from pathlib import Path
 import redis
 from textual.widgets import Input
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo import seed as demo
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.commands import CommandError

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from redis_tui.config import Config, Profile, load_config, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 from redis_tui.demo.server import EmbeddedServer, free_port
@@ -177,10 +177,8 @@ async def test_profile_that_prompts_for_its_password(
     profile = Profile(
         name="guarded",
         colour="purple",
-        port=fresh_server.port,
-        readonly=True,
+        connection=ConnectionSettings(port=fresh_server.port, readonly=True, connect_timeout=2.0),
         password_source="prompt",
-        connect_timeout=2.0,
     )
     save_profile(profile, path)
     app = make_app(settings, load_config(path))
@@ -209,7 +207,13 @@ async def test_production_profile_asks_for_its_name_before_writes(
 ) -> None:
     client.mset({"doomed": 1})
     path = tmp_path / "config.toml"
-    save_profile(Profile(name="prod", colour="red", port=settings.port, production=True), path)
+    prod = Profile(
+        name="prod",
+        colour="red",
+        connection=ConnectionSettings(port=settings.port),
+        production=True,
+    )
+    save_profile(prod, path)
     app = make_app(settings, load_config(path))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.browser.view.store) == 1)

@@ -10,7 +10,7 @@ import redis
 from textual.pilot import Pilot
 
 from redis_tui.config import Profile, load_config, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.connect import ConnectScreen
 
@@ -23,17 +23,20 @@ def test_connect_screen(
     seed(client)
     path = tmp_path / "config.toml"
     for profile in (
-        Profile(name="local", colour="green", port=6379),
+        Profile(name="local", colour="green", connection=ConnectionSettings(port=6379)),
         Profile(
             name="prod-cache",
             colour="red",
-            host="cache.example",
-            tls=True,
+            connection=ConnectionSettings(host="cache.example", tls=True, readonly=True),
             production=True,
-            readonly=True,
             password_source="keyring",
         ),
-        Profile(name="staging", colour="#ff8800", readonly=True, password_source="prompt"),
+        Profile(
+            name="staging",
+            colour="#ff8800",
+            connection=ConnectionSettings(readonly=True),
+            password_source="prompt",
+        ),
         Profile(name="[b]odd[/b] name", colour="not-a-colour"),
     ):
         save_profile(profile, path)

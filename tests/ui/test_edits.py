@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from textual.widgets import Input, TextArea
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen

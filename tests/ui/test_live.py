@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keystore import GONE
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.ui.app import RedisTuiApp

@@ -8,7 +8,7 @@ import gc
 import pytest
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keystore import UNKNOWN, type_code
 from redis_tui.data.scan.process import ScanProcess
 from redis_tui.ui.app import RedisTuiApp

@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from textual.widgets import Input
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo.simulator import seed_sessions_from_fixtures
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen

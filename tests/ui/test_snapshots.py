@@ -7,7 +7,7 @@ from typing import Any
 import redis
 from textual.pilot import Pilot
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.ui.app import RedisTuiApp
 

@@ -10,7 +10,7 @@ import fnmatch
 
 import redis
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import EditTextScreen, PromptScreen

@@ -12,7 +12,7 @@ import msgpack
 import redis
 from textual.widgets import OptionList
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.info import FormatScreen, TextScreen

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from redis_tui.cli.main import build_parser, main, settings_from_args
+from redis_tui.cli.common import settings_from_args
+from redis_tui.cli.launch import build_parser, main
 from redis_tui.demo.server import free_port
 
 
@@ -93,13 +94,15 @@ def test_cluster_sentinel_and_host_map_flags() -> None:
 def test_profile_flags_override_the_profile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from redis_tui.cli.main import profile_settings
+    from redis_tui.cli.common import profile_settings
     from redis_tui.config import Profile, load_config, save_profile
+    from redis_tui.data.client.settings import ConnectionSettings
 
     path = tmp_path / "config.toml"
     save_profile(
-        Profile(name="prod", host="cache.example", port=6390, db=2, readonly=True,
-                password_source="env:PROD_PW"),
+        Profile(name="prod", password_source="env:PROD_PW",
+                connection=ConnectionSettings(host="cache.example", port=6390, db=2,
+                                              readonly=True)),
         path,
     )  # fmt: skip
     monkeypatch.setenv("PROD_PW", "pw")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -12,7 +13,7 @@ from keyring.backend import KeyringBackend
 
 from redis_tui import config as cfg
 from redis_tui.config import ConfigError, Profile, load_config, resolve_password, save_profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 
 
 def test_missing_file_is_an_empty_config_in_the_user_config_dir() -> None:
@@ -40,18 +41,23 @@ def test_round_trip_without_password_and_mode_0600(tmp_path: Path) -> None:
         name="prod eu",
         colour="red",
         production=True,
-        readonly=True,
-        host="cache.example",
-        port=6380,
-        username="app",
-        tls=True,
-        cacert="/etc/ca.pem",
-        sentinel_master="mymaster",
-        sentinels=("s1:26379", "s2:26380"),
-        host_map=(("10.0.0.1:6379", "127.0.0.1:7000"),),
+        connection=ConnectionSettings(
+            readonly=True,
+            host="cache.example",
+            port=6380,
+            username="app",
+            tls=True,
+            cacert="/etc/ca.pem",
+            sentinel_master="mymaster",
+            sentinels=(("s1", 26379), ("s2", 26380)),
+            host_map=(("10.0.0.1:6379", "127.0.0.1:7000"),),
+        ),
         password_source="keyring",
     )
-    local = Profile(name="local", cluster=True, cluster_nodes=("127.0.0.1:7000",))
+    local = Profile(
+        name="local",
+        connection=ConnectionSettings(cluster=True, cluster_nodes=(("127.0.0.1", 7000),)),
+    )
     save_profile(prod, path)
     save_profile(local, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -65,8 +71,8 @@ def test_round_trip_without_password_and_mode_0600(tmp_path: Path) -> None:
     assert settings.sentinels == (("s1", 26379), ("s2", 26380)) and settings.readonly
     assert local.to_settings().cluster_nodes == (("127.0.0.1", 7000),)
     # Replacing keeps one profile of that name; the file stays 0600.
-    save_profile(Profile(name="local", port=7001), path)
-    assert load_config(path).profiles["local"].port == 7001
+    save_profile(Profile(name="local", connection=ConnectionSettings(port=7001)), path)
+    assert load_config(path).profiles["local"].connection.port == 7001
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     cfg.delete_profile("local", path)
     assert list(load_config(path).profiles) == ["prod eu"]
@@ -204,3 +210,25 @@ def test_sessions_section_round_trips_and_feeds_the_scanner(tmp_path: Path) -> N
     path.write_text('[sessions]\npatterns = "x"\n')
     with pytest.raises(ConfigError, match=r"sessions\.patterns"):
         load_config(path)
+
+
+def test_a_profile_keeps_every_connection_field_but_the_secrets(tmp_path: Path) -> None:
+    """Connection fields are declared once, in ConnectionSettings: each one but the passwords
+    and the command timeout (it follows connect_timeout) goes to the file and back."""
+    every = ConnectionSettings(
+        host="h.example", port=6390, socket="/tmp/r.sock", username="app", password="pw", db=3,
+        tls=True, cacert="/ca.pem", cert="/c.pem", key="/k.pem", tls_verify=False,
+        server_name="sn.example", readonly=True, connect_timeout=7.0, command_timeout=30.0,
+        sentinel_master="mymaster", sentinels=(("s1", 26380),), sentinel_password="spw",
+        cluster=True, cluster_nodes=(("n1", 7000),), host_map=(("10.0.0.1:1", "h:2"),),
+    )  # fmt: skip
+    defaults = ConnectionSettings()
+    for spec in dataclasses.fields(ConnectionSettings):
+        assert getattr(every, spec.name) != getattr(defaults, spec.name), spec.name
+    path = tmp_path / "config.toml"
+    save_profile(Profile(name="all", connection=every), path)
+    text = path.read_text()
+    assert "pw" not in text and "command_timeout" not in text
+    loaded = load_config(path).profiles["all"]
+    assert loaded.connection.password is None and loaded.connection.sentinel_password is None
+    assert loaded.to_settings("pw", "spw") == every.replace(command_timeout=7.0)

@@ -19,13 +19,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 
 from redis_tui.data import sessions
-from redis_tui.data.client.connection import (
-    Client,
-    ConnectionSettings,
-    format_address,
-    open_client,
-    sentinel_manager,
-)
+from redis_tui.data.client.open import Client, open_client, sentinel_manager
+from redis_tui.data.client.settings import ConnectionSettings, format_address
 from redis_tui.data.edit import bulk, edits
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.undo import UndoEntry, UndoStack

@@ -23,8 +23,8 @@ import redis.exceptions as rex
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
-from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.resp import handshake, ssl_context
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import parse_meta
 from redis_tui.errors import ConnectionFailed, RedisTuiError, translate
 

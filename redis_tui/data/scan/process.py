@@ -22,7 +22,7 @@ from collections.abc import AsyncGenerator
 
 import redis.exceptions as rex
 
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.errors import translate
 
 try:

@@ -15,7 +15,7 @@ from redis_tui.ui.commands import SORTS, TYPES, CommandTable
 if TYPE_CHECKING:
     from textual.app import App
 
-    from redis_tui.data.client.connection import ConnectionSettings
+    from redis_tui.data.client.settings import ConnectionSettings
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection

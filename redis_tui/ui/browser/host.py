@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from textual.widgets import ContentSwitcher
 
     from redis_tui.config import Config, Profile
-    from redis_tui.data.client.connection import ConnectionSettings
+    from redis_tui.data.client.settings import ConnectionSettings
     from redis_tui.data.edit.edits import Version
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from redis_tui.config import Config, Profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.edits import Version
 from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.colon import COLON_COMMANDS

@@ -46,18 +46,17 @@ from redis_tui.config import (
     save_profile,
     store_password,
 )
-from redis_tui.data.client.connection import (
+from redis_tui.data.client.diagnose import Diagnosis, probe
+from redis_tui.data.client.settings import (
     DEFAULT_SENTINEL_PORT,
     Address,
     ConnectionSettings,
-    Diagnosis,
     format_address,
     parse_address,
-    probe,
 )
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.screens.confirm import ConfirmScreen
-from redis_tui.ui.widgets.connection_pane import swatch
+from redis_tui.ui.style import swatch
 
 MODES = ("standalone", "sentinel", "cluster")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -91,7 +90,7 @@ def profile_label(profile: Profile) -> Content:
     parts = [swatch(profile.colour), Content(" "), Content(_clean(profile.name))]
     if profile.production:
         parts.append(Content.from_markup(" [b $error]PROD[/]"))
-    if profile.readonly:
+    if profile.connection.readonly:
         parts.append(Content.from_markup(" [$warning]RO[/]"))
     return Content.assemble(*parts)
 
@@ -211,7 +210,7 @@ class SaveProfileScreen(ModalScreen[ProfileChoice | None]):
                 "Read-only",
                 Checkbox(
                     "no writes at all",
-                    cur.readonly if cur else False,
+                    cur.connection.readonly if cur else False,
                     id="save-readonly",
                     compact=True,
                 ),
@@ -714,7 +713,7 @@ class ConnectScreen(ModalScreen[tuple[ConnectionSettings, Profile | None] | None
             "key": self._get("key") or None,
             "server_name": self._get("server-name") or None,
             "readonly": self.query_one("#readonly", Checkbox).value
-            or bool(self.chosen and self.chosen.readonly),
+            or bool(self.chosen and self.chosen.connection.readonly),
             "sentinel_master": None,
             "sentinels": (),
             "sentinel_password": None,
@@ -827,24 +826,8 @@ class ConnectScreen(ModalScreen[tuple[ConnectionSettings, Profile | None] | None
             name=choice.name,
             colour=choice.colour,
             production=choice.production,
-            readonly=choice.readonly,
-            host=settings.host,
-            port=settings.port,
-            socket=settings.socket,
-            username=settings.username,
-            db=settings.db,
-            tls=settings.tls,
-            cacert=settings.cacert,
-            cert=settings.cert,
-            key=settings.key,
-            tls_verify=settings.tls_verify,
-            server_name=settings.server_name,
-            sentinel_master=settings.sentinel_master,
-            sentinels=tuple(format_address(a) for a in settings.sentinels),
-            cluster=settings.cluster,
-            cluster_nodes=tuple(format_address(a) for a in settings.cluster_nodes),
-            host_map=settings.host_map,
-            connect_timeout=settings.connect_timeout,
+            # The profile keeps no password: they go to the keyring, or are asked for.
+            connection=settings.replace(readonly=choice.readonly),
             password_source=source,
             sentinel_password_source=sentinel_source,
         )

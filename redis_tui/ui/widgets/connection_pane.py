@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import time
 
-from textual.color import Color, ColorParseError
 from textual.content import Content
-from textual.style import Style
 from textual.widgets import Static
 
 from redis_tui.config import Profile
-from redis_tui.data.client.connection import ConnectionSettings
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 from redis_tui.data.values.display import escape_text
+from redis_tui.ui.style import swatch
 
 # Cluster nodes listed one a line; the rest are summed up as "+N more".
 MAX_NODE_LINES = 6
@@ -34,17 +33,6 @@ LOST_WITHOUT = {
     "CONFIG": "server settings",
     "SCAN": "the key list",
 }
-
-
-def swatch(colour: str | None) -> Content:
-    """A ``●`` in the profile's colour (plain when the colour is missing or not a colour)."""
-    if not colour:
-        return Content("●")
-    try:
-        color = Color.parse(colour)
-    except ColorParseError:
-        return Content("●")
-    return Content.styled("●", Style(foreground=color))
 
 
 def _text(value: str) -> Content:

@@ -19,8 +19,8 @@ from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker
 
-from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.gateway import Gateway, Watch
+from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.edits import Version
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed

@@ -1,340 +1,24 @@
-"""Connection settings and the redis.asyncio client built from them.
-
-One seam for every way to reach Redis: TCP, unix socket, TLS and mutual TLS, ACL users,
-a Sentinel-managed master and a Cluster (``RedisCluster``). ``diagnose`` explains, step by
-step, why a connection fails.
-"""
+"""Why a connection fails, step by step: DNS, TCP, TLS, protocol, auth, mode and ACL."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import os
+import socket as socketlib
 import ssl
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
-from urllib.parse import parse_qs, unquote, urlparse
+from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+import redis.exceptions as rex
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.backoff import NoBackoff
 
-DEFAULT_PORT = 6379
-DEFAULT_SENTINEL_PORT = 26379
-
-# A standalone or Sentinel-managed master is an ``aioredis.Redis``; a cluster is a
-# ``RedisCluster``, which routes single-key commands by slot and follows MOVED/ASK.
-Client: TypeAlias = aioredis.Redis | RedisCluster
-Address: TypeAlias = tuple[str, int]
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """Where Redis is and how to talk to it. Secrets live here only in memory."""
-
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
-    socket: str | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    db: int = 0
-    tls: bool = False
-    cacert: str | None = None
-    cert: str | None = None
-    key: str | None = None
-    tls_verify: bool = True
-    server_name: str | None = None
-    readonly: bool = False
-    connect_timeout: float = 5.0
-    command_timeout: float = 10.0
-    # Sentinel: ask ``sentinels`` where the master named ``sentinel_master`` is.
-    sentinel_master: str | None = None
-    sentinels: tuple[Address, ...] = ()
-    sentinel_password: str | None = field(default=None, repr=False)
-    # Cluster: forced by ``cluster`` (redis-cli's -c) or detected at connect time.
-    cluster: bool = False
-    cluster_nodes: tuple[Address, ...] = ()
-    # Announced "host:port" -> reachable "host:port", for clusters behind NAT or port forwards.
-    host_map: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_sentinel(self) -> bool:
-        return bool(self.sentinel_master)
-
-    def seeds(self) -> tuple[Address, ...]:
-        """The cluster nodes to start from: ``cluster_nodes``, else host and port."""
-        return self.cluster_nodes or ((self.host, self.port),)
-
-    def describe(self) -> str:
-        """Where we connect, for humans: ``rediss://127.0.0.1:6380`` or ``unix:/tmp/r.sock``."""
-        if self.socket:
-            return f"unix:{self.socket}"
-        scheme = "rediss" if self.tls else "redis"
-        if self.is_sentinel:
-            hosts = ",".join(format_address(a) for a in self.sentinels)
-            return f"{scheme}+sentinel://{hosts}/{self.sentinel_master}"
-        if self.cluster:
-            return f"{scheme}://{format_address(self.seeds()[0])} (cluster)"
-        return f"{scheme}://{format_address((self.host, self.port))}"
-
-    def remap(self, host: str, port: int) -> Address:
-        """Apply ``host_map`` to an address a cluster node announced."""
-        announced = format_address((host, port))
-        for source, target in self.host_map:
-            if source == announced:
-                return parse_address(target)
-        return host, port
-
-    def replace(self, **changes: Any) -> ConnectionSettings:
-        return dataclasses.replace(self, **changes)
-
-    @classmethod
-    def from_url(cls, url: str, **overrides: Any) -> ConnectionSettings:
-        """Parse ``redis://[user[:pass]@]host[:port][/db]``, ``rediss://…``, ``unix:///path?db=N``.
-
-        Raises:
-            ValueError: the URL is not one of those forms.
-        """
-        if url.startswith(("redis+sentinel://", "rediss+sentinel://")):
-            return cls._from_sentinel_url(url, overrides)
-        parsed = urlparse(url)
-        values: dict[str, Any] = {}
-        query = parse_qs(parsed.query)
-        if parsed.scheme in ("redis", "rediss"):
-            values["tls"] = parsed.scheme == "rediss"
-            values["host"] = parsed.hostname or "127.0.0.1"
-            try:
-                values["port"] = parsed.port or DEFAULT_PORT
-            except ValueError as exc:
-                raise ValueError(f"bad port in URL {url!r}") from exc
-            path = parsed.path.strip("/")
-            if path:
-                if not path.isdigit():
-                    raise ValueError(f"bad database number in URL: {path!r}")
-                values["db"] = int(path)
-        elif parsed.scheme == "unix":
-            if not parsed.path:
-                raise ValueError(f"no socket path in URL {url!r}")
-            values["socket"] = unquote(parsed.path)
-        else:
-            raise ValueError(
-                f"unsupported URL scheme {parsed.scheme!r} "
-                "(use redis://, rediss://, unix:// or redis+sentinel://)"
-            )
-        if parsed.username:
-            values["username"] = unquote(parsed.username)
-        if parsed.password:
-            values["password"] = unquote(parsed.password)
-        if "db" in query:
-            values["db"] = int(query["db"][0])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-    @classmethod
-    def _from_sentinel_url(cls, url: str, overrides: dict[str, Any]) -> ConnectionSettings:
-        """``redis+sentinel://[[user]:pass@]host:port[,host2:port2]/mastername[/db]``.
-
-        The user and password are the master's; ``?sentinel_password=`` is the Sentinels'.
-        """
-        scheme, _, rest = url.partition("://")
-        rest, _, query_text = rest.partition("?")
-        netloc, _, path = rest.partition("/")
-        userinfo, at, hosts = netloc.rpartition("@")
-        if not at:
-            hosts, userinfo = netloc, ""
-        values: dict[str, Any] = {"tls": scheme.startswith("rediss")}
-        if userinfo:
-            user, _, password = userinfo.partition(":")
-            if user:
-                values["username"] = unquote(user)
-            if password:
-                values["password"] = unquote(password)
-        try:
-            values["sentinels"] = tuple(
-                parse_address(h, DEFAULT_SENTINEL_PORT) for h in hosts.split(",") if h
-            )
-        except ValueError as exc:
-            raise ValueError(f"bad Sentinel address in URL: {exc}") from exc
-        if not values["sentinels"]:
-            raise ValueError(f"no Sentinel address in URL {url!r}")
-        parts = [unquote(p) for p in path.split("/") if p]
-        if not parts:
-            raise ValueError(f"no master name in URL {url!r} (…/mastername[/db])")
-        values["sentinel_master"] = parts[0]
-        if len(parts) > 1:
-            if not parts[1].isdigit() or len(parts) > 2:
-                raise ValueError(f"bad database number in URL: {'/'.join(parts[1:])!r}")
-            values["db"] = int(parts[1])
-        query = parse_qs(query_text)
-        if "sentinel_password" in query:
-            values["sentinel_password"] = query["sentinel_password"][0]
-        if "db" in query:
-            values["db"] = int(query["db"][0])
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-
-def format_address(address: Address) -> str:
-    host, port = address
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def parse_address(text: str, default_port: int = DEFAULT_PORT) -> Address:
-    """``host:port``, ``[v6]:port`` or ``host`` (default port).
-
-    Raises:
-        ValueError: the port is not a number in 1..65535.
-    """
-    text = text.strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port_text = rest.removeprefix(":")
-    elif text.count(":") == 1:
-        host, _, port_text = text.partition(":")
-    else:
-        host, port_text = text, ""
-    if not host:
-        raise ValueError(f"no host in {text!r}")
-    if not port_text:
-        return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ValueError(f"bad port in {text!r}")
-    return host, int(port_text)
-
-
-def _tls_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
-    if not settings.tls:
-        return {}
-    return {
-        "ssl": True,
-        "ssl_ca_certs": settings.cacert,
-        "ssl_certfile": settings.cert,
-        "ssl_keyfile": settings.key,
-        "ssl_cert_reqs": ssl.CERT_REQUIRED if settings.tls_verify else ssl.CERT_NONE,
-        "ssl_check_hostname": settings.tls_verify and settings.server_name is None,
-    }
-
-
-def open_client(settings: ConnectionSettings) -> Client:
-    """Build (not connect) a redis.asyncio client. Connections open lazily on first command.
-
-    Keys and values stay bytes (``decode_responses=False``). redis-py's own retries are off:
-    the background worker owns reconnection and backoff, so a failure surfaces at once.
-
-    Returns:
-        A ``RedisCluster`` when ``settings.cluster``; a client of the master that the
-        Sentinels name when ``settings.sentinel_master`` (each new connection asks them
-        again, so a failover is followed on reconnect); else a plain ``Redis``.
-    """
-    if settings.cluster and not settings.socket:
-        return _open_cluster(settings)
-    if settings.is_sentinel:
-        return _open_sentinel_master(settings)
-    common: dict[str, Any] = {
-        "db": settings.db,
-        "username": settings.username,
-        "password": settings.password,
-        "socket_connect_timeout": settings.connect_timeout,
-        "socket_timeout": settings.command_timeout,
-        "decode_responses": False,
-        "retry": Retry(NoBackoff(), 0),
-        "client_name": "redis-tui",
-        "protocol": 2,
-    }
-    if settings.socket:
-        return aioredis.Redis(unix_socket_path=settings.socket, **common)
-    common.update(_tls_kwargs(settings))
-    return aioredis.Redis(host=settings.host, port=settings.port, **common)
-
-
-def _open_sentinel_master(settings: ConnectionSettings) -> aioredis.Redis:
-    timeouts = {
-        "socket_connect_timeout": settings.connect_timeout,
-        "socket_timeout": settings.command_timeout,
-    }
-    sentinel_kwargs: dict[str, Any] = {
-        **timeouts,
-        "password": settings.sentinel_password,
-        "retry": Retry(NoBackoff(), 0),
-        "protocol": 2,
-        **_tls_kwargs(settings),
-    }
-    manager = Sentinel(list(settings.sentinels), sentinel_kwargs=sentinel_kwargs)
-    master_kwargs: dict[str, Any] = {
-        **timeouts,
-        "db": settings.db,
-        "username": settings.username,
-        "password": settings.password,
-        "decode_responses": False,
-        "retry": Retry(NoBackoff(), 0),
-        "client_name": "redis-tui",
-        "protocol": 2,
-        **_tls_kwargs(settings),
-    }
-    master: aioredis.Redis = manager.master_for(settings.sentinel_master or "", **master_kwargs)
-    return master
-
-
-def sentinel_manager(client: Client) -> Sentinel | None:
-    """The Sentinel manager behind a client from ``open_client``, if it is Sentinel-managed."""
-    if isinstance(client, RedisCluster):
-        return None
-    manager = getattr(client.connection_pool, "sentinel_manager", None)
-    return manager if isinstance(manager, Sentinel) else None
-
-
-def _reuse_last_connection_first() -> None:
-    """Make redis-py's cluster nodes hand out their most recently used connection first.
-
-    On an ASK redirect redis-py sends ``ASKING`` and then the command as two pooled calls;
-    with a first-in-first-out pool and two idle connections they go out on different
-    connections, the target answers MOVED, and the command ping-pongs until "TTL
-    exhausted" (a read during a slot migration fails). Last-in-first-out keeps them on one
-    connection. Applied once, only where the pool looks as expected.
-    """
-    release = getattr(ClusterNode, "release", None)
-    if release is None or getattr(release, "_redis_tui_lifo", False):
-        return
-
-    def release_lifo(node: ClusterNode, connection: Any) -> None:
-        free = getattr(node, "_free", None)
-        if free is None or connection.should_reconnect():
-            release(node, connection)
-        else:
-            free.appendleft(connection)
-
-    release_lifo._redis_tui_lifo = True  # type: ignore[attr-defined]
-    ClusterNode.release = release_lifo  # type: ignore[method-assign,assignment]
-
-
-def _open_cluster(settings: ConnectionSettings) -> RedisCluster:
-    _reuse_last_connection_first()
-    remap = None
-    if settings.host_map:
-
-        def remap(address: Address) -> Address:
-            return settings.remap(*address)
-
-    startup = [ClusterNode(*settings.remap(host, port)) for host, port in settings.seeds()]
-    return RedisCluster(
-        startup_nodes=startup,
-        username=settings.username,
-        password=settings.password,
-        socket_connect_timeout=settings.connect_timeout,
-        socket_timeout=settings.command_timeout,
-        decode_responses=False,
-        # One quick retry lets redis-py refresh the slot map after a failover;
-        # MOVED and ASK are followed whatever this says.
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
-        client_name="redis-tui",
-        protocol=2,
-        address_remap=remap,
-        **_tls_kwargs(settings),
-    )
-
-
-# -- diagnosis ------------------------------------------------------------------------------
+from redis_tui.data.client.open import open_client, tls_kwargs
+from redis_tui.data.client.settings import Address, ConnectionSettings, format_address
+from redis_tui.errors import translate
 
 # What each command the app uses is for, to say what is lost when the ACL forbids it.
 _PROBED_COMMANDS: tuple[tuple[str, tuple[Any, ...], str], ...] = (
@@ -371,8 +55,6 @@ async def diagnose(settings: ConnectionSettings) -> str:
 
 async def probe(settings: ConnectionSettings) -> Diagnosis:
     """Check ``settings`` step by step (network, TLS, protocol, auth, mode, ACL)."""
-    from redis_tui.errors import translate
-
     try:
         if settings.is_sentinel:
             return await _probe_sentinel(settings)
@@ -394,10 +76,6 @@ async def probe(settings: ConnectionSettings) -> Diagnosis:
 
 async def _probe_link(settings: ConnectionSettings, target: Address | None) -> Diagnosis | None:
     """DNS, TCP (or unix socket) and TLS; then one PING to see the server answers at all."""
-    import asyncio
-    import os
-    import socket as socketlib
-
     timeout = settings.connect_timeout
     if target is None:
         path = settings.socket or ""
@@ -534,10 +212,6 @@ def _tls_reason(exc: ssl.SSLError) -> str:
 
 async def _probe_server(settings: ConnectionSettings, target: Address | None) -> Diagnosis:
     """Auth, mode (Sentinel / cluster / standalone) and ACL, with a plain client."""
-    import redis.exceptions as rex
-
-    from redis_tui.errors import translate
-
     plain = settings.replace(cluster=False, cluster_nodes=(), sentinel_master=None)
     if target is not None:
         plain = plain.replace(host=target[0], port=target[1])
@@ -612,8 +286,6 @@ async def _probe_server(settings: ConnectionSettings, target: Address | None) ->
 
 async def _maybe(awaitable: Any) -> Any:
     """The reply, or the server's error for this one command (connection errors raise)."""
-    import redis.exceptions as rex
-
     try:
         return await awaitable
     except rex.ResponseError as exc:
@@ -622,10 +294,6 @@ async def _maybe(awaitable: Any) -> Any:
 
 async def _probe_sentinel(settings: ConnectionSettings) -> Diagnosis:
     """Reach a Sentinel, ask it for the master, then probe the master itself."""
-    import redis.exceptions as rex
-
-    from redis_tui.errors import translate
-
     failure: Diagnosis | None = None
     for address in settings.sentinels:
         failure = await _probe_link(settings, address)
@@ -642,7 +310,7 @@ async def _probe_sentinel(settings: ConnectionSettings) -> Diagnosis:
             socket_timeout=settings.command_timeout,
             retry=Retry(NoBackoff(), 0),
             protocol=2,
-            **_tls_kwargs(settings),
+            **tls_kwargs(settings),
         )
         where = f"Sentinel {format_address(address)}"
         try:

@@ -1,0 +1,120 @@
+"""``redis-tui``: redis-cli's flags -> ConnectionSettings -> the app (or ``--demo``).
+
+``redis-tui sessions …`` is handed to ``redis_tui.cli.sessions``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from redis_tui import __version__
+from redis_tui.cli.common import (
+    EXIT_INTERRUPTED,
+    add_connection_arguments,
+    fail,
+    load_settings,
+)
+from redis_tui.config import Config, Profile
+from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.errors import RedisTuiError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # add_help=False: -h is the host, as in redis-cli.
+    parser = argparse.ArgumentParser(
+        prog="redis-tui",
+        description="A keyboard-first terminal UI for Redis.",
+        add_help=False,
+    )
+    add_connection_arguments(parser)
+    app = parser.add_argument_group("app")
+    app.add_argument(
+        "--demo", action="store_true", help="start a private demo server with sample data"
+    )
+    app.add_argument("--poll", type=float, help="seconds between polls (default 2)")
+    app.add_argument("--version", action="version", version=f"redis-tui {__version__}")
+    app.add_argument("--help", action="help", help="show this help and exit")
+    return parser
+
+
+async def check_connection(settings: ConnectionSettings) -> None:
+    """Connect once before the UI starts, so a bad host or password is one clear line."""
+    from redis_tui.data.client.gateway import Gateway
+
+    gateway = Gateway(settings)
+    try:
+        await gateway.connect()
+    finally:
+        await gateway.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sessions"]:
+        from redis_tui.cli.sessions import main as sessions_main
+
+        return sessions_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    loaded = load_settings(args)
+    if isinstance(loaded, int):
+        return loaded
+    config, profile, settings = loaded
+    poll = args.poll if args.poll is not None else config.poll_interval
+    try:
+        if args.demo:
+            return run_demo(settings, poll, config)
+        asyncio.run(check_connection(settings))
+        return run_app(settings, poll, config, profile)
+    except RedisTuiError as exc:
+        return fail(exc.message)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def run_app(
+    settings: ConnectionSettings,
+    poll: float,
+    config: Config | None = None,
+    profile: Profile | None = None,
+) -> int:
+    from redis_tui.ui.app import RedisTuiApp
+
+    RedisTuiApp(settings, poll_interval=poll, config=config, profile=profile).run()
+    return 0
+
+
+def run_demo(settings: ConnectionSettings, poll: float, config: Config | None = None) -> int:
+    """Start a private server, seed it, run the app on it, and always stop the server."""
+    import redis
+
+    from redis_tui.demo import seed as demo
+    from redis_tui.demo import simulator
+    from redis_tui.demo.server import EmbeddedServer
+
+    print("redis-tui: starting a private demo server…", file=sys.stderr)
+    with EmbeddedServer() as server:
+        client = redis.Redis(host="127.0.0.1", port=server.port)
+        try:
+            print("redis-tui: seeding demo data…", file=sys.stderr)
+            demo.seed(client)
+            simulator.seed_sessions_from_fixtures(client)
+        finally:
+            client.close()
+        demo_settings = ConnectionSettings(
+            host="127.0.0.1", port=server.port, readonly=bool(settings.readonly)
+        )
+        # A small web app keeps the sessions moving while the app runs; stopped before the
+        # server, whatever way the app ends.
+        app = simulator.DemoSimulator("127.0.0.1", server.port)
+        app.start()
+        try:
+            return run_app(demo_settings, poll, config)
+        finally:
+            app.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
