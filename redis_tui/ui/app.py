@@ -18,7 +18,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.gateway import Watch
-from redis_tui.data.edit.edits import Version
+from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.keystore import GONE, NEAR, KeyStore
 from redis_tui.data.values.display import escape_key, unescape_key
 from redis_tui.ui.browser_actions import BrowserActions

@@ -15,7 +15,7 @@ import redis
 import redis.asyncio as aioredis
 
 from redis_tui.data import sessions
-from redis_tui.data.edit import edits
+from redis_tui.data.edit import ops as edits
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.sessions import ScanStats, Session, SessionPatterns, find_sessions
 from redis_tui.demo.server import EmbeddedServer

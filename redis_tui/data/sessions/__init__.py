@@ -50,7 +50,7 @@ from redis.asyncio.cluster import RedisCluster
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, ObjectValue, php
-from redis_tui.data.edit import edits
+from redis_tui.data.edit import ops as edits
 from redis_tui.data.scan import keyspace, topology
 from redis_tui.data.values.display import escape_key
 from redis_tui.data.values.kinds import pairs

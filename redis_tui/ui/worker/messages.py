@@ -7,6 +7,8 @@ from typing import Any
 
 from textual.message import Message
 
+from redis_tui.data.edit.ops import EditOp
+from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.values.readers import KeyValue
 
@@ -151,10 +153,10 @@ class InfoLoaded(WorkerMessage):
 class EditApplied(WorkerMessage):
     """An edit went through. ``new_key`` is set for a rename or a copy."""
 
-    def __init__(self, key: bytes, op: str, message: str, new_key: bytes | None = None) -> None:
+    def __init__(self, edit: EditOp, message: str, new_key: bytes | None = None) -> None:
         super().__init__()
-        self.key = key
-        self.op = op
+        self.edit = edit
+        self.key = edit.key
         self.message = message
         self.new_key = new_key
 
@@ -162,7 +164,7 @@ class EditApplied(WorkerMessage):
 class EditConflicted(WorkerMessage):
     """The key changed since it was loaded (or a target exists): nothing was written."""
 
-    def __init__(self, edit: Any, reason: str, current: Any, exists: bool) -> None:
+    def __init__(self, edit: EditOp, reason: str, current: Version | None, exists: bool) -> None:
         super().__init__()
         self.edit = edit
         self.reason = reason

@@ -17,7 +17,8 @@ from textual.app import App
 
 from redis_tui.data.client.connection import ConnectionSettings
 from redis_tui.data.client.gateway import Gateway, Watch
-from redis_tui.data.edit.edits import Version
+from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
+from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
@@ -45,18 +46,6 @@ class _MetaBatch:
 
 
 @dataclass(frozen=True)
-class Edit:
-    """One queued write: ``op`` names a function of ``redis_tui.data.edit.edits``; ``version`` is
-    what the user saw (None: the key as it is now, for a delete confirmed by name)."""
-
-    op: str
-    key: bytes
-    version: Version | None = None
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Undo:
     """Restore the last deleted or overwritten key."""
 
@@ -73,7 +62,17 @@ class SessionEdit:
 @dataclass(frozen=True)
 class _Stamped:
     epoch: int
-    item: Edit | Undo | SessionEdit
+    # An edit (``redis_tui.data.edit.ops``), an undo or a session action.
+    item: EditOp | Undo | SessionEdit
+
+
+def _describe(item: EditOp | Undo | SessionEdit) -> tuple[str, bytes | None]:
+    """A queued item's action, for the user ("hash set field"), and its key if it has one."""
+    if isinstance(item, Undo):
+        return "undo", None
+    if isinstance(item, SessionEdit):
+        return item.op.replace("_", " "), None
+    return item.action, item.key
 
 
 class _Wake:
@@ -197,13 +196,13 @@ class RedisWorker:
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
-        self._queue(Edit("delete", key, version))
+        self._queue(Delete(key, version))
 
-    def edit(self, edit: Edit) -> None:
+    def edit(self, op: EditOp) -> None:
         """Queue an edit. Edits run one at a time, in order, and are never cancelled."""
-        self._queue(edit)
+        self._queue(op)
 
-    def _queue(self, item: Edit | Undo | SessionEdit) -> None:
+    def _queue(self, item: EditOp | Undo | SessionEdit) -> None:
         # Stamped with the connection epoch: an edit confirmed before a database or
         # connection switch is refused, never applied to a same-named key elsewhere.
         self.edits.put_nowait(_Stamped(self.epoch, item))
@@ -464,15 +463,13 @@ class RedisWorker:
         finally:
             self._poll_running = False
 
-    def _refuse_stale(self, edit: Edit | Undo | SessionEdit) -> None:
-        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
-        key = edit.key if isinstance(edit, Edit) else None
+    def _refuse_stale(self, edit: EditOp | Undo | SessionEdit) -> None:
+        action, key = _describe(edit)
         reason = "The database changed before it ran: nothing was changed"
         self.app.post_message(m.WorkerFailed(action, reason, key))
 
-    async def _apply(self, edit: Edit | Undo | SessionEdit) -> None:
-        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
-        key = edit.key if isinstance(edit, Edit) else None
+    async def _apply(self, edit: EditOp | Undo | SessionEdit) -> None:
+        action, key = _describe(edit)
         if not self.connected.is_set():
             self.app.post_message(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
@@ -487,13 +484,12 @@ class RedisWorker:
                 else:
                     self.app.post_message(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
                 return
-            result = await self.gateway.edit(
-                edit.op, edit.key, edit.version, *edit.args, **edit.kwargs
-            )
+            result = await self.gateway.apply_edit(edit)
         except EditConflict as exc:
-            if isinstance(edit, Edit):
+            if not isinstance(edit, Undo | SessionEdit):
                 exists = isinstance(exc, AlreadyExists)
-                self.app.post_message(m.EditConflicted(edit, exc.message, exc.version, exists))
+                current = exc.version if isinstance(exc.version, Version) else None
+                self.app.post_message(m.EditConflicted(edit, exc.message, current, exists))
             else:  # an undo or a session action: nothing to retry with, just say why
                 self.app.post_message(m.WorkerFailed(action, exc.message, key))
         except ConnectionFailed as exc:
@@ -502,11 +498,11 @@ class RedisWorker:
         except RedisTuiError as exc:
             self.app.post_message(m.WorkerFailed(action, exc.message, key))
         else:
-            assert isinstance(edit, Edit)
-            if edit.op == "delete":
+            assert not isinstance(edit, Undo | SessionEdit)
+            if isinstance(edit, Delete):
                 self.app.post_message(m.KeyDeleted(edit.key))
-            new_key = edit.args[0] if edit.op in ("rename", "copy") else None
-            self.app.post_message(m.EditApplied(edit.key, edit.op, result.message, new_key))
+            new_key = edit.new if isinstance(edit, Rename | Copy) else None
+            self.app.post_message(m.EditApplied(edit, result.message, new_key))
 
     async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
         try:
