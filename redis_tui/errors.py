@@ -49,7 +49,7 @@ class EditConflict(RedisTuiError):
     """The key changed since it was read; the edit was not applied.
 
     ``current`` says what changed ("value changed", "type changed to hash", "key deleted"),
-    ``key`` is the raw key, ``version`` the key's version now (a ``data.edits.Version``, or None
+    ``key`` is the raw key, ``version`` the key's version now (a ``edit.version.Version``, or None
     when unknown): the UI may reload, or retry with it to overwrite on purpose.
     """
 

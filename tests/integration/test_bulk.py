@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from redis_tui.data.edit.bulk import BATCH, Progress, bulk_delete, confirmation_phrase, dry_run
 from redis_tui.data.edit.cmdlog import CommandLog
-from redis_tui.data.edit.edits import WriteGuard
+from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import ReadOnlyRefused
 

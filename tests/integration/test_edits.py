@@ -11,11 +11,37 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from redis_tui.data.edit import edits
+from redis_tui.data.edit import txn
 from redis_tui.data.edit.bulk import bulk_delete
 from redis_tui.data.edit.cmdlog import REDACTED, CommandLog, Elided, format_entry
-from redis_tui.data.edit.edits import MISSING, EditResult, Version, WriteGuard, key_version
+from redis_tui.data.edit.guard import WriteGuard
+from redis_tui.data.edit.ops import (
+    AddSetMembers,
+    AddStreamEntry,
+    AddZsetMembers,
+    Copy,
+    Delete,
+    DeleteHashField,
+    DeleteStreamEntries,
+    InsertListElement,
+    PushListElement,
+    RemoveListElement,
+    RemoveSetMembers,
+    RemoveZsetMembers,
+    Rename,
+    RenameHashField,
+    SetHashField,
+    SetListElement,
+    SetString,
+    SetTtl,
+    SetZsetScore,
+    apply,
+    delete_key,
+    json_for_saving,
+)
+from redis_tui.data.edit.txn import EditResult
 from redis_tui.data.edit.undo import UndoStack
+from redis_tui.data.edit.version import DIGEST_CAP, MISSING, Version, key_version
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import AlreadyExists, EditConflict, KeyMissing, ReadOnlyRefused
 
@@ -81,115 +107,115 @@ CASES = [
     Case(
         "set_string",
         "s",
-        lambda a, g, v: edits.set_string(a, g, b"s", v, b'{"n": 1}'),
+        lambda a, g, v: apply(a, g, SetString(b"s", v, b'{"n": 1}')),
         b'{"n": 1}',
     ),
     Case(
         "hash_set_field",
         "h",
-        lambda a, g, v: edits.hash_set_field(a, g, b"h", v, b"c", b"3"),
+        lambda a, g, v: apply(a, g, SetHashField(b"h", v, b"c", b"3")),
         {b"a": b"1", b"b": b"2", b"c": b"3"},
     ),
     Case(
         "hash_edit_field",
         "h",
-        lambda a, g, v: edits.hash_set_field(a, g, b"h", v, b"a", b"10"),
+        lambda a, g, v: apply(a, g, SetHashField(b"h", v, b"a", b"10")),
         {b"a": b"10", b"b": b"2"},
     ),
     Case(
         "hash_delete_field",
         "h",
-        lambda a, g, v: edits.hash_delete_field(a, g, b"h", v, [b"a"]),
+        lambda a, g, v: apply(a, g, DeleteHashField(b"h", v, (b"a",))),
         {b"b": b"2"},
     ),
     Case(
         "hash_rename_field",
         "h",
-        lambda a, g, v: edits.hash_rename_field(a, g, b"h", v, b"a", b"A"),
+        lambda a, g, v: apply(a, g, RenameHashField(b"h", v, b"a", b"A")),
         {b"A": b"1", b"b": b"2"},
     ),
     Case(
         "list_set",
         "l",
-        lambda a, g, v: edits.list_set(a, g, b"l", v, 2, b"X"),
+        lambda a, g, v: apply(a, g, SetListElement(b"l", v, 2, b"X")),
         [b"x", b"y", b"X", b"z"],
     ),
     Case(
         "list_set_negative",
         "l",
-        lambda a, g, v: edits.list_set(a, g, b"l", v, -1, b"Z"),
+        lambda a, g, v: apply(a, g, SetListElement(b"l", v, -1, b"Z")),
         [b"x", b"y", b"x", b"Z"],
     ),
     Case(
         "list_insert_before_duplicate",
         "l",
-        lambda a, g, v: edits.list_insert(a, g, b"l", v, 2, b"new"),
+        lambda a, g, v: apply(a, g, InsertListElement(b"l", v, 2, b"new")),
         [b"x", b"y", b"new", b"x", b"z"],
     ),
     Case(
         "list_insert_after",
         "l",
-        lambda a, g, v: edits.list_insert(a, g, b"l", v, 2, b"new", before=False),
+        lambda a, g, v: apply(a, g, InsertListElement(b"l", v, 2, b"new", before=False)),
         [b"x", b"y", b"x", b"new", b"z"],
     ),
     Case(
         "list_push_right",
         "l",
-        lambda a, g, v: edits.list_push(a, g, b"l", v, [b"p"]),
+        lambda a, g, v: apply(a, g, PushListElement(b"l", v, (b"p",))),
         [b"x", b"y", b"x", b"z", b"p"],
     ),
     Case(
         "list_push_left",
         "l",
-        lambda a, g, v: edits.list_push(a, g, b"l", v, [b"p"], left=True),
+        lambda a, g, v: apply(a, g, PushListElement(b"l", v, (b"p",), left=True)),
         [b"p", b"x", b"y", b"x", b"z"],
     ),
     Case(
         "list_remove_duplicate_by_index",
         "l",
-        lambda a, g, v: edits.list_remove(a, g, b"l", v, 2),
+        lambda a, g, v: apply(a, g, RemoveListElement(b"l", v, 2)),
         [b"x", b"y", b"z"],
     ),
     Case(
         "set_add",
         "st",
-        lambda a, g, v: edits.set_add(a, g, b"st", v, [b"m3"]),
+        lambda a, g, v: apply(a, g, AddSetMembers(b"st", v, (b"m3",))),
         {b"m1", b"m2", b"m3"},
     ),
     Case(
         "set_remove",
         "st",
-        lambda a, g, v: edits.set_remove(a, g, b"st", v, [b"m1"]),
+        lambda a, g, v: apply(a, g, RemoveSetMembers(b"st", v, (b"m1",))),
         {b"m2"},
     ),
     Case(
         "zset_add",
         "z",
-        lambda a, g, v: edits.zset_add(a, g, b"z", v, b"m0", 0.5),
+        lambda a, g, v: apply(a, g, AddZsetMembers(b"z", v, b"m0", 0.5)),
         [(b"m0", 0.5), (b"m1", 1.0), (b"m2", 2.0)],
     ),
     Case(
         "zset_remove",
         "z",
-        lambda a, g, v: edits.zset_remove(a, g, b"z", v, [b"m1"]),
+        lambda a, g, v: apply(a, g, RemoveZsetMembers(b"z", v, (b"m1",))),
         [(b"m2", 2.0)],
     ),
     Case(
         "zset_set_score",
         "z",
-        lambda a, g, v: edits.zset_set_score(a, g, b"z", v, b"m1", 3),
+        lambda a, g, v: apply(a, g, SetZsetScore(b"z", v, b"m1", 3)),
         [(b"m2", 2.0), (b"m1", 3.0)],
     ),
     Case(
         "stream_add",
         "x",
-        lambda a, g, v: edits.stream_add(a, g, b"x", v, {b"f": b"u"}, entry_id="3-0"),
+        lambda a, g, v: apply(a, g, AddStreamEntry(b"x", v, ((b"f", b"u"),), entry_id=b"3-0")),
         [(b"1-0", {b"f": b"v"}), (b"2-0", {b"f": b"w"}), (b"3-0", {b"f": b"u"})],
     ),
     Case(
         "stream_delete",
         "x",
-        lambda a, g, v: edits.stream_delete(a, g, b"x", v, [b"1-0"]),
+        lambda a, g, v: apply(a, g, DeleteStreamEntries(b"x", v, (b"1-0",))),
         [(b"2-0", {b"f": b"w"})],
     ),
 ]
@@ -266,16 +292,16 @@ async def test_write_during_the_transaction_aborts_exec(
     """A write landing after the version check, before EXEC: WATCH makes EXEC fail."""
     client.set("s", "mine")
     version = await key_version(aclient, b"s")
-    original = edits._read_version
+    original = txn.read_version
 
     async def read_then_someone_writes(conn: Any, key: bytes) -> Any:
         found = await original(conn, key)
         client.set("s", "ours")  # a real second client, between check and EXEC
         return found
 
-    monkeypatch.setattr(edits, "_read_version", read_then_someone_writes)
+    monkeypatch.setattr(txn, "read_version", read_then_someone_writes)
     with pytest.raises(EditConflict, match="nothing was saved") as err:
-        await edits.set_string(aclient, guard, b"s", version, b"new")
+        await apply(aclient, guard, SetString(b"s", version, b"new"))
     assert client.get("s") == b"ours"
     assert err.value.current == "value changed"
 
@@ -288,24 +314,24 @@ async def test_conflict_says_what_changed(
     client.delete("k")
     client.hset("k", "f", "v")
     with pytest.raises(EditConflict) as err:
-        await edits.set_string(aclient, guard, b"k", version, b"x")
+        await apply(aclient, guard, SetString(b"k", version, b"x"))
     assert err.value.current == "type changed to hash"
     assert client.hgetall("k") == {b"f": b"v"}
 
     client.delete("k")
     with pytest.raises(KeyMissing):
-        await edits.delete(aclient, guard, b"k", await key_version(aclient, b"k"))
+        await apply(aclient, guard, Delete(b"k", await key_version(aclient, b"k")))
     client.set("k", "v")
     version = await key_version(aclient, b"k")
     client.delete("k")
     with pytest.raises(EditConflict) as err:
-        await edits.delete(aclient, guard, b"k", version)
+        await apply(aclient, guard, Delete(b"k", version))
     assert err.value.current == "key deleted"
 
     # Creating a key the user saw missing, when someone created it meanwhile.
     client.set("new", "theirs")
     with pytest.raises(EditConflict) as err:
-        await edits.set_string(aclient, guard, b"new", MISSING, b"mine")
+        await apply(aclient, guard, SetString(b"new", MISSING, b"mine"))
     assert err.value.current == "key created (a string)"
     assert client.get("new") == b"theirs"
 
@@ -315,10 +341,10 @@ async def test_set_string_keep_ttl_false_and_create(
 ) -> None:
     client.set("s", "a", px=TTL_MS)
     version = await key_version(aclient, b"s")
-    result = await edits.set_string(aclient, guard, b"s", version, b"b", keep_ttl=False)
+    result = await apply(aclient, guard, SetString(b"s", version, b"b", keep_ttl=False))
     assert result.commands == [("SET", b"s", b"b")]
     assert client.pttl("s") == -1
-    created = await edits.set_string(aclient, guard, b"fresh", MISSING, "é")
+    created = await apply(aclient, guard, SetString(b"fresh", MISSING, "é".encode()))
     assert client.get("fresh") == "é".encode()
     assert created.commands == [("SET", b"fresh", "é".encode(), "KEEPTTL")]
     # Undo of a creation deletes the key (it did not exist before).
@@ -334,21 +360,21 @@ async def test_refusals_for_existing_targets(
     client.zadd("z", {"m": 1})
     version = await key_version(aclient, b"h")
     with pytest.raises(AlreadyExists):
-        await edits.hash_rename_field(aclient, guard, b"h", version, b"a", b"b")
+        await apply(aclient, guard, RenameHashField(b"h", version, b"a", b"b"))
     with pytest.raises(AlreadyExists):
-        await edits.hash_set_field(aclient, guard, b"h", version, b"a", b"x", must_be_new=True)
+        await apply(aclient, guard, SetHashField(b"h", version, b"a", b"x", must_be_new=True))
     assert client.hgetall("h") == {b"a": b"1", b"b": b"2"}
-    await edits.hash_rename_field(aclient, guard, b"h", version, b"a", b"b", overwrite=True)
+    await apply(aclient, guard, RenameHashField(b"h", version, b"a", b"b", overwrite=True))
     assert client.hgetall("h") == {b"b": b"1"}
 
     zv = await key_version(aclient, b"z")
     with pytest.raises(AlreadyExists):
-        await edits.zset_add(aclient, guard, b"z", zv, b"m", 5)
+        await apply(aclient, guard, AddZsetMembers(b"z", zv, b"m", 5))
     with pytest.raises(EditConflict, match="gone"):
-        await edits.zset_set_score(aclient, guard, b"z", zv, b"nope", 5)
+        await apply(aclient, guard, SetZsetScore(b"z", zv, b"nope", 5))
     lv = await key_version(aclient, b"h")
     with pytest.raises(ValueError, match="not a list"):
-        await edits.list_set(aclient, guard, b"h", lv, 0, b"x")
+        await apply(aclient, guard, SetListElement(b"h", lv, 0, b"x"))
 
 
 async def test_list_index_out_of_range_is_refused(
@@ -357,9 +383,9 @@ async def test_list_index_out_of_range_is_refused(
     client.rpush("l", "a")
     version = await key_version(aclient, b"l")
     with pytest.raises(EditConflict, match="out of range"):
-        await edits.list_remove(aclient, guard, b"l", version, 5)
+        await apply(aclient, guard, RemoveListElement(b"l", version, 5))
     # Removing the last element deletes the key; undo brings it back.
-    result = await edits.list_remove(aclient, guard, b"l", version, 0)
+    result = await apply(aclient, guard, RemoveListElement(b"l", version, 0))
     assert result.version == MISSING and client.exists("l") == 0
     assert guard.undo is not None
     await guard.undo.restore_last(aclient, guard)
@@ -371,13 +397,13 @@ async def test_set_ttl_and_persist(
 ) -> None:
     client.set("k", "v")
     version = await key_version(aclient, b"k")
-    await edits.set_ttl(aclient, guard, b"k", version, 90_000)
+    await apply(aclient, guard, SetTtl(b"k", version, 90_000))
     assert 80_000 < client.pttl("k") <= 90_000
-    result = await edits.set_ttl(aclient, guard, b"k", version, None)
+    result = await apply(aclient, guard, SetTtl(b"k", version, None))
     assert result.commands == [("PERSIST", b"k")]
     assert client.pttl("k") == -1
     with pytest.raises(ValueError):
-        await edits.set_ttl(aclient, guard, b"k", version, 0)
+        await apply(aclient, guard, SetTtl(b"k", version, 0))
     assert client.get("k") == b"v"
 
 
@@ -388,10 +414,10 @@ async def test_rename_refuses_to_overwrite_unless_confirmed_and_undoes(
     client.set("b", "B", px=TTL_MS // 2)
     version = await key_version(aclient, b"a")
     with pytest.raises(AlreadyExists):
-        await edits.rename(aclient, guard, b"a", version, b"b")
+        await apply(aclient, guard, Rename(b"a", version, b"b"))
     assert (client.get("a"), client.get("b")) == (b"A", b"B")
 
-    result = await edits.rename(aclient, guard, b"a", version, b"b", overwrite=True)
+    result = await apply(aclient, guard, Rename(b"a", version, b"b", overwrite=True))
     assert result.commands == [("RENAME", b"a", b"b")]
     assert client.get("b") == b"A" and client.exists("a") == 0
     assert client.pttl("b") > TTL_MS // 2, "the TTL moved with the key"
@@ -402,7 +428,7 @@ async def test_rename_refuses_to_overwrite_unless_confirmed_and_undoes(
     assert TTL_MS - 60_000 < client.pttl("a") <= TTL_MS
     assert TTL_MS // 2 - 60_000 < client.pttl("b") <= TTL_MS // 2
 
-    result = await edits.rename(aclient, guard, b"a", version, b"c")
+    result = await apply(aclient, guard, Rename(b"a", version, b"c"))
     assert result.commands == [("RENAMENX", b"a", b"c")]
     await guard.undo.restore_last(aclient, guard)
     assert client.get("a") == b"A" and client.exists("c") == 0
@@ -414,11 +440,11 @@ async def test_copy_and_its_undo(
     client.hset("h", "f", "v")
     client.set("t", "old")
     version = await key_version(aclient, b"h")
-    await edits.copy(aclient, guard, b"h", version, b"h2")
+    await apply(aclient, guard, Copy(b"h", version, b"h2"))
     assert client.hgetall("h2") == {b"f": b"v"}
     with pytest.raises(AlreadyExists):
-        await edits.copy(aclient, guard, b"h", version, b"t")
-    await edits.copy(aclient, guard, b"h", version, b"t", overwrite=True)
+        await apply(aclient, guard, Copy(b"h", version, b"t"))
+    await apply(aclient, guard, Copy(b"h", version, b"t", overwrite=True))
     assert client.hgetall("t") == {b"f": b"v"}
     assert guard.undo is not None
     await guard.undo.restore_last(aclient, guard)
@@ -435,7 +461,7 @@ async def test_delete_and_undo_restore_value_and_ttl(
     for key in ("s", "h", "l", "st", "z", "x"):
         before = read(client, key)
         version = await key_version(aclient, key.encode())
-        result = await edits.delete(aclient, guard, key.encode(), version)
+        result = await apply(aclient, guard, Delete(key.encode(), version))
         assert result.commands == [("UNLINK", key.encode())]
         assert client.exists(key) == 0
         entry = await guard.undo.restore_last(aclient, guard)
@@ -450,7 +476,7 @@ async def test_undo_refuses_to_clobber_a_recreated_or_changed_key(
 ) -> None:
     assert guard.undo is not None
     client.set("k", "original")
-    await edits.delete(aclient, guard, b"k", await key_version(aclient, b"k"))
+    await apply(aclient, guard, Delete(b"k", await key_version(aclient, b"k")))
     client.set("k", "someone else's")
     with pytest.raises(EditConflict, match="re-created") as err:
         await guard.undo.restore_last(aclient, guard)
@@ -463,7 +489,7 @@ async def test_undo_refuses_to_clobber_a_recreated_or_changed_key(
 
     # An overwrite is undone only while the key holds what we wrote.
     version = await key_version(aclient, b"k")
-    await edits.set_string(aclient, guard, b"k", version, b"mine")
+    await apply(aclient, guard, SetString(b"k", version, b"mine"))
     client.set("k", "theirs")
     with pytest.raises(EditConflict, match="changed since"):
         await guard.undo.restore_last(aclient, guard)
@@ -474,7 +500,7 @@ async def test_undo_skips_a_key_that_would_have_expired(
     client: redis.Redis, aclient: AsyncClient, guard: WriteGuard
 ) -> None:
     client.set("k", "v", px=50)
-    await edits.delete(aclient, guard, b"k", await key_version(aclient, b"k"))
+    await apply(aclient, guard, Delete(b"k", await key_version(aclient, b"k")))
     assert guard.undo is not None
     entry = guard.undo.peek()
     assert entry is not None and 0 < entry.pttl_ms <= 50
@@ -489,25 +515,25 @@ async def test_undo_skips_a_key_that_would_have_expired(
 async def test_big_key_has_an_approximate_version_that_still_catches_changes(
     client: redis.Redis, aclient: AsyncClient, guard: WriteGuard
 ) -> None:
-    client.set("big", b"x" * (2 * edits.DIGEST_CAP), px=TTL_MS)
+    client.set("big", b"x" * (2 * DIGEST_CAP), px=TTL_MS)
     version = await key_version(aclient, b"big")
-    assert not version.exact and version.length == 2 * edits.DIGEST_CAP
+    assert not version.exact and version.length == 2 * DIGEST_CAP
     client.append("big", "y")
     with pytest.raises(EditConflict, match="length changed"):
-        await edits.set_string(aclient, guard, b"big", version, b"small")
+        await apply(aclient, guard, SetString(b"big", version, b"small"))
     version = await key_version(aclient, b"big")
-    result = await edits.set_string(aclient, guard, b"big", version, b"small")
+    result = await apply(aclient, guard, SetString(b"big", version, b"small"))
     assert client.get("big") == b"small" and client.pttl("big") > 0
     assert result.version in (None, await key_version(aclient, b"big"))
     # No DUMP for a key over the digest cap: no undo for its value edits, and it says so.
     assert result.undo is None and "no undo" in result.message
     # The log keeps only the head of a huge argument.
-    client.set("big2", b"z" * (2 * edits.DIGEST_CAP))
+    client.set("big2", b"z" * (2 * DIGEST_CAP))
     v2 = await key_version(aclient, b"big2")
-    await edits.delete(aclient, guard, b"big2", v2)
+    await apply(aclient, guard, Delete(b"big2", v2))
     assert guard.undo is not None
     await guard.undo.restore_last(aclient, guard)  # a delete does keep a DUMP of it
-    assert client.strlen("big2") == 2 * edits.DIGEST_CAP
+    assert client.strlen("big2") == 2 * DIGEST_CAP
     assert guard.log is not None
     restore = [e for e in guard.log.entries() if e.command and e.command[0] == "RESTORE"][-1]
     assert isinstance(restore.command[3], Elided)
@@ -519,7 +545,7 @@ async def test_hostile_keys_and_values_round_trip(
     key = b"[bold]k\x1b[31m\xff\x00"
     client.hset(key, b"\xfe", b"\x00")
     version = await key_version(aclient, key)
-    await edits.hash_rename_field(aclient, guard, key, version, b"\xfe", b"[/x]\n")
+    await apply(aclient, guard, RenameHashField(key, version, b"\xfe", b"[/x]\n"))
     assert client.hgetall(key) == {b"[/x]\n": b"\x00"}
     assert guard.log is not None
     lines = [format_entry(e) for e in guard.log.entries()]
@@ -540,26 +566,26 @@ async def test_readonly_refuses_every_write_in_the_data_layer(
         return Version(client.type(key).decode(), 0, "", exact=True)
 
     calls: list[Awaitable[Any]] = [
-        edits.set_string(aclient, guard, b"s", v("s"), b"x"),
-        edits.hash_set_field(aclient, guard, b"h", v("h"), b"a", b"x"),
-        edits.hash_delete_field(aclient, guard, b"h", v("h"), [b"a"]),
-        edits.hash_rename_field(aclient, guard, b"h", v("h"), b"a", b"z"),
-        edits.list_set(aclient, guard, b"l", v("l"), 0, b"x"),
-        edits.list_insert(aclient, guard, b"l", v("l"), 0, b"x"),
-        edits.list_push(aclient, guard, b"l", v("l"), [b"x"]),
-        edits.list_remove(aclient, guard, b"l", v("l"), 0),
-        edits.set_add(aclient, guard, b"st", v("st"), [b"x"]),
-        edits.set_remove(aclient, guard, b"st", v("st"), [b"m1"]),
-        edits.zset_add(aclient, guard, b"z", v("z"), b"x", 1),
-        edits.zset_remove(aclient, guard, b"z", v("z"), [b"m1"]),
-        edits.zset_set_score(aclient, guard, b"z", v("z"), b"m1", 9),
-        edits.stream_add(aclient, guard, b"x", v("x"), {b"f": b"v"}),
-        edits.stream_delete(aclient, guard, b"x", v("x"), [b"1-0"]),
-        edits.set_ttl(aclient, guard, b"s", v("s"), None),
-        edits.rename(aclient, guard, b"s", v("s"), b"s2", overwrite=True),
-        edits.copy(aclient, guard, b"s", v("s"), b"s2", overwrite=True),
-        edits.delete(aclient, guard, b"s", v("s")),
-        edits.delete_key(aclient, guard, b"s"),
+        apply(aclient, guard, SetString(b"s", v("s"), b"x")),
+        apply(aclient, guard, SetHashField(b"h", v("h"), b"a", b"x")),
+        apply(aclient, guard, DeleteHashField(b"h", v("h"), (b"a",))),
+        apply(aclient, guard, RenameHashField(b"h", v("h"), b"a", b"z")),
+        apply(aclient, guard, SetListElement(b"l", v("l"), 0, b"x")),
+        apply(aclient, guard, InsertListElement(b"l", v("l"), 0, b"x")),
+        apply(aclient, guard, PushListElement(b"l", v("l"), (b"x",))),
+        apply(aclient, guard, RemoveListElement(b"l", v("l"), 0)),
+        apply(aclient, guard, AddSetMembers(b"st", v("st"), (b"x",))),
+        apply(aclient, guard, RemoveSetMembers(b"st", v("st"), (b"m1",))),
+        apply(aclient, guard, AddZsetMembers(b"z", v("z"), b"x", 1)),
+        apply(aclient, guard, RemoveZsetMembers(b"z", v("z"), (b"m1",))),
+        apply(aclient, guard, SetZsetScore(b"z", v("z"), b"m1", 9)),
+        apply(aclient, guard, AddStreamEntry(b"x", v("x"), ((b"f", b"v"),))),
+        apply(aclient, guard, DeleteStreamEntries(b"x", v("x"), (b"1-0",))),
+        apply(aclient, guard, SetTtl(b"s", v("s"), None)),
+        apply(aclient, guard, Rename(b"s", v("s"), b"s2", overwrite=True)),
+        apply(aclient, guard, Copy(b"s", v("s"), b"s2", overwrite=True)),
+        apply(aclient, guard, Delete(b"s", v("s"))),
+        delete_key(aclient, guard, b"s"),
         undo.restore_last(aclient, guard),
         bulk_delete(aclient, guard, b"*"),
     ]
@@ -575,16 +601,16 @@ async def test_delete_key_without_version_still_works(
     client: redis.Redis, aclient: AsyncClient, guard: WriteGuard
 ) -> None:
     client.set("k", "v")
-    await edits.delete_key(aclient, guard, b"k")
+    await delete_key(aclient, guard, b"k")
     with pytest.raises(KeyMissing):
-        await edits.delete_key(aclient, guard, b"k")
+        await delete_key(aclient, guard, b"k")
 
 
 def test_json_for_saving() -> None:
-    assert edits.json_for_saving('{\n  "a": [1, 2]\n}', compact=True) == b'{"a":[1,2]}'
-    assert edits.json_for_saving('{"a": 1}', compact=False) == b'{"a": 1}'
+    assert json_for_saving('{\n  "a": [1, 2]\n}', compact=True) == b'{"a":[1,2]}'
+    assert json_for_saving('{"a": 1}', compact=False) == b'{"a": 1}'
     with pytest.raises(ValueError, match="line 2, column"):
-        edits.json_for_saving('{\n  "a": }', compact=True)
+        json_for_saving('{\n  "a": }', compact=True)
 
 
 def test_command_log_redacts_secrets_and_stays_bounded() -> None:
@@ -612,8 +638,8 @@ async def test_a_changed_element_of_a_big_key_is_refused_though_the_sample_misse
     client.zadd("bz", {b"m4321" + pad: 4321.5})  # its rank, the sampled ends, stay the same
     assert await key_version(aclient, b"bz") == zv
     with pytest.raises(EditConflict, match="score changed"):
-        await edits.zset_set_score(aclient, guard, b"bz", zv, b"m4321" + pad, 1.0, expected=4321)
-    await edits.zset_set_score(aclient, guard, b"bz", zv, b"m0007" + pad, 1.0, expected=7)
+        await apply(aclient, guard, SetZsetScore(b"bz", zv, b"m4321" + pad, 1.0, expected=4321))
+    await apply(aclient, guard, SetZsetScore(b"bz", zv, b"m0007" + pad, 1.0, expected=7))
     assert client.zscore("bz", b"m0007" + pad) == 1.0
     assert not hv.exact and not lv.exact
     # Another client changes exactly the element the user is editing, same length: the
@@ -622,18 +648,18 @@ async def test_a_changed_element_of_a_big_key_is_refused_though_the_sample_misse
     client.lset("bl", 4321, b"q" * 200)
     assert await key_version(aclient, b"bh") == hv and await key_version(aclient, b"bl") == lv
     with pytest.raises(EditConflict, match="element changed") as conflict:
-        await edits.hash_set_field(aclient, guard, b"bh", hv, b"f4321", b"mine", expected=pad)
+        await apply(aclient, guard, SetHashField(b"bh", hv, b"f4321", b"mine", expected=pad))
     with pytest.raises(EditConflict, match="element changed"):
-        await edits.hash_rename_field(aclient, guard, b"bh", hv, b"f4321", b"g", expected=pad)
+        await apply(aclient, guard, RenameHashField(b"bh", hv, b"f4321", b"g", expected=pad))
     with pytest.raises(EditConflict, match="element changed"):
-        await edits.list_set(aclient, guard, b"bl", lv, 4321, b"mine", expected=pad)
+        await apply(aclient, guard, SetListElement(b"bl", lv, 4321, b"mine", expected=pad))
     assert client.hget("bh", "f4321") == b"q" * 200 and client.lindex("bl", 4321) == b"q" * 200
     # Overwriting on purpose: the conflict's version, without the element check.
     version = conflict.value.version
     assert isinstance(version, Version)
-    await edits.hash_set_field(aclient, guard, b"bh", version, b"f4321", b"mine")
+    await apply(aclient, guard, SetHashField(b"bh", version, b"f4321", b"mine"))
     assert client.hget("bh", "f4321") == b"mine"
     # Unchanged elements save as usual.
-    await edits.list_set(aclient, guard, b"bl", lv, 7, b"seven", expected=pad)
-    await edits.hash_set_field(aclient, guard, b"bh", hv, b"f7", b"seven", expected=pad)
+    await apply(aclient, guard, SetListElement(b"bl", lv, 7, b"seven", expected=pad))
+    await apply(aclient, guard, SetHashField(b"bh", hv, b"f7", b"seven", expected=pad))
     assert client.lindex("bl", 7) == b"seven" and client.hget("bh", "f7") == b"seven"

@@ -13,11 +13,21 @@ from redis.crc import key_slot
 
 from redis_tui.data.client.open import open_client
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.edit import edits
+from redis_tui.data.edit import txn
 from redis_tui.data.edit.bulk import Progress, bulk_delete, dry_run
 from redis_tui.data.edit.cmdlog import CommandLog
-from redis_tui.data.edit.edits import MISSING, WriteGuard, key_version
+from redis_tui.data.edit.guard import WriteGuard
+from redis_tui.data.edit.ops import (
+    Copy,
+    Delete,
+    Rename,
+    SetHashField,
+    SetListElement,
+    SetString,
+    apply,
+)
 from redis_tui.data.edit.undo import UndoStack
+from redis_tui.data.edit.version import MISSING, SMALL_WITHOUT_MEMORY, key_version
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import CommandFailed, EditConflict
 from tests.integration.servers import Cluster, cluster
@@ -85,14 +95,14 @@ async def test_edits_run_on_the_owning_node_and_keep_the_ttl(
     for key in strings:
         version = await key_version(acluster, key)
         assert version.exact
-        result = await edits.set_string(acluster, guard, key, version, b"new")
+        result = await apply(acluster, guard, SetString(key, version, b"new"))
         assert owner_value(three, key) == b"new"
         assert result.version == await key_version(acluster, key)
         await guard.undo.restore_last(acluster, guard)
         assert owner_value(three, key) == b"old"
     for key in hashes:
         version = await key_version(acluster, key)
-        await edits.hash_set_field(acluster, guard, key, version, b"b", b"2")
+        await apply(acluster, guard, SetHashField(key, version, b"b", b"2"))
         assert owner_value(three, key) == {b"a": b"1", b"b": b"2"}
     with three.client() as c:
         assert all(TTL_MS - 60_000 < c.pttl(k) <= TTL_MS for k in strings + hashes)
@@ -111,23 +121,23 @@ async def test_conflicts_are_detected_on_a_cluster(
         version = await key_version(acluster, b"h")
         c.hset(b"h", b"a", b"theirs")  # between the load and the save
         with pytest.raises(EditConflict) as err:
-            await edits.hash_set_field(acluster, guard, b"h", version, b"a", b"mine")
+            await apply(acluster, guard, SetHashField(b"h", version, b"a", b"mine"))
         assert err.value.current == "value changed"
         assert c.hgetall(b"h") == {b"a": b"theirs"}
 
         # A write after the check under WATCH, before EXEC: the node's EXEC aborts.
         c.set(b"s", b"mine")
         version = await key_version(acluster, b"s")
-        original = edits._read_version
+        original = txn.read_version
 
         async def read_then_someone_writes(conn: Any, key: bytes) -> Any:
             found = await original(conn, key)
             c.set(b"s", b"ours")
             return found
 
-        monkeypatch.setattr(edits, "_read_version", read_then_someone_writes)
+        monkeypatch.setattr(txn, "read_version", read_then_someone_writes)
         with pytest.raises(EditConflict, match="nothing was saved"):
-            await edits.set_string(acluster, guard, b"s", version, b"new")
+            await apply(acluster, guard, SetString(b"s", version, b"new"))
         assert c.get(b"s") == b"ours"
     assert guard.log is not None and not any(e.ok for e in guard.log.entries())
 
@@ -142,7 +152,7 @@ async def test_delete_and_undo_on_the_right_node(
             c.pexpire(key, TTL_MS)
     assert guard.undo is not None
     for key in keys:
-        result = await edits.delete(acluster, guard, key, await key_version(acluster, key))
+        result = await apply(acluster, guard, Delete(key, await key_version(acluster, key)))
         assert result.message == "Deleted" and result.undo is not None
     with three.client() as c:
         assert c.exists(*keys) == 0
@@ -161,19 +171,19 @@ async def test_rename_within_a_slot_and_refused_across(
         c.set(b"{user:1}:a", b"A")
         c.set(b"plain", b"P")
     version = await key_version(acluster, b"{user:1}:a")
-    await edits.rename(acluster, guard, b"{user:1}:a", version, b"{user:1}:b")
+    await apply(acluster, guard, Rename(b"{user:1}:a", version, b"{user:1}:b"))
     assert owner_value(three, b"{user:1}:b") == b"A"
     assert guard.undo is not None
     await guard.undo.restore_last(acluster, guard)
     assert owner_value(three, b"{user:1}:a") == b"A"
-    await edits.copy(acluster, guard, b"{user:1}:a", version, b"{user:1}:c")
+    await apply(acluster, guard, Copy(b"{user:1}:a", version, b"{user:1}:c"))
     assert owner_value(three, b"{user:1}:c") == b"A"
 
     assert key_slot(b"plain") != key_slot(b"other")
     version = await key_version(acluster, b"plain")
-    for move in (edits.rename, edits.copy):
+    for move in (Rename, Copy):
         with pytest.raises(CommandFailed, match=r"different hash slots .* same hash tag"):
-            await move(acluster, guard, b"plain", version, b"other")
+            await apply(acluster, guard, move(b"plain", version, b"other"))
     with three.client() as c:
         assert c.get(b"plain") == b"P" and c.exists(b"other") == 0
 
@@ -189,7 +199,7 @@ async def test_moved_slot_is_followed_and_a_migrating_one_is_a_conflict(
     source = three.owner_port(slot)
     target = next(p for p in three.ports if p != source)
     three.move_slot(slot, target)  # the client's map is now stale: MOVED, then retried
-    result = await edits.set_string(acluster, guard, key, version, b"v2")
+    result = await apply(acluster, guard, SetString(key, version, b"v2"))
     assert owner_value(three, key) == b"v2"
 
     # Half-way through a migration (the key already on the importing node): ASK.
@@ -197,7 +207,7 @@ async def test_moved_slot_is_followed_and_a_migrating_one_is_a_conflict(
     three.migrate_keys(slot, target, source)
     try:
         with pytest.raises(EditConflict, match="being migrated") as err:
-            await edits.set_string(acluster, guard, key, result.version or MISSING, b"v3")
+            await apply(acluster, guard, SetString(key, result.version or MISSING, b"v3"))
         assert err.value.current == "slot migrating"
     finally:
         three.finish_migration(slot, source)
@@ -266,13 +276,13 @@ async def test_without_memory_small_keys_stay_exact_with_undo(
     users.hset("h", mapping={f"f{i}": "v" for i in range(10)})
     version = await key_version(client, b"s")
     assert version.exact  # sized by STRLEN instead of MEMORY USAGE
-    result = await edits.set_string(client, guard, b"s", version, b"bye")
+    result = await apply(client, guard, SetString(b"s", version, b"bye"))
     assert users.get("s") == b"bye" and users.pttl("s") > TTL_MS - 60_000
     assert result.version == await key_version(client, b"s") and result.undo is not None
 
     hv = await key_version(client, b"h")
     assert hv.exact
-    deleted = await edits.delete(client, guard, b"h", hv)
+    deleted = await apply(client, guard, Delete(b"h", hv))
     assert deleted.message == "Deleted" and users.exists("h") == 0
     assert guard.undo is not None
     await guard.undo.restore_last(client, guard)
@@ -281,16 +291,16 @@ async def test_without_memory_small_keys_stay_exact_with_undo(
     assert users.get("s") == b"hello"
 
     # Too many elements to size without MEMORY: sampled, still conflict-checked, no undo.
-    users.rpush("big", *[str(i) for i in range(edits.SMALL_WITHOUT_MEMORY + 1)])
+    users.rpush("big", *[str(i) for i in range(SMALL_WITHOUT_MEMORY + 1)])
     bv = await key_version(client, b"big")
     assert not bv.exact
     users.rpush("big", "theirs")
     with pytest.raises(EditConflict):
-        await edits.list_set(client, guard, b"big", bv, 0, b"x")
+        await apply(client, guard, SetListElement(b"big", bv, 0, b"x"))
     bv = await key_version(client, b"big")
-    changed = await edits.list_set(client, guard, b"big", bv, 0, b"x")
+    changed = await apply(client, guard, SetListElement(b"big", bv, 0, b"x"))
     assert "no undo: over 128 elements (MEMORY USAGE not permitted)" in changed.message
-    gone = await edits.delete(client, guard, b"big", changed.version or bv)
+    gone = await apply(client, guard, Delete(b"big", changed.version or bv))
     assert "no undo: over 128 elements" in gone.message and users.exists("big") == 0
 
 
@@ -304,19 +314,19 @@ async def test_without_dump_edits_and_deletes_work_without_undo(
     assert not version.exact
     users.append("s", "!")  # someone else writes: still caught
     with pytest.raises(EditConflict, match="length changed"):
-        await edits.set_string(client, guard, b"s", version, b"x")
+        await apply(client, guard, SetString(b"s", version, b"x"))
     version = await key_version(client, b"s")
-    result = await edits.set_string(client, guard, b"s", version, b"x")
+    result = await apply(client, guard, SetString(b"s", version, b"x"))
     assert users.get("s") == b"x" and users.pttl("s") > TTL_MS - 60_000
     assert result.undo is None and "no undo: DUMP not permitted" in result.message
     assert result.version == await key_version(client, b"s")
 
     # Creating a key: the probe inside MULTI leaves DUMP out (else EXECABORT).
-    created = await edits.hash_set_field(client, guard, b"h", MISSING, b"f", b"v")
+    created = await apply(client, guard, SetHashField(b"h", MISSING, b"f", b"v"))
     assert users.hgetall("h") == {b"f": b"v"}
     assert created.version == await key_version(client, b"h")
 
-    deleted = await edits.delete(client, guard, b"h", created.version or MISSING)
+    deleted = await apply(client, guard, Delete(b"h", created.version or MISSING))
     assert deleted.message == "Deleted (no undo: DUMP not permitted)"
     assert users.exists("h") == 0 and deleted.undo is None
     # Only the creation is undoable (its undo deletes: no DUMP needed).

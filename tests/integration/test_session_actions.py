@@ -10,8 +10,8 @@ import redis
 import redis.asyncio as aioredis
 
 from redis_tui.data import sessions
-from redis_tui.data.edit import edits
 from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.data.sessions import (
     EditSessionAttribute,
     ExtendSession,
@@ -33,12 +33,12 @@ async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture
-def guard() -> edits.WriteGuard:
-    return edits.WriteGuard(False, log=CommandLog())
+def guard() -> WriteGuard:
+    return WriteGuard(False, log=CommandLog())
 
 
 async def test_revoke_counts_the_sessions_that_existed(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     key = load(client, by("express", "json"))
     action = RevokeSessions((key, b"sess:gone"))
@@ -50,7 +50,7 @@ async def test_revoke_counts_the_sessions_that_existed(
 
 
 async def test_revoke_user_deletes_only_the_confirmed_sessions(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     first = load(client, by("express", "json"))
     second = load(client, by("flask", "json"))
@@ -63,7 +63,7 @@ async def test_revoke_user_deletes_only_the_confirmed_sessions(
 
 
 async def test_extend_and_edit_report_the_edit(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     key = load(client, by("express", "json"))
     done = await sessions.apply_session_action(aclient, guard, ExtendSession(key, 9_000_000))

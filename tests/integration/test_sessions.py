@@ -15,8 +15,8 @@ import redis
 import redis.asyncio as aioredis
 
 from redis_tui.data import sessions
-from redis_tui.data.edit import edits
 from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.data.sessions import ScanStats, Session, SessionPatterns, find_sessions
 from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import EditConflict, KeyMissing, ReadOnlyRefused
@@ -31,8 +31,8 @@ async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture
-def guard() -> edits.WriteGuard:
-    return edits.WriteGuard(False, log=CommandLog())
+def guard() -> WriteGuard:
+    return WriteGuard(False, log=CommandLog())
 
 
 def load(client: redis.Redis, record: dict[str, Any], key: bytes | None = None) -> bytes:
@@ -147,7 +147,7 @@ async def test_hostile_pickle_in_redis_is_not_executed(
 
 
 async def test_revoke_and_revoke_user(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     for record in RECORDS:
         load(client, record)
@@ -177,7 +177,7 @@ async def test_readonly_refuses_every_session_write(
 ) -> None:
     record = by("express", "json")
     key = load(client, record)
-    readonly = edits.WriteGuard(True)
+    readonly = WriteGuard(True)
     (session,) = await collect(aclient, match="sess:*")
     with pytest.raises(ReadOnlyRefused):
         await sessions.revoke(aclient, readonly, [key])
@@ -191,7 +191,7 @@ async def test_readonly_refuses_every_session_write(
 
 
 async def test_extend_and_shorten_ttl(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     key = load(client, by("rails", "marshal"))
     await sessions.extend(aclient, guard, key, 9_000_000)
@@ -224,7 +224,7 @@ async def test_extend_and_shorten_ttl(
 async def test_edit_attribute_writes_back_exactly_and_keeps_ttl(
     client: redis.Redis,
     aclient: aioredis.Redis,
-    guard: edits.WriteGuard,
+    guard: WriteGuard,
     framework: str,
     variant: str,
     path: list[str | int],
@@ -250,7 +250,7 @@ async def test_edit_attribute_writes_back_exactly_and_keeps_ttl(
 
 
 async def test_edit_conflicts_and_refusals(
-    client: redis.Redis, aclient: aioredis.Redis, guard: edits.WriteGuard
+    client: redis.Redis, aclient: aioredis.Redis, guard: WriteGuard
 ) -> None:
     key = load(client, by("express", "json"))
     session = await sessions.load_session(aclient, key)

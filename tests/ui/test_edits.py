@@ -239,9 +239,9 @@ async def test_readonly_hides_and_refuses_edits(
             await pilot.press(key)
             await pilot.pause(0.05)
             assert app.screen is app.screen_stack[0], key
-        from redis_tui.ui.worker.service import Edit
+        from redis_tui.data.edit.ops import SetString
 
-        app.redis.edit(Edit("set_string", b"k", app.browser.version, (b"hacked",)))
+        app.redis.edit(SetString(b"k", app.browser.version, b"hacked"))
         await wait_for(pilot, lambda: notified(app, "Read-only"))
         assert client.get("k") == json.dumps({"x": 1}).encode()
 

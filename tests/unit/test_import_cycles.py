@@ -10,15 +10,8 @@ import itertools
 
 import grimp
 
-# Cycles that code being rebuilt on other branches still has (issue #9). Whoever ends one
-# drops its line; a listed cycle that is gone is not an error, so branches merge in any
-# order. A cycle not listed here (or a listed one that grows) fails the test.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # undo.py uses edits.py's version reads and guard; edits.py snapshots for undo.
-        frozenset({"redis_tui.data.edit.edits", "redis_tui.data.edit.undo"}),
-    }
-)
+# Cycles allowed to remain: none. A cycle listed here would not fail the test.
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def strongly_connected(graph: grimp.ImportGraph) -> list[frozenset[str]]:

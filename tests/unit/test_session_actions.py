@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from redis_tui.data import sessions
-from redis_tui.data.edit import edits
+from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.data.sessions import (
     EditSessionAttribute,
     ExtendSession,
@@ -82,7 +82,7 @@ def test_actions_without_a_session_are_values() -> None:
 async def test_read_only_refuses_before_any_command(
     client: aioredis.Redis, action: SessionAction
 ) -> None:
-    readonly = edits.WriteGuard(True)
+    readonly = WriteGuard(True)
     with pytest.raises(ReadOnlyRefused):
         await sessions.apply_session_action(client, readonly, action)
 
@@ -93,4 +93,4 @@ async def test_a_session_that_cannot_be_written_back_is_refused_before_reading(
     pickled = Session(b"session:x", "django", "pickle", "x", refusal="pickle cannot be re-encoded")
     action = EditSessionAttribute(pickled, ("_auth_user_id",), "7")
     with pytest.raises(sessions.EditRefused, match="pickle cannot be re-encoded"):
-        await sessions.apply_session_action(client, edits.WriteGuard(False), action)
+        await sessions.apply_session_action(client, WriteGuard(False), action)

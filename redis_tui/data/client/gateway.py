@@ -21,9 +21,13 @@ from redis.exceptions import NoPermissionError, RedisClusterException
 from redis_tui.data import sessions
 from redis_tui.data.client.open import Client, open_client, sentinel_manager
 from redis_tui.data.client.settings import ConnectionSettings, format_address
-from redis_tui.data.edit import bulk, edits
+from redis_tui.data.edit import bulk, ops
 from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.edit.guard import WriteGuard
+from redis_tui.data.edit.ops import Delete, EditOp
+from redis_tui.data.edit.txn import EditResult
 from redis_tui.data.edit.undo import UndoEntry, UndoStack
+from redis_tui.data.edit.version import Version, key_version
 from redis_tui.data.scan import fastmeta, keyspace, topology
 from redis_tui.data.scan import process as scanproc
 from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
@@ -42,7 +46,7 @@ class Gateway:
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
         # The session's write context: read-only switch, command log (``@``), undo stack (``u``).
-        self.guard = edits.WriteGuard(settings.readonly, log=CommandLog(), undo=UndoStack())
+        self.guard = WriteGuard(settings.readonly, log=CommandLog(), undo=UndoStack())
         self._client: Client | None = None
         self._multi_section_info = True
         # Dedicated hiredis connection for TYPE + PTTL of scanned keys (not for a cluster).
@@ -363,47 +367,35 @@ class Gateway:
         async with self._errors():
             return await values.read_value(self.client, key, **kwargs)
 
-    async def read_value_versioned(
-        self, key: bytes, **kwargs: Any
-    ) -> tuple[KeyValue, edits.Version]:
-        """A page of the value and the version it was read at (see ``edits.Version``).
+    async def read_value_versioned(self, key: bytes, **kwargs: Any) -> tuple[KeyValue, Version]:
+        """A page of the value and the version it was read at (see ``version.Version``).
 
         The version is read before and after the page; if they differ the key changed while
         it was read, and it is read again, so an edit never starts from a stale screen.
         """
         async with self._errors():
             for _ in range(3):
-                before = await edits.key_version(self.client, key)
+                before = await key_version(self.client, key)
                 value = await values.read_value(self.client, key, **kwargs)
-                after = await edits.key_version(self.client, key)
+                after = await key_version(self.client, key)
                 if before == after:
                     break
             return value, after
 
-    async def edit(
-        self, op: str, key: bytes, version: edits.Version | None, *args: Any, **kwargs: Any
-    ) -> edits.EditResult:
-        """Apply one edit from ``edits`` (``op`` is its function name) if the key is still
-        at ``version``; None means "as it is now" (e.g. a delete confirmed by name).
+    async def apply_edit(self, op: EditOp) -> EditResult:
+        """Apply one edit if its key is still at ``op.version``; None there means "as it is
+        now" (e.g. a delete confirmed by name).
 
         Raises:
             ReadOnlyRefused, EditConflict, AlreadyExists, KeyMissing, and connection errors.
         """
-        function = EDIT_OPS.get(op)
-        if function is None:
-            raise ValueError(f"unknown edit {op!r}")
-        self.guard.check(op.replace("_", " "))
+        self.guard.check(op.action)
         async with self._errors():
-            if version is None:
-                version = await edits.key_version(self.client, key)
-            result: edits.EditResult = await function(
-                self.client, self.guard, key, version, *args, **kwargs
-            )
-            return result
+            return await ops.apply(self.client, self.guard, op)
 
     async def delete(self, key: bytes) -> None:
         """Delete a key as it is now (no version check), with undo."""
-        await self.edit("delete", key, None)
+        await self.apply_edit(Delete(key, None))
 
     async def undo(self) -> UndoEntry | None:
         """Restore the last deleted or overwritten key; None when there is nothing to undo.
@@ -551,14 +543,3 @@ def _denied(*replies: tuple[str, Any]) -> tuple[str, ...]:
         for name, reply in replies
         if isinstance(reply, NoPermissionError) or "NOPERM" in str(reply)
     )
-
-
-EDIT_OPS: dict[str, Any] = {
-    name: getattr(edits, name)
-    for name in (
-        "set_string", "hash_set_field", "hash_delete_field", "hash_rename_field",
-        "list_set", "list_insert", "list_push", "list_remove",
-        "set_add", "set_remove", "zset_add", "zset_remove", "zset_set_score",
-        "stream_add", "stream_delete", "set_ttl", "rename", "copy", "delete",
-    )
-}  # fmt: skip

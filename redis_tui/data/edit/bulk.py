@@ -36,7 +36,8 @@ import redis.asyncio as aioredis
 import redis.exceptions as rex
 from redis.asyncio.cluster import RedisCluster
 
-from redis_tui.data.edit.edits import WriteGuard, node_client
+from redis_tui.data.edit.guard import WriteGuard
+from redis_tui.data.edit.routing import node_client
 from redis_tui.data.scan.keyspace import MIN_COUNT, TARGET_CALL_SECONDS, Pacer
 from redis_tui.data.values.display import escape_key
 from redis_tui.errors import RedisTuiError, translate

@@ -1,7 +1,7 @@
 """Undo for the session: what a delete or an overwrite destroyed, kept in memory as a DUMP.
 
 Before a delete, an overwrite (a value edit, a rename or copy onto an existing key) the edit
-functions (``redis_tui.data.edit.edits``) keep the key's ``DUMP`` and remaining TTL here; ``u``
+functions (``redis_tui.data.edit.ops``) keep the key's ``DUMP`` and remaining TTL here; ``u``
 calls ``restore_last``. Restoring never clobbers someone else's data:
 
 - a deleted key comes back with ``RESTORE key ttl dump`` *without* ``REPLACE``: if the key was
@@ -25,30 +25,43 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import redis.asyncio as aioredis
 import redis.exceptions as rex
 from redis.asyncio.client import Pipeline
 
-from redis_tui.data.edit.edits import (
+from redis_tui.data.edit.routing import on_owner
+from redis_tui.data.edit.version import (
     MISSING,
     SMALL_WITHOUT_MEMORY,
     AnyClient,
+    Command,
     Version,
-    WriteGuard,
-    _kind,
-    _read_version,
-    _run,
-    on_owner,
+    kind_of,
+    read_version,
+    run_reads,
 )
 from redis_tui.data.values.display import escape_key
 from redis_tui.data.values.kinds import length_command
 from redis_tui.errors import EditConflict, RedisTuiError, translate
 
+if TYPE_CHECKING:
+    from redis_tui.data.edit.cmdlog import CommandLog
+
 UNDO_CAP = 64 * 1024 * 1024
 MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRIES = 100
+
+
+class Guard(Protocol):
+    """What undo needs of the session's ``guard.WriteGuard``, which holds the stack (a
+    protocol, so that this module does not import it back)."""
+
+    @property
+    def log(self) -> CommandLog | None: ...
+
+    def check(self, action: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,7 @@ class UndoStack:
 
     async def snapshot(self, client: AnyClient, key: bytes, op: str = "") -> UndoEntry | None:
         """DUMP + PTTL of ``key`` now, pushed as "restore it if deleted". For callers that
-        delete outside ``edits`` (the edit functions snapshot inside their own transaction).
+        delete outside ``ops.apply`` (the edit functions snapshot inside their own transaction).
 
         Returns:
             The entry, or None when the key is missing, over ``entry_cap``, or the ACL
@@ -155,7 +168,7 @@ class UndoStack:
         if self._entries and self._entries[-1] is entry:
             self._entries.pop()
 
-    async def restore_last(self, client: AnyClient, guard: WriteGuard) -> UndoEntry | None:
+    async def restore_last(self, client: AnyClient, guard: Guard) -> UndoEntry | None:
         """Undo the newest entry.
 
         Returns:
@@ -197,16 +210,16 @@ async def snapshot_watched(
 
 
 async def _snapshot(conn: AnyClient | Pipeline, key: bytes, cap: int) -> tuple[bytes, int] | str:
-    (mem,) = await _run(conn, [("MEMORY", "USAGE", key)])
+    (mem,) = await run_reads(conn, [("MEMORY", "USAGE", key)])
     if mem is None:
         return "the key is gone"
     if not isinstance(mem, int):
-        # MEMORY refused (ACL): size it by its length, as ``edits`` does for versions.
-        (kind_reply,) = await _run(conn, [("TYPE", key)])
-        kind = _kind(kind_reply)
+        # MEMORY refused (ACL): size it by its length, as ``version`` does for versions.
+        (kind_reply,) = await run_reads(conn, [("TYPE", key)])
+        kind = kind_of(kind_reply)
         if kind == "none":
             return "the key is gone"
-        (length,) = await _run(conn, [length_command(kind, key)])
+        (length,) = await run_reads(conn, [length_command(kind, key)])
         limit = cap if kind == "string" else SMALL_WITHOUT_MEMORY
         if not isinstance(length, int) or length > limit:
             if kind == "string":
@@ -214,7 +227,7 @@ async def _snapshot(conn: AnyClient | Pipeline, key: bytes, cap: int) -> tuple[b
             return f"over {SMALL_WITHOUT_MEMORY} elements (MEMORY USAGE not permitted)"
     elif mem > cap:
         return "over the undo size cap"
-    dump, pttl = await _run(conn, [("DUMP", key), ("PTTL", key)])
+    dump, pttl = await run_reads(conn, [("DUMP", key), ("PTTL", key)])
     if isinstance(dump, BaseException):
         return "DUMP not permitted" if _is_refusal(dump) else f"DUMP failed ({dump})"
     if dump is None:
@@ -228,25 +241,25 @@ def _is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, rex.NoPermissionError) or str(exc).startswith("NOPERM")
 
 
-async def _restore(client: AnyClient, guard: WriteGuard, entry: UndoEntry, ttl: int | None) -> None:
+async def _restore(client: AnyClient, guard: Guard, entry: UndoEntry, ttl: int | None) -> None:
     """On a cluster, on the node that owns the key (a renamed key shares its old name's
-    slot: ``edits`` refuses a rename across slots)."""
+    slot: ``ops`` refuses a rename across slots)."""
 
     async def attempt(conn: aioredis.Redis) -> None:
         await _restore_watched(conn, guard, entry, ttl)
 
-    await on_owner(client, guard, "undo", entry.key, attempt)
+    await on_owner(client, guard.log, "undo", entry.key, attempt)
 
 
 async def _restore_watched(
-    conn: aioredis.Redis, guard: WriteGuard, entry: UndoEntry, ttl: int | None
+    conn: aioredis.Redis, guard: Guard, entry: UndoEntry, ttl: int | None
 ) -> None:
     key, name = entry.key, escape_key(entry.key)
     watch = [key] if entry.moved_from is None else [key, entry.moved_from]
-    commands: list[tuple[Any, ...]] = []
+    commands: list[Command] = []
     async with conn.pipeline(transaction=True) as pipe:
         await pipe.watch(*watch)
-        current = (await _read_version(pipe, key)).version
+        current = (await read_version(pipe, key)).version
         expected = entry.after
         if expected is None or current != expected:
             if expected is not None and not expected.exists:
@@ -268,7 +281,7 @@ async def _restore_watched(
                 )
             commands.append(("RENAME", key, entry.moved_from))
         if entry.dump is not None:
-            restore: tuple[Any, ...] = ("RESTORE", key, ttl or 0, entry.dump)
+            restore: Command = ("RESTORE", key, ttl or 0, entry.dump)
             # REPLACE only over what our own edit wrote (checked above under WATCH); a
             # deleted or moved key is restored without it, so the server refuses to clobber.
             if current.exists and entry.moved_from is None:
@@ -301,6 +314,6 @@ async def _restore_watched(
             raise translate(reply)
 
 
-def _log(guard: WriteGuard, command: tuple[Any, ...], result: str, *, ok: bool) -> None:
+def _log(guard: Guard, command: Command, result: str, *, ok: bool) -> None:
     if guard.log is not None:
         guard.log.append(command, result, ok=ok, op="undo")

@@ -14,7 +14,10 @@ from typing import ClassVar, TypeAlias, assert_never
 
 import redis.asyncio as aioredis
 
-from redis_tui.data.edit import edits
+from redis_tui.data.edit.guard import WriteGuard
+from redis_tui.data.edit.ops import SetString, SetTtl, apply
+from redis_tui.data.edit.txn import EditResult
+from redis_tui.data.edit.version import key_version
 from redis_tui.data.sessions.encode import encode_edit
 from redis_tui.data.sessions.model import (
     DEFAULT_USER_PATHS,
@@ -30,7 +33,7 @@ from redis_tui.errors import EditConflict, KeyMissing, RedisTuiError, translate
 REVOKE_BATCH = 500
 
 
-async def revoke(client: aioredis.Redis, guard: edits.WriteGuard, keys: Sequence[bytes]) -> int:
+async def revoke(client: aioredis.Redis, guard: WriteGuard, keys: Sequence[bytes]) -> int:
     """Delete sessions (``UNLINK``, pipelined in batches). Returns how many existed.
 
     Raises:
@@ -77,7 +80,7 @@ async def sessions_of_user(
 
 async def revoke_user(
     client: aioredis.Redis,
-    guard: edits.WriteGuard,
+    guard: WriteGuard,
     patterns: SessionPatterns | None,
     user_id: str,
     *,
@@ -115,8 +118,8 @@ async def revoke_user(
 
 
 async def extend(
-    client: aioredis.Redis, guard: edits.WriteGuard, key: bytes, ttl_ms: int | None
-) -> edits.EditResult:
+    client: aioredis.Redis, guard: WriteGuard, key: bytes, ttl_ms: int | None
+) -> EditResult:
     """Set a session's TTL (longer or shorter; None removes it), version-checked.
 
     The payload's own expiry (express ``cookie.expires``, Spring ``lastAccessedTime``) is
@@ -126,21 +129,21 @@ async def extend(
         ReadOnlyRefused, EditConflict (deleted meanwhile), ValueError (ttl_ms <= 0).
     """
     guard.check("set ttl")
-    version = await edits.key_version(client, key)
+    version = await key_version(client, key)
     if not version.exists:
         raise KeyMissing("The session is gone (logged out or expired)")
-    return await edits.set_ttl(client, guard, key, version, ttl_ms)
+    return await apply(client, guard, SetTtl(key, version, ttl_ms))
 
 
 async def edit_attribute(
     client: aioredis.Redis,
-    guard: edits.WriteGuard,
+    guard: WriteGuard,
     session: Session,
     path: Sequence[str | int],
     new_value: object,
     *,
     delete: bool = False,
-) -> edits.EditResult:
+) -> EditResult:
     """Set (or remove) one attribute of a session and write it back exactly, keeping its
     TTL (``SET KEEPTTL``), if the session is still what ``session`` was decoded from.
 
@@ -153,7 +156,7 @@ async def edit_attribute(
     if not session.writable:
         raise EditRefused(f"Cannot edit this session: {session.refusal or 'not writable'}")
     try:
-        version = await edits.key_version(client, session.key)
+        version = await key_version(client, session.key)
         if version.type == "string" and version.length > MAX_VALUE_BYTES:
             # Bounded like every read: a session this big was never decoded to edit anyway.
             raise EditRefused(f"Cannot edit: the session is {version.length:,} bytes now")
@@ -172,7 +175,7 @@ async def edit_attribute(
             version=version,
         )
     new_raw = encode_edit(session, raw, path, new_value, delete=delete)
-    return await edits.set_string(client, guard, session.key, version, new_raw, keep_ttl=True)
+    return await apply(client, guard, SetString(session.key, version, new_raw, keep_ttl=True))
 
 
 # -- typed actions ------------------------------------------------------------------------
@@ -232,7 +235,7 @@ class SessionActionDone:
 
 
 async def apply_session_action(
-    client: aioredis.Redis, guard: edits.WriteGuard, action: SessionAction
+    client: aioredis.Redis, guard: WriteGuard, action: SessionAction
 ) -> SessionActionDone:
     """Run one session action.
 

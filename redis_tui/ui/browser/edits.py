@@ -14,7 +14,29 @@ from typing import TYPE_CHECKING, Any
 from textual.content import Content
 
 from redis_tui.data.edit.cmdlog import format_entry
-from redis_tui.data.edit.edits import json_for_saving
+from redis_tui.data.edit.ops import (
+    AddSetMembers,
+    AddStreamEntry,
+    AddZsetMembers,
+    Copy,
+    Delete,
+    DeleteHashField,
+    DeleteStreamEntries,
+    EditOp,
+    InsertListElement,
+    PushListElement,
+    RemoveListElement,
+    RemoveSetMembers,
+    RemoveZsetMembers,
+    Rename,
+    RenameHashField,
+    SetHashField,
+    SetListElement,
+    SetString,
+    SetTtl,
+    SetZsetScore,
+    json_for_saving,
+)
 from redis_tui.data.values.display import escape_key, escape_text, unescape_key
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.data.values.readers import KeyValue
@@ -23,10 +45,9 @@ from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, Field, PromptScreen
 from redis_tui.ui.worker import messages as m
-from redis_tui.ui.worker.service import Edit
 
 if TYPE_CHECKING:
-    from redis_tui.data.edit.edits import Version
+    from redis_tui.data.edit.version import Version
     from redis_tui.ui.browser.host import Host
 
 TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
@@ -63,12 +84,10 @@ class EditFlow:
         row = table.cursor_row
         return value.rows[row] if 0 <= row < len(value.rows) else None
 
-    def _queue(self, op: str, key: bytes, *args: Any, **kwargs: Any) -> bool:
-        """Queue an edit starting from the version on screen. True, for use in callbacks."""
-        edit = Edit(op, key, self._edit_base, args, kwargs)
-        self.confirm_write(
-            f"{op.replace('_', ' ')} on {escape_key(key)}", lambda: self.host.redis.edit(edit)
-        )
+    def _queue(self, op: EditOp) -> bool:
+        """Queue an edit (built from ``_edit_base``, the version on screen). True, for use in
+        callbacks."""
+        self.confirm_write(f"{op.action} on {escape_key(op.key)}", lambda: self.host.redis.edit(op))
         return True
 
     @property
@@ -127,9 +146,15 @@ class EditFlow:
                         "Change the field name or the value, one at a time", severity="warning"
                     )
                 elif new_field != old_field:
-                    self._queue("hash_rename_field", key, old_field, new_field, expected=old_value)
+                    self._queue(
+                        RenameHashField(
+                            key, self._edit_base, old_field, new_field, expected=old_value
+                        )
+                    )
                 elif new_value != old_value:
-                    self._queue("hash_set_field", key, old_field, new_value, expected=old_value)
+                    self._queue(
+                        SetHashField(key, self._edit_base, old_field, new_value, expected=old_value)
+                    )
 
             fields = [Field("field", old_field.decode()), Field("value", old_value.decode())]
             self.host.push_screen(PromptScreen("Edit hash field", fields), saved)
@@ -141,7 +166,9 @@ class EditFlow:
             self.host.push_screen(
                 PromptScreen(f"Edit list element {index}", [Field("value", element.decode())]),
                 given(
-                    lambda v: self._queue("list_set", key, index, v[0].encode(), expected=element)
+                    lambda v: self._queue(
+                        SetListElement(key, self._edit_base, index, v[0].encode(), expected=element)
+                    )
                 ),
             )
         elif value.type == "zset":
@@ -155,7 +182,7 @@ class EditFlow:
                 ),
                 given(
                     lambda v: self._queue(
-                        "zset_set_score", key, member, float(v[0]), expected=score
+                        SetZsetScore(key, self._edit_base, member, float(v[0]), expected=score)
                     )
                 ),
             )
@@ -205,7 +232,7 @@ class EditFlow:
             if payload == data:
                 self.host.notify("No change", timeout=1.5)
                 return
-            self._queue("set_string", key, payload)
+            self._queue(SetString(key, self._edit_base, payload))
 
         self.host.push_screen(screen, saved)
 
@@ -221,7 +248,9 @@ class EditFlow:
                 PromptScreen("Add hash field", [Field("field"), Field("value")]),
                 given(
                     lambda v: self._queue(
-                        "hash_set_field", key, v[0].encode(), v[1].encode(), must_be_new=True
+                        SetHashField(
+                            key, self._edit_base, v[0].encode(), v[1].encode(), must_be_new=True
+                        )
                     )
                 ),
             )
@@ -231,10 +260,11 @@ class EditFlow:
                 if v is None:
                     return
                 where = v[1].strip().lower() or "tail"
+                base = self._edit_base
                 if where in ("head", "tail"):
-                    self._queue("list_push", key, [v[0].encode()], left=where == "head")
+                    self._queue(PushListElement(key, base, (v[0].encode(),), left=where == "head"))
                 else:
-                    self._queue("list_insert", key, int(where), v[0].encode(), before=True)
+                    self._queue(InsertListElement(key, base, int(where), v[0].encode()))
 
             self.host.push_screen(
                 PromptScreen(
@@ -255,7 +285,7 @@ class EditFlow:
         elif value.type == "set":
             self.host.push_screen(
                 PromptScreen("Add set member", [Field("member")]),
-                given(lambda v: self._queue("set_add", key, [v[0].encode()])),
+                given(lambda v: self._queue(AddSetMembers(key, self._edit_base, (v[0].encode(),)))),
             )
         elif value.type == "zset":
             self.host.push_screen(
@@ -264,15 +294,19 @@ class EditFlow:
                     [Field("member"), Field("score", "0")],
                     validate=lambda v: _float_error(v[1]),
                 ),
-                given(lambda v: self._queue("zset_add", key, v[0].encode(), float(v[1]))),
+                given(
+                    lambda v: self._queue(
+                        AddZsetMembers(key, self._edit_base, v[0].encode(), float(v[1]))
+                    )
+                ),
             )
         elif value.type == "stream":
 
             def add_entry(v: list[str] | None) -> None:
                 if v is not None:
-                    self._queue(
-                        "stream_add", key, _parse_fields(v[0]), entry_id=v[1].strip() or "*"
-                    )
+                    fields = tuple(_parse_fields(v[0]).items())
+                    entry_id = (v[1].strip() or "*").encode()
+                    self._queue(AddStreamEntry(key, self._edit_base, fields, entry_id=entry_id))
 
             self.host.push_screen(
                 PromptScreen(
@@ -293,15 +327,15 @@ class EditFlow:
         if row is None:
             self.host.notify("Select an element in the value pane first", severity="warning")
             return
-        key = value.key
-        ops = {
-            "hash": ("hash_delete_field", ([row[0]],), "field"),
-            "list": ("list_remove", (row[0],), "element"),
-            "set": ("set_remove", ([row[0]],), "member"),
-            "zset": ("zset_remove", ([row[0]],), "member"),
-            "stream": ("stream_delete", ([row[0]],), "entry"),
+        key, item = value.key, row[0]
+        removals: dict[str, tuple[Callable[[Version | None], EditOp], str]] = {
+            "hash": (lambda base: DeleteHashField(key, base, (item,)), "field"),
+            "list": (lambda base: RemoveListElement(key, base, item), "element"),
+            "set": (lambda base: RemoveSetMembers(key, base, (item,)), "member"),
+            "zset": (lambda base: RemoveZsetMembers(key, base, (item,)), "member"),
+            "stream": (lambda base: DeleteStreamEntries(key, base, (item,)), "entry"),
         }
-        op, args, noun = ops[value.type]
+        removal, noun = removals[value.type]
         label = str(row[0]) if value.type == "list" else escape_text(row[0], multiline=False)
         body = Content.from_markup(
             "Remove the $noun [b]$label[/b]\nfrom [b]$key[/b]?",
@@ -311,7 +345,7 @@ class EditFlow:
         )
         self.host.push_screen(
             ConfirmScreen(f"Remove {noun}", body, confirm_label="Remove"),
-            confirmed(lambda: self._queue(op, key, *args)),
+            confirmed(lambda: self._queue(removal(self._edit_base))),
         )
 
     # -- t, R, C: TTL, rename, copy -------------------------------------------------------
@@ -358,15 +392,15 @@ class EditFlow:
         except ValueError as exc:
             self.host.notify(str(exc), severity="warning", markup=False)
             return False
-        return self._queue("set_ttl", key, ttl_ms)
+        return self._queue(SetTtl(key, self._edit_base, ttl_ms))
 
     def rename(self, key: bytes) -> None:
-        self._ask_new_name("rename", "Rename key", key)
+        self._ask_new_name(Rename, "Rename key", key)
 
     def copy_to(self, key: bytes) -> None:
-        self._ask_new_name("copy", "Copy key to", key)
+        self._ask_new_name(Copy, "Copy key to", key)
 
-    def _ask_new_name(self, op: str, title: str, key: bytes) -> None:
+    def _ask_new_name(self, move: type[Rename] | type[Copy], title: str, key: bytes) -> None:
         self._base_for(key)
         self.host.push_screen(
             PromptScreen(
@@ -377,7 +411,7 @@ class EditFlow:
             given(
                 lambda v: (
                     unescape_key(v[0]) == key
-                    or self._queue(op, key, unescape_key(v[0]), overwrite=False)
+                    or self._queue(move(key, self._edit_base, unescape_key(v[0]), overwrite=False))
                 )
             ),
         )
@@ -432,30 +466,29 @@ class EditFlow:
             index = self.host.view.store.index_of(event.key)
             kind = self.host.view.store.type_name(index) if index is not None else None
             ttl = self.host.view.store.ttl_ms(index) if index is not None else None
-            if event.op == "rename":
+            if isinstance(event.edit, Rename):
                 self.host.view.store.remove(event.key)
             self.host.view.store.add([event.new_key], [kind or "?"], [ttl])
             self.host.keys.rows_changed()
             self.host.keys.select_key(event.new_key)
         current = self.host.keys.current_key
-        if event.op != "delete" and current is not None and current in (event.key, event.new_key):
+        if (
+            not isinstance(event.edit, Delete)
+            and current is not None
+            and current in (event.key, event.new_key)
+        ):
             self.host.redis.load(current)
         self.host.update_status()
 
     def conflicted(self, event: m.EditConflicted) -> None:
-        edit: Edit = event.edit
+        edit = event.edit
         if event.exists:
             body = Content.from_markup("$reason\n\nOverwrite it?", reason=event.reason)
 
             def overwrite(ok: bool | None) -> None:
                 if not ok:
                     return
-                kwargs = dict(edit.kwargs)
-                if "must_be_new" in kwargs:
-                    kwargs["must_be_new"] = False
-                else:
-                    kwargs["overwrite"] = True
-                retry = Edit(edit.op, edit.key, edit.version, edit.args, kwargs)
+                retry = edit.replacing()
                 self.confirm_write("overwrite", lambda: self.host.redis.edit(retry))
 
             self.host.push_screen(
@@ -470,9 +503,8 @@ class EditFlow:
 
         def chosen(choice: str | None) -> None:
             if choice == "overwrite":
-                # On purpose: without the check of the element the user saw.
-                kwargs = {k: v for k, v in edit.kwargs.items() if k != "expected"}
-                retry = Edit(edit.op, edit.key, event.current, edit.args, kwargs)
+                # On purpose: from the version now, without the check of the element seen.
+                retry = edit.overwritten(event.current)
                 self.confirm_write("overwrite", lambda: self.host.redis.edit(retry))
             elif choice == "reload" and self.host.keys.current_key == edit.key:
                 self.host.redis.load(edit.key)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from redis_tui.config import Config, Profile
     from redis_tui.data.client.settings import ConnectionSettings
-    from redis_tui.data.edit.edits import Version
+    from redis_tui.data.edit.version import Version
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection
     from redis_tui.ui.widgets.key_list import KeyList

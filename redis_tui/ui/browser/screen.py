@@ -24,7 +24,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.edit.edits import Version
+from redis_tui.data.edit.version import Version
 from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.edits import EditFlow

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from textual.message import Message
 
 from redis_tui.data.edit.bulk import DryRun, Progress, Summary
-from redis_tui.data.edit.edits import Version
+from redis_tui.data.edit.ops import EditOp
+from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.sessions import Session
 from redis_tui.data.values.export import ExportProgress
@@ -132,17 +133,20 @@ class InfoLoaded(WorkerMessage):
 class EditApplied(WorkerMessage):
     """An edit went through. ``new_key`` is set for a rename or a copy."""
 
-    key: bytes
-    op: str
+    edit: EditOp
     message: str
     new_key: bytes | None = None
+
+    @property
+    def key(self) -> bytes:
+        return self.edit.key
 
 
 @dataclass
 class EditConflicted(WorkerMessage):
     """The key changed since it was loaded (or a target exists): nothing was written."""
 
-    edit: Any
+    edit: EditOp
     reason: str
     # The key's version now: retrying with it means "overwrite what is there".
     current: Version | None

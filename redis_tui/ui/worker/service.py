@@ -12,7 +12,7 @@ import contextvars
 import itertools
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from textual.app import App
@@ -21,7 +21,8 @@ from textual.worker import Worker
 
 from redis_tui.data.client.gateway import Gateway, Watch
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.edit.edits import Version
+from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
+from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.data.sessions import SessionAction
@@ -54,18 +55,6 @@ class _MetaBatch:
 
 
 @dataclass(frozen=True)
-class Edit:
-    """One queued write: ``op`` names a function of ``redis_tui.data.edit.edits``; ``version`` is
-    what the user saw (None: the key as it is now, for a delete confirmed by name)."""
-
-    op: str
-    key: bytes
-    version: Version | None = None
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Undo:
     """Restore the last deleted or overwritten key."""
 
@@ -73,7 +62,17 @@ class Undo:
 @dataclass(frozen=True)
 class _Stamped:
     epoch: int
-    item: Edit | Undo | SessionAction
+    # An edit (``redis_tui.data.edit.ops``), an undo or a session action.
+    item: EditOp | Undo | SessionAction
+
+
+def _describe(item: EditOp | Undo | SessionAction) -> tuple[str, bytes | None]:
+    """A queued item's action, for the user ("hash set field"), and its key if it has one."""
+    if isinstance(item, Undo):
+        return "undo", None
+    if isinstance(item, SessionAction):
+        return item.op.replace("_", " "), None
+    return item.action, item.key
 
 
 class _Wake:
@@ -255,13 +254,13 @@ class RedisWorker:
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
-        self._queue(Edit("delete", key, version))
+        self._queue(Delete(key, version))
 
-    def edit(self, edit: Edit) -> None:
+    def edit(self, op: EditOp) -> None:
         """Queue an edit. Edits run one at a time, in order, and are never cancelled."""
-        self._queue(edit)
+        self._queue(op)
 
-    def _queue(self, item: Edit | Undo | SessionAction) -> None:
+    def _queue(self, item: EditOp | Undo | SessionAction) -> None:
         # Stamped with the connection epoch: an edit confirmed before a database or
         # connection switch is refused, never applied to a same-named key elsewhere.
         self.edits.put_nowait(_Stamped(self.epoch, item))
@@ -493,15 +492,13 @@ class RedisWorker:
         finally:
             self._poll_running = False
 
-    def _refuse_stale(self, edit: Edit | Undo | SessionAction) -> None:
-        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
-        key = edit.key if isinstance(edit, Edit) else None
+    def _refuse_stale(self, edit: EditOp | Undo | SessionAction) -> None:
+        action, key = _describe(edit)
         reason = "The database changed before it ran: nothing was changed"
         self._post(m.WorkerFailed(action, reason, key))
 
-    async def _apply(self, edit: Edit | Undo | SessionAction) -> None:
-        action = "undo" if isinstance(edit, Undo) else edit.op.replace("_", " ")
-        key = edit.key if isinstance(edit, Edit) else None
+    async def _apply(self, edit: EditOp | Undo | SessionAction) -> None:
+        action, key = _describe(edit)
         if not self.connected.is_set():
             self._post(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
@@ -516,11 +513,9 @@ class RedisWorker:
                 else:
                     self._post(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
                 return
-            result = await self.gateway.edit(
-                edit.op, edit.key, edit.version, *edit.args, **edit.kwargs
-            )
+            result = await self.gateway.apply_edit(edit)
         except EditConflict as exc:
-            if isinstance(edit, Edit):
+            if not isinstance(edit, Undo | SessionAction):
                 exists = isinstance(exc, AlreadyExists)
                 current = exc.version if isinstance(exc.version, Version) else None
                 self._post(m.EditConflicted(edit, exc.message, current, exists))
@@ -532,11 +527,11 @@ class RedisWorker:
         except RedisTuiError as exc:
             self._post(m.WorkerFailed(action, exc.message, key))
         else:
-            assert isinstance(edit, Edit)
-            if edit.op == "delete":
+            assert not isinstance(edit, Undo | SessionAction)
+            if isinstance(edit, Delete):
                 self._post(m.KeyDeleted(edit.key))
-            new_key = edit.args[0] if edit.op in ("rename", "copy") else None
-            self._post(m.EditApplied(edit.key, edit.op, result.message, new_key))
+            new_key = edit.new if isinstance(edit, Rename | Copy) else None
+            self._post(m.EditApplied(edit, result.message, new_key))
 
     async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
         with self._failures("dry run"):
