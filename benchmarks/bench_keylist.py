@@ -213,8 +213,8 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
     Hooks are class-level wrappers installed in this (child) process only: they record, they
     never change what the app does.
     """
-    from redis_tui.data.client.gateway import Gateway
     from redis_tui.data.client.settings import ConnectionSettings
+    from redis_tui.data.gateway import Gateway
     from redis_tui.data.scan.keystore import UNKNOWN, KeyStore
     from redis_tui.ui.app import RedisTuiApp
     from redis_tui.ui.widgets.key_list import KeyList

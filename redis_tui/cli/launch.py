@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def check_connection(settings: ConnectionSettings) -> None:
     """Connect once before the UI starts, so a bad host or password is one clear line."""
-    from redis_tui.data.client.gateway import Gateway
+    from redis_tui.data.gateway import Gateway
 
     gateway = Gateway(settings)
     try:

@@ -102,7 +102,7 @@ async def _list(
     as_json: bool,
     options: dict[str, Any],
 ) -> int:
-    from redis_tui.data.client.gateway import Gateway
+    from redis_tui.data.gateway import Gateway
 
     gateway = Gateway(settings)
     try:
@@ -134,7 +134,7 @@ async def _revoke(
     as_json: bool,
     options: dict[str, Any],
 ) -> int:
-    from redis_tui.data.client.gateway import Gateway
+    from redis_tui.data.gateway import Gateway
 
     gateway = Gateway(settings)
     user = args.revoke_user

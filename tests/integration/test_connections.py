@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from redis_tui.data.client.diagnose import diagnose, probe
-from redis_tui.data.client.gateway import Gateway
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.gateway import Gateway
 from redis_tui.data.scan.keystore import KeyStore
 from redis_tui.data.scan.topology import ClusterCursor
 from redis_tui.demo.server import EmbeddedServer, free_port

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from redis_tui.data.client.gateway import Gateway
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.gateway import Gateway
 from redis_tui.data.values import export
 from redis_tui.data.values.export import ExportProgress, ExportRefused, default_filename
 from redis_tui.errors import KeyMissing

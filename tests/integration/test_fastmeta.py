@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data.client.gateway import Gateway
 from redis_tui.data.client.open import open_client
 from redis_tui.data.client.resp import encode_command
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.gateway import Gateway
 from redis_tui.data.scan import fastmeta, keyspace
 from redis_tui.data.scan.keystore import type_code
 from redis_tui.demo import seed as demo

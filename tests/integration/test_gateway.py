@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from redis_tui.data.client.gateway import Gateway
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.gateway import Gateway
 from redis_tui.data.values.readers import STRING_CAP
 from redis_tui.demo import seed as demo
 from redis_tui.demo.server import EmbeddedServer

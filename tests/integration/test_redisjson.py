@@ -6,8 +6,8 @@ import json
 
 import redis
 
-from redis_tui.data.client.gateway import Gateway
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.gateway import Gateway
 from redis_tui.data.values import readers as values
 from redis_tui.demo.server import EmbeddedServer
 

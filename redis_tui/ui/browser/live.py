@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from redis_tui.data.client.gateway import Watch
+from redis_tui.data.gateway import Watch
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ the worker, and revoke / revoke user / TTL / edit attribute through the worker's
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.timer import Timer
@@ -22,7 +22,7 @@ from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.browser.edits import TTL_HELP, EditFlow, _ttl_error, confirmed, given
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
-from redis_tui.ui.widgets.session_pane import SessionPane
+from redis_tui.ui.widgets.session_pane import AttrPath, SessionPane
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class SessionFlow:
             given(apply),
         )
 
-    def _edit_attribute(self, session: Session, path: tuple[Any, ...]) -> None:
+    def _edit_attribute(self, session: Session, path: AttrPath) -> None:
         if not session.writable:
             reason = session.refusal or "format cannot be written back exactly"
             self.host.notify(f"Not editable: {reason}", severity="warning", markup=False)
@@ -220,7 +220,11 @@ class SessionFlow:
                 "Select an attribute in the tree (enter on the list, then j/k)", severity="warning"
             )
             return
-        current = _lookup(session.data, path)
+        steps = tuple(step for step in path if isinstance(step, str | int))
+        if len(steps) != len(path):
+            self.host.notify("Not editable: the attribute's path has keys that are not text")
+            return
+        current = _lookup(session.data, steps)
         shown = json.dumps(current, ensure_ascii=False, default=str)
         label = ".".join(escape_text(str(p), multiline=False) for p in path)
 
@@ -229,7 +233,7 @@ class SessionFlow:
             self.edits.confirm_write(
                 f"edit {label}",
                 lambda: self.host.redis.session_edit(
-                    EditSessionAttribute(session, tuple(path), new_value)
+                    EditSessionAttribute(session, steps, new_value)
                 ),
             )
 
@@ -243,10 +247,10 @@ class SessionFlow:
         )
 
 
-def _lookup(data: Any, path: tuple[Any, ...]) -> Any:
+def _lookup(data: object, path: tuple[str | int, ...]) -> object:
     for step in path:
         try:
-            data = data[step]
+            data = data[step]  # type: ignore[index]
         except (KeyError, IndexError, TypeError):
             return None
     return data

@@ -121,7 +121,11 @@ class SessionList(VirtualList):
             self.post_message(self.Opened(self.cursor))
 
 
-class AttributeTree(Tree[tuple[Any, ...]]):
+# The steps from a session's data to one attribute: mapping keys and list indexes.
+AttrPath = tuple[object, ...]
+
+
+class AttributeTree(Tree[AttrPath]):
     """The decoded session as a tree; j/k move like everywhere else."""
 
     BINDINGS = [
@@ -156,9 +160,7 @@ class SessionPane(Vertical):
     class ActionRequested(Message):
         """The user asked for ``action`` on ``session`` (revoke, revoke_user, ttl, edit…)."""
 
-        def __init__(
-            self, action: str, session: Session | None, path: tuple[Any, ...] = ()
-        ) -> None:
+        def __init__(self, action: str, session: Session | None, path: AttrPath = ()) -> None:
             super().__init__()
             self.action = action
             self.session = session
@@ -181,7 +183,7 @@ class SessionPane(Vertical):
         self.header = Static("", id="sessions-header", markup=False)
         self.columns = Static("", id="session-columns", markup=False)
         self.list = SessionList(self, id="session-list")
-        self.attrs: Tree[tuple[Any, ...]] = AttributeTree("session", id="session-tree")
+        self.attrs: Tree[AttrPath] = AttributeTree("session", id="session-tree")
         self.detail = Static("", id="session-detail", markup=False)
 
     def compose(self) -> ComposeResult:
@@ -429,7 +431,7 @@ class SessionPane(Vertical):
         if session is None:
             self.notify("Select a session first", severity="warning")
             return
-        path: tuple[Any, ...] = ()
+        path: AttrPath = ()
         node = self.attrs.cursor_node
         if action == "edit" and node is not None and node.data is not None:
             path = node.data
@@ -451,11 +453,9 @@ class SessionPane(Vertical):
         self.post_message(self.ActionRequested("rescan", None))
 
 
-def _fill(
-    node: TreeNode[tuple[Any, ...]], value: Any, path: tuple[Any, ...], budget: list[int]
-) -> None:
+def _fill(node: TreeNode[AttrPath], value: object, path: AttrPath, budget: list[int]) -> None:
     """Add ``value`` under ``node``: containers become branches, scalars leaves."""
-    items: list[tuple[Any, Any]]
+    items: list[tuple[object, object]]
     if isinstance(value, dict):
         items = list(value.items())
     elif isinstance(value, list | tuple):
@@ -484,7 +484,7 @@ def _fill(
             node.add_leaf(Text(f"{label}: {_scalar(child)}"), data=child_path)
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, bytes):

@@ -19,16 +19,15 @@ from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker
 
-from redis_tui.data.client.gateway import Gateway, Watch
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
-from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
-from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
+from redis_tui.data.gateway import Gateway, Watch
 from redis_tui.data.sessions import SessionAction
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
+from redis_tui.ui.worker.scanning import ScanRun
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 # Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
@@ -40,18 +39,6 @@ SCAN_PROCESS_MIN_KEYS = 50_000
 # The epoch a task was started in (set around ``run_worker``: the task copies the context).
 _STARTED_IN: contextvars.ContextVar[int | None] = contextvars.ContextVar("epoch", default=None)
 _WORKER_IDS = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class _MetaBatch:
-    """Names whose TYPE and PTTL the scan fetches after them."""
-
-    batch: int
-    keys: list[bytes]
-    # Wait until the child process has streamed every name (see ``_scan_in_child``).
-    wait: bool = False
-    # Storage indexes of ``keys`` when they are not one batch's rows (``scan(backlog=…)``).
-    hints: list[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +151,7 @@ class RedisWorker:
         """This worker's connection now: replies stamped otherwise are stale."""
         return (self.id, self.epoch)
 
-    def _post(self, message: m.WorkerMessage, epoch: int | None = None) -> None:
+    def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None:
         """Post a reply stamped with the connection its request was made on: the epoch the
         task started in (a database switch or a reconnect since makes it stale)."""
         started = _STARTED_IN.get() if epoch is None else epoch
@@ -207,10 +194,10 @@ class RedisWorker:
         try:
             yield
         except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.WorkerFailed(action, exc.message, key))
+            self.lost(exc)
+            self.post(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
-            self._post(m.WorkerFailed(action, exc.message, key))
+            self.post(m.WorkerFailed(action, exc.message, key))
 
     # -- requests from the UI: each returns at once ------------------------------------
 
@@ -236,7 +223,7 @@ class RedisWorker:
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
         self._spawn(
-            self._scan(generation, match, type_name, start, names_first, backlog), Group.SCAN
+            ScanRun(self).run(generation, match, type_name, start, names_first, backlog), Group.SCAN
         )
         return generation
 
@@ -290,17 +277,17 @@ class RedisWorker:
             async for page in self.gateway.find_sessions(**kwargs):
                 if generation != self.sessions_generation:
                     return
-                self._post(m.SessionsFound(generation, page, done=False))
-        self._post(m.SessionsFound(generation, [], done=True))
+                self.post(m.SessionsFound(generation, page, done=False))
+        self.post(m.SessionsFound(generation, [], done=True))
 
     async def _preview_user(self, user: str) -> None:
         with self._failures("preview"):
             found = await self.gateway.sessions_of_user(user)
-            self._post(m.UserSessionsPreviewed(user, found))
+            self.post(m.UserSessionsPreviewed(user, found))
 
     async def _apply_session_edit(self, action: SessionAction) -> None:
         done = await self.gateway.apply_session_action(action)
-        self._post(m.SessionsChanged(action.op, done.message, list(done.keys)))
+        self.post(m.SessionsChanged(action.op, done.message, list(done.keys)))
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
@@ -378,10 +365,10 @@ class RedisWorker:
                 refused = self.gateway.settings.db
                 self._previous_db = None
                 self.gateway.switch_db(previous)
-                self._post(m.DatabaseRefused(refused, previous))
+                self.post(m.DatabaseRefused(refused, previous))
                 return
             delay = self.backoff.next()
-            self._post(m.ConnectionLost(exc.message, delay))
+            self.post(m.ConnectionLost(exc.message, delay))
             self._retry_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._retry_now.wait(), timeout=delay)
@@ -390,7 +377,7 @@ class RedisWorker:
         self._previous_db = None
         self.connected.set()
         self.dbsize = facts.dbsize
-        self._post(m.Connected(facts, self.settings.describe()))
+        self.post(m.Connected(facts, self.settings.describe()))
         await self._start_events()
 
     async def _start_events(self) -> None:
@@ -401,7 +388,7 @@ class RedisWorker:
             self._spawn(self._listen(), Group.EVENTS)
         if mode != self.live_mode:
             self.live_mode = mode
-            self._post(m.LiveModeChanged(mode))
+            self.post(m.LiveModeChanged(mode))
 
     async def _listen(self) -> None:
         """Batch keyspace events every EVENT_BATCH seconds into one KeyspaceChanged."""
@@ -415,7 +402,7 @@ class RedisWorker:
         def flush() -> None:
             nonlocal gone, changed, overflow, flushed
             if (gone or changed or overflow) and epoch == self.epoch:
-                self._post(m.KeyspaceChanged(gone, changed, overflow))
+                self.post(m.KeyspaceChanged(gone, changed, overflow))
                 gone, changed, overflow = set(), set(), False
             flushed = time.monotonic()
 
@@ -435,10 +422,10 @@ class RedisWorker:
             if epoch == self.epoch:
                 self.live_mode = "poll"
 
-    def _lost(self, exc: RedisTuiError) -> None:
+    def lost(self, exc: RedisTuiError) -> None:
         if self.connected.is_set():
             self.connected.clear()
-            self._post(m.ConnectionLost(exc.message, 0.0))
+            self.post(m.ConnectionLost(exc.message, 0.0))
             # Detach now, close later: the reconnect that follows opens a fresh client.
             asyncio.get_running_loop().create_task(self.gateway.detach())
 
@@ -467,40 +454,40 @@ class RedisWorker:
             # The session open in the inspector is read again, so its tree stays live.
             refreshed = await self.gateway.load_session(watched) if watched else None
         except ConnectionFailed as exc:
-            self._lost(exc)
+            self.lost(exc)
         except RedisTuiError as exc:
             # A poll that keeps failing (an ACL, a session that no longer decodes) backs off
             # instead of repeating the same error every interval.
             delay = self._poll_backoff.next()
             self._poll_resume_at = time.monotonic() + delay * self.poll_interval
-            self._post(m.WorkerFailed("poll", exc.message), epoch)
+            self.post(m.WorkerFailed("poll", exc.message), epoch)
         else:
             self._poll_backoff.reset()
             session_pttls = dict(zip(sessions, pttls[len(keys) :], strict=False))
-            self._post(
+            self.post(
                 m.ServerPolled(
                     facts, keys, pttls[: len(keys)], [i for i, _ in visible], session_pttls
                 ),
                 epoch,
             )
             if watched is not None:
-                self._post(m.SessionRefreshed(watched, refreshed), epoch)
+                self.post(m.SessionRefreshed(watched, refreshed), epoch)
             if watch is not None and token is not None:
                 last, self._last_token = self._last_token, (watch.key, token)
                 if last is not None and last[0] == watch.key and last[1] != token:
-                    self._post(m.ValueChanged(watch.key), epoch)
+                    self.post(m.ValueChanged(watch.key), epoch)
         finally:
             self._poll_running = False
 
     def _refuse_stale(self, edit: EditOp | Undo | SessionAction) -> None:
         action, key = _describe(edit)
         reason = "The database changed before it ran: nothing was changed"
-        self._post(m.WorkerFailed(action, reason, key))
+        self.post(m.WorkerFailed(action, reason, key))
 
     async def _apply(self, edit: EditOp | Undo | SessionAction) -> None:
         action, key = _describe(edit)
         if not self.connected.is_set():
-            self._post(m.WorkerFailed(action, "Not connected: nothing was changed", key))
+            self.post(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
             if isinstance(edit, SessionAction):
@@ -509,230 +496,42 @@ class RedisWorker:
             if isinstance(edit, Undo):
                 entry = await self.gateway.undo()
                 if entry is None:
-                    self._post(m.KeyRestored(None, "Nothing to undo"))
+                    self.post(m.KeyRestored(None, "Nothing to undo"))
                 else:
-                    self._post(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
+                    self.post(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
                 return
             result = await self.gateway.apply_edit(edit)
         except EditConflict as exc:
             if not isinstance(edit, Undo | SessionAction):
                 exists = isinstance(exc, AlreadyExists)
                 current = exc.version if isinstance(exc.version, Version) else None
-                self._post(m.EditConflicted(edit, exc.message, current, exists))
+                self.post(m.EditConflicted(edit, exc.message, current, exists))
             else:  # an undo or a session action: nothing to retry with, just say why
-                self._post(m.WorkerFailed(action, exc.message, key))
+                self.post(m.WorkerFailed(action, exc.message, key))
         except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.WorkerFailed(action, exc.message, key))
+            self.lost(exc)
+            self.post(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
-            self._post(m.WorkerFailed(action, exc.message, key))
+            self.post(m.WorkerFailed(action, exc.message, key))
         else:
             assert not isinstance(edit, Undo | SessionAction)
             if isinstance(edit, Delete):
-                self._post(m.KeyDeleted(edit.key))
+                self.post(m.KeyDeleted(edit.key))
             new_key = edit.new if isinstance(edit, Rename | Copy) else None
-            self._post(m.EditApplied(edit, result.message, new_key))
+            self.post(m.EditApplied(edit, result.message, new_key))
 
     async def _bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> None:
         with self._failures("dry run"):
             dry = await self.gateway.bulk_dry_run(pattern, cancel)
-            self._post(m.BulkDryRunDone(dry))
+            self.post(m.BulkDryRunDone(dry))
 
     async def _bulk_delete(self, pattern: bytes, cancel: asyncio.Event) -> None:
         def progressed(progress: Any) -> None:
-            self._post(m.BulkProgressed(progress))
+            self.post(m.BulkProgressed(progress))
 
         with self._failures("bulk delete"):
             summary = await self.gateway.bulk_delete(pattern, cancel, on_progress=progressed)
-            self._post(m.BulkDeleted(summary))
-
-    async def _scan(
-        self,
-        generation: int,
-        match: bytes | None,
-        type_name: str | None,
-        start: Any = None,
-        names_first: bool = True,
-        backlog: tuple[list[int], list[bytes]] | None = None,
-    ) -> None:
-        pacer = Pacer()
-        cursor: Any = start
-        self.scan_running = True
-        batches: asyncio.Queue[_MetaBatch | None] = asyncio.Queue()
-        if backlog and backlog[1] and names_first:
-            batches.put_nowait(_MetaBatch(0, backlog[1], hints=backlog[0]))
-        # Cleared while a child process streams names: their TYPE/PTTL waits (``_scan_meta``).
-        streamed = asyncio.Event()
-        streamed.set()
-        meta = (
-            asyncio.get_running_loop().create_task(self._scan_meta(generation, batches, streamed))
-            if names_first
-            else None
-        )
-        # A big database: the child process (``scanproc``) starts now, from the same cursor,
-        # and takes over after the first page, which this loop fetches meanwhile so rows show
-        # at once. A resumed scan has its rows: the child takes over straight away.
-        child: ScanProcess | None = None
-        child_tried = not names_first
-        first_keys: list[bytes] = []
-        batch = 0
-        # Resuming a scan whose names were all in (stopped while types came): the backlog only.
-        names_done = start is not None and not start
-        if names_done:
-            self._post(m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first))
-        try:
-            while generation == self.scan_generation and not names_done:
-                await self.connected.wait()
-                if not child_tried:
-                    # Once connected: DBSIZE is known.
-                    child_tried = True
-                    child = await self._start_child(cursor, match, type_name)
-                if child is not None and (batch or start is not None):
-                    cursor, batch, done = await self._scan_in_child(
-                        child, generation, cursor, batch, batches, first_keys, streamed
-                    )
-                    child = None
-                    if done or generation != self.scan_generation:
-                        break
-                    continue
-                try:
-                    page = await self.gateway.scan(
-                        cursor, match, pacer.count, type_name, with_meta=not names_first
-                    )
-                except ConnectionFailed as exc:
-                    self._lost(exc)
-                    continue
-                except RedisTuiError as exc:
-                    self._post(m.WorkerFailed("scan", exc.message))
-                    return
-                pacer.observe(page.seconds)
-                cursor = page.cursor
-                if generation != self.scan_generation:
-                    return
-                self.scan_cursor = cursor
-                batch += 1
-                if batch == 1:
-                    first_keys = page.keys
-                self._post(
-                    m.KeysScanned(
-                        generation, page.keys, page.types, page.pttls, done=page.done,
-                        batch=batch, meta_follows=names_first,
-                    )
-                )  # fmt: skip
-                if meta is not None and page.keys:
-                    batches.put_nowait(_MetaBatch(batch, page.keys))
-                if page.done:
-                    break
-                # Let the UI breathe between pages.
-                await asyncio.sleep(0)
-            if meta is not None and generation == self.scan_generation:
-                batches.put_nowait(None)
-                await meta
-        finally:
-            if child is not None:
-                await child.close()
-            if meta is not None and not meta.done():
-                meta.cancel()
-            if generation == self.scan_generation:
-                self.scan_running = False
-
-    async def _start_child(
-        self, cursor: Any, match: bytes | None, type_name: str | None
-    ) -> ScanProcess | None:
-        if (self.dbsize or 0) < self.scan_process_min_keys:
-            return None
-        child = self.gateway.scan_process(cursor or 0, match, type_name)
-        if child is None:
-            return None
-        try:
-            await child.start()
-        except OSError:
-            return None
-        return child
-
-    async def _scan_in_child(
-        self,
-        child: ScanProcess,
-        generation: int,
-        cursor: Any,
-        batch: int,
-        batches: asyncio.Queue[_MetaBatch | None],
-        first_keys: list[bytes],
-        streamed: asyncio.Event,
-    ) -> tuple[int, int, bool]:
-        """Go on with a names-first scan from the pages of a child process.
-
-        ``first_keys``: the page this loop fetched (to ``cursor``) while the child started
-        from the same place; the child's first reply repeats them. Returns ``(cursor, batch,
-        done)`` where the child got to: after a failure, the in-process loop carries on from
-        there and reports a real problem (a lost server, an ACL) the usual way.
-        """
-        done = delivered = False
-        repeated = set(first_keys)
-        # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
-        # it takes the server and this process from the names (measured: names 0.35-0.44 of
-        # the baseline instead of 0.5-0.6), and it catches up as fast after.
-        streamed.clear()
-        try:
-            async with contextlib.aclosing(child.pages()) as pages:
-                async for cursor, page in pages:
-                    if generation != self.scan_generation:
-                        break
-                    delivered = True
-                    self.scan_process_pages += 1
-                    keys = [k for k in page if k not in repeated] if repeated else page
-                    repeated.clear()
-                    self.scan_cursor = cursor
-                    done = cursor == 0
-                    batch += 1
-                    self._post(
-                        m.KeysScanned(
-                            generation, keys, [], [], done=done, batch=batch, meta_follows=True
-                        )
-                    )
-                    if keys:
-                        batches.put_nowait(_MetaBatch(batch, keys, wait=True))
-        except (ScanProcessFailed, RedisTuiError, OSError):
-            pass
-        finally:
-            streamed.set()
-            await child.close()
-        return (child.cursor if delivered else cursor), batch, done
-
-    async def _scan_meta(
-        self, generation: int, batches: asyncio.Queue[_MetaBatch | None], streamed: asyncio.Event
-    ) -> None:
-        """TYPE and PTTL for each batch of names, in order, until the end marker. A big batch
-        (the child process delivers many pages at once) goes in slices of ``MAX_COUNT``."""
-        while True:
-            item = await batches.get()
-            if item is None:
-                self._post(m.KeysMetaFetched(generation, 0, [], [], [], done=True))
-                return
-            names = item.keys
-            if item.wait:
-                await streamed.wait()
-            for offset in range(0, len(names), MAX_COUNT):
-                keys = names[offset : offset + MAX_COUNT]
-                while True:
-                    await self.connected.wait()
-                    try:
-                        types, pttls = await self.gateway.key_meta(keys)
-                    except ConnectionFailed as exc:
-                        self._lost(exc)
-                        continue
-                    except RedisTuiError:
-                        types, pttls = [b"?"] * len(keys), [-2] * len(keys)
-                    break
-                if generation != self.scan_generation:
-                    return
-                hints = item.hints[offset : offset + MAX_COUNT] if item.hints else None
-                self._post(
-                    m.KeysMetaFetched(
-                        generation, item.batch, keys, types, pttls, done=False, offset=offset,
-                        last=offset + MAX_COUNT >= len(names), hints=hints,
-                    )
-                )  # fmt: skip
+            self.post(m.BulkDeleted(summary))
 
     async def _load(self, key: bytes, append: bool, page: dict[str, Any]) -> None:
         try:
@@ -743,27 +542,27 @@ class RedisWorker:
             else:
                 value, version = await self.gateway.read_value_versioned(key, **page)
         except TimeoutError:
-            self._post(m.ValueFailed(key, "Not connected"))
+            self.post(m.ValueFailed(key, "Not connected"))
         except ConnectionFailed as exc:
-            self._lost(exc)
-            self._post(m.ValueFailed(key, exc.message))
+            self.lost(exc)
+            self.post(m.ValueFailed(key, exc.message))
         except RedisTuiError as exc:
-            self._post(m.ValueFailed(key, exc.message))
+            self.post(m.ValueFailed(key, exc.message))
         else:
-            self._post(m.ValueLoaded(value, append=append, version=version))
+            self.post(m.ValueLoaded(value, append=append, version=version))
 
     async def _lookup(self, key: bytes) -> None:
         with self._failures("lookup", key):
             type_name, pttl = await self.gateway.lookup(key)
             if type_name == b"none":
-                self._post(m.WorkerFailed("lookup", "No such key", key))
+                self.post(m.WorkerFailed("lookup", "No such key", key))
             else:
-                self._post(m.KeyFound(key, type_name, pttl))
+                self.post(m.KeyFound(key, type_name, pttl))
 
     async def _fetch_info(self) -> None:
         with self._failures("info"):
             text = await self.gateway.info_text()
-            self._post(m.InfoLoaded(text))
+            self.post(m.InfoLoaded(text))
 
     # -- key browser: sizes of the visible keys, saving a value (issue 3) ---------------------
 
@@ -784,11 +583,11 @@ class RedisWorker:
         try:
             sizes = await self.gateway.memory_usage(keys)
         except ConnectionFailed as exc:
-            self._lost(exc)
+            self.lost(exc)
         except RedisTuiError as exc:
-            self._post(m.WorkerFailed("sizes", exc.message))
+            self.post(m.WorkerFailed("sizes", exc.message))
         else:
-            self._post(m.KeySizesFetched(keys, sizes, [i for i, _ in rows]))
+            self.post(m.KeySizesFetched(keys, sizes, [i for i, _ in rows]))
 
     async def _export(self, key: bytes, path: str, overwrite: bool) -> None:
         last = 0.0
@@ -798,9 +597,9 @@ class RedisWorker:
             now = time.monotonic()
             if now - last >= 1.0:  # at most one progress message a second
                 last = now
-                self._post(m.ValueExportProgressed(progress))
+                self.post(m.ValueExportProgressed(progress))
 
         with self._failures("save", key):
             await self.connected.wait()
             size = await self.gateway.export_value(key, path, progressed, overwrite=overwrite)
-            self._post(m.ValueExported(key, path, size))
+            self.post(m.ValueExported(key, path, size))
