@@ -162,6 +162,9 @@ class RedisWorker:
         self, work: Coroutine[object, object, None], group: Group, *, exclusive: bool = True
     ) -> None:
         """Run ``work`` as a Textual worker of ``group``, recorded for ``cancel_all``."""
+        if not self.app.is_running:
+            work.close()  # shutting down: it would never run (and never be awaited)
+            return
         token = _STARTED_IN.set(self.epoch)
         try:
             task = self.app.run_worker(
