@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -21,6 +21,7 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.browser.screen import BrowserScreen
 from redis_tui.ui.commands import CommandBar
+from redis_tui.ui.keys import KeyRouter
 from redis_tui.ui.screens.help import HelpScreen
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
@@ -57,6 +58,7 @@ class RedisTuiApp(App[None]):
         self.profile = profile
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
+        self.key_router = KeyRouter(self, self._route_key)
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -90,6 +92,17 @@ class RedisTuiApp(App[None]):
         )
 
     # -- lifecycle --------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys go through the router: each is handled to the end before the next is routed,
+        # so keys typed ahead land where the previous ones sent the user (see ui/keys.py).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self.key_router.offer(event)
+            return
+        await super().on_event(event)
+
+    async def _route_key(self, key: events.Key) -> None:
+        await super().on_event(key)
 
     def get_default_screen(self) -> Screen[None]:
         return self.browser

@@ -10,14 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
 
 from redis_tui.data.edit.bulk import confirmation_phrase
 from redis_tui.data.values.display import escape_key
+from redis_tui.ui.screens.base import Dialog
 
 
-class BulkDeleteScreen(ModalScreen[bool]):
+class BulkDeleteScreen(Dialog[bool]):
     """Dismisses with True when keys were deleted (the list should be rescanned)."""
 
     BINDINGS = [

@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from redis_tui.ui.screens.base import Dialog
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,question_mark", "dismiss_help", "Close", id="help.close", tooltip="Close"),
         Binding("q", "app.quit", "Quit", show=False, id="help.quit", tooltip="Quit redis-tui"),

@@ -5,15 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from redis_tui.data.values.display import escape_text
 from redis_tui.data.values.formatting import FORMATS
+from redis_tui.ui.screens.base import Dialog
 
 
-class TextScreen(ModalScreen[None]):
+class TextScreen(Dialog[None]):
     """A titled, read-only text in a dialog; esc or q closes it."""
 
     BINDINGS = [
@@ -40,7 +40,7 @@ class TextScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class FormatScreen(ModalScreen[str | None]):
+class FormatScreen(Dialog[str | None]):
     """Pick how to show a string: auto-detect, or force one decoder."""
 
     BINDINGS = [

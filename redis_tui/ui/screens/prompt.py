@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
+
+from redis_tui.ui.screens.base import Dialog
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Field:
     placeholder: str = ""
 
 
-class PromptScreen(ModalScreen[list[str] | None]):
+class PromptScreen(Dialog[list[str] | None]):
     """Labelled inputs; enter on the last one submits, esc cancels. Dismisses with the values.
 
     ``validate`` may return an error message to keep the dialog open (shown under the form).
@@ -77,7 +78,7 @@ class PromptScreen(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-class EditTextScreen(ModalScreen[str | None]):
+class EditTextScreen(Dialog[str | None]):
     """Edit a string value in a text area. ctrl+s saves, esc cancels."""
 
     BINDINGS = [
@@ -113,9 +114,10 @@ class EditTextScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConflictScreen(ModalScreen[str | None]):
+class ConflictScreen(Dialog[str | None]):
     """The key changed since it was loaded: reload, overwrite anyway, or cancel."""
 
+    DECISION = True
     BINDINGS = [
         Binding("r", "choose('reload')", "Reload", id="conflict.reload", tooltip="Look again"),
         Binding("o", "choose('overwrite')", "Overwrite", id="conflict.overwrite", tooltip="Apply"),

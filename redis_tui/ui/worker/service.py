@@ -13,6 +13,7 @@ import itertools
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from textual.app import App
@@ -159,15 +160,20 @@ class RedisWorker:
         self.target.post_message(message)
 
     def _spawn(
-        self, work: Coroutine[object, object, None], group: Group, *, exclusive: bool = True
+        self,
+        work: Callable[[], Coroutine[None, None, None]],
+        group: Group,
+        *,
+        exclusive: bool = True,
     ) -> None:
         """Run ``work`` as a Textual worker of ``group``, recorded for ``cancel_all``."""
+        # ``work`` makes its coroutine only when it runs: a task replaced or cancelled before
+        # it started leaves no never-awaited coroutine behind.
         if not self.app.is_running:
-            work.close()  # shutting down: it would never run (and never be awaited)
             return
         token = _STARTED_IN.set(self.epoch)
         try:
-            task = self.app.run_worker(
+            task: Worker[None] = self.app.run_worker(
                 work, group=str(group), exclusive=exclusive, exit_on_error=False
             )
         finally:
@@ -226,7 +232,8 @@ class RedisWorker:
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
         self._spawn(
-            ScanRun(self).run(generation, match, type_name, start, names_first, backlog), Group.SCAN
+            partial(ScanRun(self).run, generation, match, type_name, start, names_first, backlog),
+            Group.SCAN,
         )
         return generation
 
@@ -240,7 +247,7 @@ class RedisWorker:
         if not self.app.is_running:
             return  # shutting down: a coroutine made now would never run
         append = bool(page.pop("append", False))
-        self._spawn(self._load(key, append, page), Group.LOAD)
+        self._spawn(partial(self._load, key, append, page), Group.LOAD)
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
@@ -264,7 +271,7 @@ class RedisWorker:
         """Scan for sessions (newest scan wins). Returns its generation."""
         self.sessions_generation += 1
         generation = self.sessions_generation
-        self._spawn(self._find_sessions(generation, kwargs), Group.SESSIONS)
+        self._spawn(partial(self._find_sessions, generation, kwargs), Group.SESSIONS)
         return generation
 
     def session_edit(self, action: SessionAction) -> None:
@@ -272,7 +279,7 @@ class RedisWorker:
         self._queue(action)
 
     def preview_user_sessions(self, user: str) -> None:
-        self._spawn(self._preview_user(user), Group.SESSIONS_PREVIEW)
+        self._spawn(partial(self._preview_user, user), Group.SESSIONS_PREVIEW)
 
     async def _find_sessions(self, generation: int, kwargs: dict[str, Any]) -> None:
         with self._failures("sessions"):
@@ -294,11 +301,11 @@ class RedisWorker:
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
-        self._spawn(self._bulk_dry_run(pattern, self.bulk_cancel), Group.BULK)
+        self._spawn(partial(self._bulk_dry_run, pattern, self.bulk_cancel), Group.BULK)
 
     def bulk_delete(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
-        self._spawn(self._bulk_delete(pattern, self.bulk_cancel), Group.BULK)
+        self._spawn(partial(self._bulk_delete, pattern, self.bulk_cancel), Group.BULK)
 
     def cancel_bulk(self) -> None:
         """Stop a dry run or bulk delete after the batch in flight (cooperative, not a kill)."""
@@ -306,16 +313,16 @@ class RedisWorker:
 
     def lookup(self, key: bytes) -> None:
         """Find one key by exact name (``:key NAME``), without scanning."""
-        self._spawn(self._lookup(key), Group.LOOKUP)
+        self._spawn(partial(self._lookup, key), Group.LOOKUP)
 
     def fetch_info(self) -> None:
-        self._spawn(self._fetch_info(), Group.INFO)
+        self._spawn(partial(self._fetch_info), Group.INFO)
 
     def reconnect(self) -> None:
         """Drop the connection and connect again at once (``:reconnect``)."""
         self.connected.clear()
         self.epoch += 1
-        self._spawn(self.gateway.detach(), Group.CLOSE, exclusive=False)
+        self._spawn(partial(self.gateway.detach), Group.CLOSE, exclusive=False)
         self.backoff.reset()
         self.edits.put_nowait(_WAKE)
         self.retry_now()
@@ -332,7 +339,7 @@ class RedisWorker:
         self._cancel(lambda group: group in DATABASE_BOUND)
         old = self.gateway.switch_db(db)
         if old is not None:
-            self._spawn(old.aclose(), Group.CLOSE, exclusive=False)
+            self._spawn(partial(old.aclose), Group.CLOSE, exclusive=False)
         self.edits.put_nowait(_WAKE)
         self.retry_now()
 
@@ -388,7 +395,7 @@ class RedisWorker:
         flags = await self.gateway.notification_flags()
         mode: Literal["events", "poll"] = "events" if flags else "poll"
         if flags:
-            self._spawn(self._listen(), Group.EVENTS)
+            self._spawn(partial(self._listen), Group.EVENTS)
         if mode != self.live_mode:
             self.live_mode = mode
             self.post(m.LiveModeChanged(mode))
@@ -572,12 +579,12 @@ class RedisWorker:
     def fetch_sizes(self, rows: Sequence[tuple[int, bytes]]) -> None:
         """MEMORY USAGE of ``rows`` ((storage index, key) pairs); a newer request replaces one
         still running. Posts ``KeySizesFetched``."""
-        self._spawn(self._fetch_sizes(list(rows)), Group.SIZES)
+        self._spawn(partial(self._fetch_sizes, list(rows)), Group.SIZES)
 
     def export(self, key: bytes, path: str, overwrite: bool = False) -> None:
         """Save the whole value of ``key`` to the file ``path``, streamed. Posts
         ``ValueExportProgressed`` now and then, then ``ValueExported`` or ``WorkerFailed``."""
-        self._spawn(self._export(key, path, overwrite), Group.EXPORT, exclusive=False)
+        self._spawn(partial(self._export, key, path, overwrite), Group.EXPORT, exclusive=False)
 
     async def _fetch_sizes(self, rows: list[tuple[int, bytes]]) -> None:
         if not self.connected.is_set() or not rows:
