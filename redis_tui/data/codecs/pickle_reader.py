@@ -14,18 +14,20 @@ and ``REDUCE`` calls it. This module interprets the same opcodes (protocols 0-5)
   ``bytearray`` (as bytes) and ``complex``;
 * ``PERSID``/``BINPERSID`` and the extension registry are recorded, not resolved.
 
+The opcodes that name and call things hand over to :mod:`.pickle_objects`, which builds these
+descriptions (and the rebuilt values).
+
 Django (``PickleSerializer``), Flask-Session and django-redis values decode to dicts.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import struct
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
+from . import pickle_objects as objects
 from ._base import (
     MAX_DEPTH,
     ObjectValue,
@@ -39,9 +41,6 @@ __all__ = ["parse"]
 
 HIGHEST_PROTOCOL = 5
 _LINE_LIMIT = 1 << 16  # text-protocol lines (names, numbers); real ones are short
-
-# Python 2 module names that pickle's fix_imports maps to their Python 3 homes.
-_MODULE_ALIASES = {"__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "builtins"}
 
 _FLOAT = struct.Struct(">d")
 
@@ -424,29 +423,14 @@ class _Machine:
     def op_global(self) -> None:
         module = self.text_line()
         name = self.text_line()
-        self.push(self.global_ref(module, name))
+        self.push(objects.global_ref(self, module, name))
 
     def op_stack_global(self) -> None:
         name = self.pop()
         module = self.pop()
         if not isinstance(module, str) or not isinstance(name, str):
             raise self.r.error("STACK_GLOBAL needs two strings")
-        self.push(self.global_ref(module, name))
-
-    def global_ref(self, module: str, name: str) -> ObjectValue:
-        dotted = f"{_MODULE_ALIASES.get(module, module)}.{name}"
-        ref = ObjectValue("pickle.global", {"name": dotted})
-        self.globals[id(ref)] = dotted
-        self.keep.append(ref)
-        return ref
-
-    def class_name(self, cls: Any) -> str:
-        name = self.globals.get(id(cls))
-        if name is not None:
-            return name
-        if isinstance(cls, ObjectValue):
-            return cls.class_name
-        return "pickle.object"
+        self.push(objects.global_ref(self, module, name))
 
     def obj(self, class_name: str, fields: dict[str, Any]) -> ObjectValue:
         self.r.count_object()
@@ -455,77 +439,45 @@ class _Machine:
     def op_reduce(self) -> None:
         args = self.pop()
         func = self.pop()
-        self.push(self.reduce(func, args))
-
-    def reduce(self, func: Any, args: Any) -> Any:
-        name = self.globals.get(id(func))
-        if name is None:
-            return self.obj("pickle.reduce", {"callable": func, "__args__": args})
-        if not isinstance(args, tuple):
-            return self.obj(name, {"__args__": args})
-        special = _REDUCERS.get(name)
-        if special is not None:
-            try:
-                result = special(self, args)
-            except (ValueError, TypeError, OverflowError, ArithmeticError):
-                result = None  # odd state: fall back to describing the call
-            if result is not None:
-                return result
-        if name == "copyreg._reconstructor" and len(args) == 3:
-            # Protocol 0/1 spelling of "create an instance of args[0]" (state follows in BUILD).
-            fields = {} if args[2] is None else {"__state__": args[2]}
-            return self.obj(self.class_name(args[0]), fields)
-        if name == "copyreg.__newobj__" and args:
-            return self.obj(self.class_name(args[0]), self.args_fields(args[1:]))
-        return self.obj(name, self.args_fields(args))
-
-    @staticmethod
-    def args_fields(args: tuple[Any, ...]) -> dict[str, Any]:
-        return {"__args__": list(args)} if args else {}
+        self.push(objects.reduce(self, func, args))
 
     def op_build(self) -> None:
         state = self.pop()
-        target = self.top()
-        if not isinstance(target, ObjectValue) or id(target) in self.globals:
-            return  # no attributes to attach on plain data (e.g. an OrderedDict's __dict__)
-        fields = target.fields
-        parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
-        for part in parts:
-            if part is None:
-                continue
-            if isinstance(part, dict):
-                for key, value in part.items():
-                    fields[key if isinstance(key, str) else str(key)] = value
-            else:
-                fields["__state__"] = part
+        objects.build(self, self.top(), state)
 
     def op_inst(self) -> None:
         module = self.text_line()
         name = self.text_line()
         args = self.pop_mark()
-        dotted = f"{_MODULE_ALIASES.get(module, module)}.{name}"
-        self.push(self.obj(dotted, self.args_fields(tuple(args))))
+        self.push(self.obj(objects.dotted_name(module, name), objects.args_fields(tuple(args))))
 
     def op_obj(self) -> None:
         items = self.pop_mark()
         if not items:
             raise self.r.error("OBJ needs a class")
-        self.push(self.obj(self.class_name(items[0]), self.args_fields(tuple(items[1:]))))
+        fields = objects.args_fields(tuple(items[1:]))
+        self.push(self.obj(objects.class_name(self, items[0]), fields))
+
+    @staticmethod
+    def call_fields(args: Any) -> dict[str, Any]:
+        if isinstance(args, tuple):
+            return objects.args_fields(args)
+        return {"__args__": args}
 
     def op_newobj(self) -> None:
         args = self.pop()
         cls = self.pop()
-        fields = self.args_fields(tuple(args)) if isinstance(args, tuple) else {"__args__": args}
-        self.push(self.obj(self.class_name(cls), fields))
+        fields = self.call_fields(args)
+        self.push(self.obj(objects.class_name(self, cls), fields))
 
     def op_newobj_ex(self) -> None:
         kwargs = self.pop()
         args = self.pop()
         cls = self.pop()
-        fields = self.args_fields(tuple(args)) if isinstance(args, tuple) else {"__args__": args}
+        fields = self.call_fields(args)
         if kwargs:
             fields["__kwargs__"] = kwargs
-        self.push(self.obj(self.class_name(cls), fields))
+        self.push(self.obj(objects.class_name(self, cls), fields))
 
     def persistent(self, pid: Any) -> ObjectValue:
         return self.obj("pickle.persistent_id", {"pid": pid})
@@ -542,193 +494,3 @@ class _Machine:
         size = self.r.uint(8, big=False)
         if size > self.r.remaining:
             raise self.r.error(f"FRAME of {size} bytes exceeds the data")
-
-
-# ---------------------------------------------------------------------- known reducers
-# Each returns the real value, or None to fall back to an ObjectValue. They read plain
-# data only (ints, strings, the documented byte layouts); nothing is looked up or called.
-
-
-def _state_bytes(value: Any, size: int) -> bytes | None:
-    if isinstance(value, bytes):
-        return value if len(value) == size else None
-    if isinstance(value, str):
-        # Python 2 pickles carry the state as a str; whichever encoding gives the exact
-        # length recovers the original bytes.
-        for encoding in ("latin-1", "utf-8"):
-            try:
-                raw = value.encode(encoding)
-            except UnicodeEncodeError:
-                continue
-            if len(raw) == size:
-                return raw
-    return None
-
-
-def _tzinfo(value: Any) -> dt.tzinfo | None:
-    return value if isinstance(value, dt.tzinfo) else None
-
-
-def _reduce_datetime(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if not args or len(args) > 2:
-        return None
-    state = _state_bytes(args[0], 10)
-    if state is None:
-        return None
-    month, fold = state[2] & 0x7F, state[2] >> 7
-    naive = dt.datetime(
-        state[0] << 8 | state[1],
-        month,
-        state[3],
-        state[4],
-        state[5],
-        state[6],
-        state[7] << 16 | state[8] << 8 | state[9],
-        fold=fold,
-    )
-    if len(args) == 1 or args[1] is None:
-        return naive
-    tz = _tzinfo(args[1])
-    if tz is not None:
-        return naive.replace(tzinfo=tz)
-    # A tzinfo we do not rebuild (pytz, zoneinfo, dateutil): keep the wall time and the
-    # recorded zone side by side.
-    return m.obj("datetime.datetime", {"value": naive, "tzinfo": args[1]})
-
-
-def _reduce_date(m: _Machine, args: tuple[Any, ...]) -> Any:
-    state = _state_bytes(args[0], 4) if len(args) == 1 else None
-    if state is None:
-        return None
-    return dt.date(state[0] << 8 | state[1], state[2], state[3])
-
-
-def _reduce_time(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if not args or len(args) > 2:
-        return None
-    state = _state_bytes(args[0], 6)
-    if state is None:
-        return None
-    tz = _tzinfo(args[1]) if len(args) == 2 else None
-    if len(args) == 2 and args[1] is not None and tz is None:
-        return None
-    return dt.time(
-        state[0] & 0x7F,
-        state[1],
-        state[2],
-        state[3] << 16 | state[4] << 8 | state[5],
-        tzinfo=tz,
-        fold=state[0] >> 7,
-    )
-
-
-def _ints(args: tuple[Any, ...]) -> bool:
-    return all(isinstance(a, int) and not isinstance(a, bool) for a in args)
-
-
-def _reduce_timedelta(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if len(args) != 3 or not _ints(args):
-        return None
-    return dt.timedelta(days=args[0], seconds=args[1], microseconds=args[2])
-
-
-def _reduce_timezone(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if not args or not isinstance(args[0], dt.timedelta):
-        return None
-    if len(args) == 1:
-        return dt.timezone(args[0])
-    if len(args) == 2 and isinstance(args[1], str):
-        return dt.timezone(args[0], args[1])
-    return None
-
-
-def _reduce_utc(m: _Machine, args: tuple[Any, ...]) -> Any:
-    return dt.UTC if not args else None
-
-
-def _reduce_decimal(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if len(args) == 1 and isinstance(args[0], str) and len(args[0]) <= 10_000:
-        return Decimal(args[0])
-    return None
-
-
-def _reduce_dict(m: _Machine, args: tuple[Any, ...]) -> Any:
-    result = m.new({})
-    if not args or args[0] is None:
-        return result
-    source = args[0]
-    if isinstance(source, dict):
-        result.update(source)
-        return result
-    if isinstance(source, list) and all(
-        isinstance(p, list | tuple) and len(p) == 2 for p in source
-    ):
-        for key, value in source:
-            result[m.key(key)] = value
-        return result
-    return None
-
-
-def _reduce_defaultdict(m: _Machine, args: tuple[Any, ...]) -> Any:
-    # args are (default_factory,) or (default_factory, items...); items arrive via SETITEMS.
-    return m.new({})
-
-
-def _reduce_set(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if not args:
-        return m.new(set())
-    if len(args) == 1 and isinstance(args[0], list | tuple | set | frozenset):
-        return m.new({m.key(item) for item in args[0]})
-    return None
-
-
-def _reduce_frozenset(m: _Machine, args: tuple[Any, ...]) -> Any:
-    result = _reduce_set(m, args)
-    if result is None:
-        return None
-    frozen = frozenset(result)
-    m.track_height(frozen, list(frozen))
-    return frozen
-
-
-def _reduce_bytes(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if not args:
-        return b""
-    if len(args) == 1 and isinstance(args[0], bytes):
-        return args[0]
-    if len(args) == 2 and isinstance(args[0], str) and args[1] in ("latin1", "latin-1"):
-        return args[0].encode("latin-1")
-    return None
-
-
-def _reduce_codecs_encode(m: _Machine, args: tuple[Any, ...]) -> Any:
-    # Protocols 0-2 write bytes as _codecs.encode(<latin-1 text>, "latin1").
-    if len(args) == 2 and isinstance(args[0], str) and args[1] in ("latin1", "latin-1"):
-        return args[0].encode("latin-1")
-    return None
-
-
-def _reduce_complex(m: _Machine, args: tuple[Any, ...]) -> Any:
-    if 1 <= len(args) <= 2 and all(isinstance(a, float | int) for a in args):
-        return complex(*args)
-    return None
-
-
-_REDUCERS: dict[str, Callable[[_Machine, tuple[Any, ...]], Any]] = {
-    "datetime.datetime": _reduce_datetime,
-    "datetime.date": _reduce_date,
-    "datetime.time": _reduce_time,
-    "datetime.timedelta": _reduce_timedelta,
-    "datetime.timezone": _reduce_timezone,
-    "pytz._UTC": _reduce_utc,
-    "decimal.Decimal": _reduce_decimal,
-    "collections.OrderedDict": _reduce_dict,
-    "collections.Counter": _reduce_dict,
-    "collections.defaultdict": _reduce_defaultdict,
-    "builtins.set": _reduce_set,
-    "builtins.frozenset": _reduce_frozenset,
-    "builtins.bytes": _reduce_bytes,
-    "builtins.bytearray": _reduce_bytes,
-    "_codecs.encode": _reduce_codecs_encode,
-    "builtins.complex": _reduce_complex,
-}
