@@ -19,6 +19,7 @@ from textual.screen import Screen
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
+from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.screen import BrowserScreen
 from redis_tui.ui.commands import CommandBar
 from redis_tui.ui.keys import KeyRouter
@@ -229,4 +230,14 @@ class RedisTuiApp(App[None]):
                     rows.append(
                         (keys, binding.tooltip or binding.description, where, binding.id or "")
                     )
+        # The ``:`` commands, from the one table that declares them.
+        rows += [
+            (
+                f":{spec.name}",
+                f"{spec.help} (:{spec.name} {spec.args})".replace(" )", ")"),
+                "command bar",
+                "",
+            )
+            for spec in COLON_COMMANDS
+        ]
         self.push_screen(HelpScreen(rows))

@@ -11,16 +11,16 @@ from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
 from redis_tui.config import Profile, keyring_available
+from redis_tui.ui.screens.base import Dialog
 from redis_tui.ui.screens.connect.form import row
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class PasswordScreen(ModalScreen[str | None]):
+class PasswordScreen(Dialog[str | None]):
     """Ask for one password in a masked input: enter gives it, esc gives None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Cancel")]
@@ -59,7 +59,7 @@ class ProfileChoice:
     env_var: str = ""
 
 
-class SaveProfileScreen(ModalScreen[ProfileChoice | None]):
+class SaveProfileScreen(Dialog[ProfileChoice | None]):
     """Name, colour, production, read-only, and the password source of a new profile."""
 
     BINDINGS = [

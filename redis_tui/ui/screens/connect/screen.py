@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -34,6 +33,7 @@ from redis_tui.config import (
 from redis_tui.data.client.diagnose import Diagnosis, probe
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
+from redis_tui.ui.screens.base import Dialog
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.connect.dialogs import PasswordScreen, ProfileChoice, SaveProfileScreen
 from redis_tui.ui.screens.connect.form import ConnectionForm
@@ -77,7 +77,7 @@ class ProfileList(OptionList):
             self.post_message(self.RemoveRequested(self.highlighted))
 
 
-class ConnectScreen(ModalScreen[tuple[ConnectionSettings, Profile | None] | None]):
+class ConnectScreen(Dialog[tuple[ConnectionSettings, Profile | None] | None]):
     """The connection form and the saved profiles. Dismisses with (settings, profile)."""
 
     BINDINGS = [
