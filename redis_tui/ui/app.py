@@ -29,6 +29,7 @@ from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.groups import Group
 from redis_tui.ui.worker.service import RedisWorker
 
 
@@ -197,7 +198,7 @@ class RedisTuiApp(App[None]):
 
     def reconnect(self) -> None:
         self.browser.conn_pane.set_settings(self.browser.settings, self.profile)
-        if self.browser.conn_pane.state == "disconnected" or not self.workers_in("redis"):
+        if self.browser.conn_pane.state == "disconnected" or not self.workers_in(Group.RUN):
             self.switch_connection(self.browser.settings, self.profile)
         else:
             self.redis.reconnect()

@@ -10,6 +10,8 @@ import redis
 from textual import events
 
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.values.display import escape_key
+from redis_tui.demo.simulator import seed_sessions_from_fixtures
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.info import FormatScreen
@@ -46,6 +48,20 @@ async def test_filter_enter_delete_burst_opens_the_confirmation_for_the_first_ma
         assert key is not None and key.startswith(b"user:")
         assert app.browser.view.filters.pattern == "user:*"
         assert key.decode() in str(app.screen.body)  # type: ignore[attr-defined]
+
+
+async def test_moves_typed_before_the_first_rows_are_made_when_they_arrive(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed(client)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "slash", "user:*", "enter", "j", "j", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        store = app.browser.view.store
+        third = store.names[store.row(2)]
+        assert app.browser.keys.cursor == 2
+        assert third.decode() in str(app.screen.body)  # type: ignore[attr-defined]
 
 
 async def test_a_confirmation_is_not_answered_by_keys_typed_before_it_appeared(
@@ -89,3 +105,18 @@ async def test_enter_twice_on_a_dialog_dismisses_it_once(
         await wait_for(pilot, lambda: app.screen is app.browser)
         await pilot.pause(0.2)
         assert app.is_running and app.screen is app.browser
+
+
+async def test_session_keys_typed_before_the_first_session_act_on_the_row_they_reach(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed_sessions_from_fixtures(client, copies=1)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        burst(app, "4", "j", "j", "d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        pane = app.browser.session_pane
+        assert pane.list.cursor == 2
+        selected = pane.selected
+        assert selected is not None
+        assert escape_key(selected.key) in str(app.screen.body)  # type: ignore[attr-defined]

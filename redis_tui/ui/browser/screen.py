@@ -54,9 +54,7 @@ WRITE_ACTIONS = frozenset(
 KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save_value"})
 VALUE_ACTIONS = frozenset({"edit", "add_element", "remove_element", "copy_value"})
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
-WATCH_DUMP_BYTES = 64 * 1024  # values up to this size are fingerprinted by DUMP each poll
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
-SIZE_RETRY = 5.0  # ask again for sizes that never came after this many seconds
 
 
 class BrowserScreen(Screen[None]):
@@ -117,10 +115,6 @@ class BrowserScreen(Screen[None]):
     @property
     def config(self) -> Config:
         return self._config
-
-    @property
-    def store(self) -> object:
-        return self.view.store
 
     def check_message_enabled(self, message: Message) -> bool:
         # A late reply from an old connection, database or worker never reaches this one.
@@ -255,6 +249,7 @@ class BrowserScreen(Screen[None]):
         view = self.view
         store = view.new_scan(view.generation)
         self.keys.set_store(store)
+        self.keys.awaiting_rows = True
         self.value_pane.clear()
         view.generation = self.redis.scan(
             view.filters.match, view.filters.type_name, names_first=view.names_first
@@ -288,6 +283,8 @@ class BrowserScreen(Screen[None]):
 
     def _flush_rows(self, resort: bool = False) -> None:
         self.view.flush(self.keys, resort=resort)
+        # Rows came, or the scan ended without any: moves are no longer held for them.
+        self.keys.awaiting_rows = self.view.scanning and not len(self.view.store)
         self._refollow()
         self.update_status()
 
@@ -408,7 +405,7 @@ class BrowserScreen(Screen[None]):
             return
         if event.version is not None:
             self.version = event.version
-            self.value_pane.exact_version = bool(getattr(event.version, "exact", True))
+            self.value_pane.exact_version = event.version.exact
         self.value_pane.show(value, append=event.append)
         # Keep the list's row in step with what was just read.
         store = self.view.store

@@ -86,6 +86,7 @@ class KeyList(VirtualList):
     def set_store(self, store: KeyStore) -> None:
         self.store = store
         self._last_highlight = None
+        self._held_moves = ()
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self.rows_changed()

@@ -177,6 +177,8 @@ class SessionPane(Vertical):
         self.sort = "found"
         self.filter_text = ""
         self.scanning = False
+        # Actions pressed before the first session arrived, in order (see ``_rebuild``).
+        self._held: list[str] = []
         # Set by the owner (attributes down): a read-only connection hides the write keys.
         self.readonly = False
         self._refreshed: set[bytes] | None = None
@@ -213,7 +215,9 @@ class SessionPane(Vertical):
         self.ttl_deadlines.clear()
         self._refreshed = None
         self.scanning = True
+        self._held = []
         self.list.cursor = 0
+        self.list.awaiting_rows = True
         self.list.rows_changed()
         self._show(None)
         self._draw_header()
@@ -336,8 +340,17 @@ class SessionPane(Vertical):
                 position = self._position_of(current.key)
                 if position is not None:
                     self.list.cursor = position
+        self.list.awaiting_rows = self.scanning and not self.rows
         self.list.rows_changed()
         self._draw_header()
+        if self._held and self.rows:
+            # Keys pressed before the first session came act on the one highlighted now.
+            held, self._held = self._held, []
+            for action in held:
+                self._request(action)
+        elif self._held and not self.scanning:
+            held, self._held = self._held, []
+            self.notify(f"No session found: {', '.join(held)} not done", severity="warning")
 
     def _position_of(self, key: bytes) -> int | None:
         index = self.by_key.get(key)
@@ -428,6 +441,9 @@ class SessionPane(Vertical):
 
     def _request(self, action: str) -> None:
         session = self.selected
+        if session is None and self.scanning and not self.rows:
+            self._held.append(action)  # sessions are on their way: it waits for the first
+            return
         if session is None:
             self.notify("Select a session first", severity="warning")
             return

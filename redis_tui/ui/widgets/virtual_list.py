@@ -31,6 +31,10 @@ def cursor_bindings(prefix: str, noun: str) -> list[Binding]:
     ]
 
 
+# A move to the first or last row typed before there are rows: far enough for any list.
+_FAR = 1 << 40
+
+
 class VirtualList(ScrollView, can_focus=True):
     """Base for KeyList and SessionList. Override ``row_count`` and ``render_row``."""
 
@@ -66,6 +70,8 @@ class VirtualList(ScrollView, can_focus=True):
     def rows_changed(self) -> None:
         """Call after rows were added, removed or re-ordered."""
         count = self.row_count()
+        if count and self._held_moves:
+            self._make_held_moves()
         self.virtual_size = Size(0, count)
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
@@ -99,12 +105,27 @@ class VirtualList(ScrollView, can_focus=True):
 
     # Cursor moves the user made (keys, clicks), as opposed to rows moving under the cursor.
     user_moves = 0
+    # Rows are on their way (set by the owner while a scan has shown none yet): moves typed
+    # meanwhile are kept and made when the first rows arrive, instead of being lost.
+    awaiting_rows = False
+    _held_moves: tuple[int, ...] = ()
 
     def move(self, delta: int) -> None:
         self.user_moves += 1
         count = self.row_count()
         if count:
             self.cursor = min(count - 1, max(0, self.cursor + delta))
+        elif self.awaiting_rows:
+            self._held_moves = (*self._held_moves, delta)
+
+    def _make_held_moves(self) -> None:
+        held, self._held_moves = self._held_moves, ()
+        count = self.row_count()
+        cursor = self.cursor
+        for delta in held:
+            # "last" (G) was typed with no rows: a huge delta, clamped to the rows there are now.
+            cursor = min(count - 1, max(0, cursor + delta))
+        self.set_reactive(VirtualList.cursor, cursor)
 
     def action_cursor_down(self) -> None:
         self.move(1)
@@ -113,10 +134,10 @@ class VirtualList(ScrollView, can_focus=True):
         self.move(-1)
 
     def action_first(self) -> None:
-        self.move(-self.row_count())
+        self.move(-(self.row_count() or _FAR))
 
     def action_last(self) -> None:
-        self.move(self.row_count())
+        self.move(self.row_count() or _FAR)
 
     def action_page_down(self) -> None:
         self.move(max(1, self.size.height - 1))
