@@ -53,7 +53,9 @@ class KeyRouter:
             target: DOMNode = self.app.focused or screen
             try:
                 await self._route(key)
-            except Exception:  # the App's own error handling has reported it
+            except Exception as exc:
+                # Raised again on the App's own queue: its usual error handling takes over.
+                self.app.call_later(_reraise, exc)
                 return
             await self._settle(target, screen)
 
@@ -72,6 +74,10 @@ class KeyRouter:
             await _barrier(current)
             for _ in range(APP_ROUNDS):
                 await _barrier(self.app)
+
+
+def _reraise(exc: Exception) -> None:
+    raise exc
 
 
 async def _barrier(pump: MessagePump) -> None:
