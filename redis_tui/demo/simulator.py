@@ -60,15 +60,19 @@ class Template:
     session_id: str = ""
 
 
-def load_templates() -> list[Template]:
-    """Every record of the packaged fixture files (``redis_tui/demo/sessions``)."""
+def _records() -> Iterator[dict[str, Any]]:
     folder = resources.files("redis_tui.demo").joinpath("sessions")
-    templates: list[Template] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".json"):
-            continue
-        for record in json.loads(entry.read_text(encoding="utf-8")):
-            expected = record.get("expected") or {}
+        if entry.name.endswith(".json"):
+            yield from json.loads(entry.read_text(encoding="utf-8"))
+
+
+def load_templates() -> list[Template]:
+    """Every session record of the packaged fixture files (``redis_tui/demo/sessions``)."""
+    templates: list[Template] = []
+    for record in _records():
+        expected = record.get("expected") or {}
+        if expected.get("session", True):
             templates.append(
                 Template(
                     framework=record["framework"],
@@ -86,6 +90,25 @@ def load_templates() -> list[Template]:
                 )
             )
     return templates
+
+
+def write_related(pipe: Any) -> int:
+    """Queue the fixtures' keys that belong to a store but are not sessions (Spring's expires
+    markers, principal index and expirations sets), as the store wrote them. Returns how many."""
+    count = 0
+    for record in _records():
+        if (record.get("expected") or {}).get("session", True):
+            continue
+        key, ttl = bytes.fromhex(record["key_hex"]), int(record.get("ttl_ms", -1))
+        pipe.delete(key)
+        if record["type"] == "set":
+            pipe.sadd(key, *(bytes.fromhex(m) for m in record["members_hex"]))
+        else:
+            pipe.set(key, bytes.fromhex(record.get("value_hex") or ""))
+        if ttl > 0:
+            pipe.pexpire(key, ttl)
+        count += 1
+    return count
 
 
 # -------------------------------------------------------------------------- new sessions
@@ -116,7 +139,7 @@ def _new_id(template: Template, rng: random.Random) -> str:
         return "".join(rng.choice(_ALNUM + "-_") for _ in range(43))
     if fw == "django":
         return "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(32))
-    if fw == "php":
+    if fw in ("php", "symfony"):
         return "".join(rng.choice("abcdefghijklmnopqrstuv0123456789") for _ in range(26))
     if fw == "rails":
         public = f"{rng.getrandbits(128):032x}"
@@ -222,7 +245,9 @@ def make_session(
             java = fields.get(b"sessionAttr:userId", b"")
             if java.endswith(_JAVA_LONG_42):
                 fields[b"sessionAttr:userId"] = java[:-8] + int(user).to_bytes(8, "big")
-                owner = user
+                # A Spring Security principal stays the session's user: say who the decoder sees.
+                found = sessions.detect(key, "hash", fields, assume_session=True)
+                owner = found.user if found is not None else template.user
         return NewSession(key, "hash", fields=fields, ttl_ms=ttl_ms, user=owner,
                           framework=template.framework)  # fmt: skip
     value, owner = template.value, template.user
@@ -253,7 +278,8 @@ def seed_sessions_from_fixtures(
     client: redis.Redis, *, copies: int = 7, rng_seed: int = 11
 ) -> list[NewSession]:
     """Write every fixture session as it is, plus ``copies`` copies of each under new ids
-    (logged-in ones spread over :data:`USERS`). Returns the copies written."""
+    (logged-in ones spread over :data:`USERS`), and the keys stores keep beside their sessions
+    (Spring's index keys). Returns the copies written."""
     rng = random.Random(rng_seed)
     templates = load_templates()
     pipe = client.pipeline(transaction=False)
@@ -267,6 +293,7 @@ def seed_sessions_from_fixtures(
             new = make_session(template, rng, user)
             write_session(pipe, new)
             written.append(new)
+    write_related(pipe)
     pipe.execute()
     return written
 
@@ -458,7 +485,12 @@ def _touch(found: sessions.Session, raw: bytes, rng: random.Random) -> bytes | N
     """``raw`` with its cart changed (or a ``views`` counter bumped), re-encoded exactly."""
     if not found.writable or not isinstance(found.data, dict):
         return None
-    data = found.data
+    data: Any = found.data
+    base: list[str | int] = []
+    if found.framework == "symfony":  # Symfony's attributes live in their bag
+        data, base = data.get("_sf2_attributes"), ["_sf2_attributes"]
+        if not isinstance(data, dict):
+            return None
     cart = data.get("cart")
     try:
         if isinstance(cart, list) and found.format in ("json", "msgpack"):
@@ -468,10 +500,10 @@ def _touch(found: sessions.Session, raw: bytes, rng: random.Random) -> bytes | N
             else:
                 items.append({"sku": rng.choice(_SKUS), "qty": rng.randint(1, 3),
                               "price": rng.choice([0.5, 2.25, 19.99]), "tags": []})  # fmt: skip
-            return sessions.encode_edit(found, raw, ["cart"], items[-8:])
+            return sessions.encode_edit(found, raw, [*base, "cart"], items[-8:])
         views = data.get("views")
         count = views + 1 if isinstance(views, int) and not isinstance(views, bool) else 1
-        return sessions.encode_edit(found, raw, ["views"], count)
+        return sessions.encode_edit(found, raw, [*base, "views"], count)
     except sessions.EditRefused:
         return None
 

@@ -154,3 +154,28 @@ async def test_edit_an_attribute_of_a_json_session(
         await pilot.press("enter")
         await wait_for(pilot, lambda: json.loads(client.get("sess:abc"))["cart"] == 3)
         assert 0 < client.ttl("sess:abc") <= 600
+
+
+async def test_symfony_php_msgpack_rails_cache_and_spring_indexed_open(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """One session of each store added for #10 is listed and opens with its user and tree."""
+    seed_sessions_from_fixtures(client, copies=0)
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_sessions(pilot, app, 40)
+        pane = app.browser.session_pane
+        stores = {
+            "symfony": lambda s: s.framework == "symfony" and s.user == "zoë",
+            "php msgpack": lambda s: s.format == "php_msgpack" and s.user == "42",
+            "rails cache": lambda s: "rails_cache_entry" in s.layers and "zlib" in s.layers,
+            "spring indexed": lambda s: s.framework == "spring" and bool(s.related),
+        }
+        for name, predicate in stores.items():
+            session = select(app, predicate)
+            await pilot.pause()
+            detail = str(pane.detail.content)
+            assert session.framework in detail and f"user {session.user}" in detail, name
+            assert pane.attrs.root.children, name  # the decoded tree
+        # Spring's bookkeeping keys are not rows.
+        assert not any(b":sessions:expires:" in s.key or b":index:" in s.key for s in pane.sessions)

@@ -436,7 +436,9 @@ def _convert(desc: _ClassDesc, obj: ObjectValue) -> Any:
     if name in _LISTS:
         return _objects(annotations)
     if name in _SETS:
-        return _objects(annotations)
+        items = _objects(annotations)
+        # TreeSet.writeObject writes its comparator (or null) before the elements.
+        return items[1:] if name == "java.util.TreeSet" else items
     if name in _MAPS:
         items = _objects(annotations)
         if name == "java.util.concurrent.ConcurrentHashMap" and items[-2:] == [None, None]:

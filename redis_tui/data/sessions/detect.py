@@ -14,13 +14,14 @@ from typing import Any
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, php
+from redis_tui.data.sessions import stores_jvm, stores_php, stores_ruby
 from redis_tui.data.sessions.encode import (
     REFUSALS,
     check_writable,
     looks_php_binary,
     parse_php_binary,
 )
-from redis_tui.data.sessions.hints import SPRING_PREFIX, framework_hint, session_id_of
+from redis_tui.data.sessions.hints import framework_hint, session_id_of
 from redis_tui.data.sessions.model import (
     DEFAULT_USER_PATHS,
     MAX_VALUE_BYTES,
@@ -38,18 +39,20 @@ _ALLOWED_FORMATS: dict[str, frozenset[str]] = {
     "flask": frozenset({"msgpack", "json", "pickle"}),
     "django": frozenset({"pickle", "json", "msgpack"}),
     "php": frozenset({"php_session", "php_serialize", "php_binary", "igbinary", "empty"}),
+    "symfony": stores_php.PHP_FORMATS,
     "rails": frozenset({"ruby_marshal", "json"}),
     "laravel": frozenset({"php_serialize"}),
     "starlette": frozenset({"json"}),
     "aiohttp": frozenset({"json"}),
     "spring": frozenset({"java", "json"}),
 }
-_WEAK_HINTS = frozenset({"laravel"})
+_WEAK_HINTS = frozenset({"laravel", "symfony"})
 _FORMAT_FRAMEWORK = {
     "ruby_marshal": "rails",
     "php_session": "php",
     "php_binary": "php",
     "igbinary": "php",
+    "php_msgpack": "php",
     "msgpack": "flask",
 }
 
@@ -95,13 +98,15 @@ def detect(
 def _detect_string(
     key: bytes, raw: bytes, user_paths: Sequence[str], assume: bool, max_bytes: int
 ) -> Session | None:
-    if key.startswith(SPRING_PREFIX + b"expires:"):
+    if stores_jvm.not_a_session(key, raw):
         return None
     hint = framework_hint(key)
     if hint in _WEAK_HINTS and not assume:
         # Laravel's cache prefix holds every cache entry: only the payload can say "session".
         claimed = _detect_string(key, raw, user_paths, True, max_bytes)
         if claimed is None or claimed.framework != hint or claimed.error:
+            return None
+        if not stores_php.claims(hint, claimed):
             return None
         return claimed
     digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
@@ -158,7 +163,8 @@ def _decode_payload(raw: bytes, hint: str | None) -> tuple[str, Any, tuple[str, 
             return "php_binary", parse_php_binary(raw), ()
         except CodecError:
             pass
-    return fmt, decoded.value, decoded.layers
+    found = stores_php.php_msgpack(raw, hint, (fmt, decoded.value, decoded.layers))
+    return stores_ruby.unwrap(found)
 
 
 def _framework(hint: str | None, fmt: str, value: Any, layers: tuple[str, ...]) -> str | None:
@@ -168,13 +174,17 @@ def _framework(hint: str | None, fmt: str, value: Any, layers: tuple[str, ...]) 
     if hint is not None and fmt in _ALLOWED_FORMATS[hint]:
         return hint
     by_format = _FORMAT_FRAMEWORK.get(fmt)
-    if by_format is not None and (hint is not None or fmt in ("php_session", "ruby_marshal")):
+    if by_format is not None and (
+        hint is not None or fmt in ("php_session", "ruby_marshal", "php_msgpack")
+    ):
         return by_format
     return hint
 
 
 def _signature(fmt: str, value: dict[Any, Any], layers: tuple[str, ...]) -> str | None:
     """The framework the payload itself announces, from the markers each one writes."""
+    if (symfony := stores_php.signature(fmt, value)) is not None:
+        return symfony
     cookie = value.get("cookie")
     if isinstance(cookie, dict) and {"originalMaxAge", "expires", "path"} & cookie.keys():
         return "express"
@@ -214,6 +224,7 @@ _PRIMARY_FORMATS = {
     "express": ("json",), "flask": ("msgpack", "json", "pickle"), "django": ("pickle",),
     "php": ("php_session", "php"), "rails": ("ruby_marshal", "json"), "laravel": ("php",),
     "starlette": ("json",), "aiohttp": ("json",), "spring": ("java",),
+    "symfony": ("php_session",),
 }  # fmt: skip
 
 
@@ -293,7 +304,7 @@ def _fill(session: Session, value: dict[Any, Any], user_paths: Sequence[str]) ->
         cookie = value.get("cookie")
         if isinstance(cookie, dict):
             session.payload_expires_at = iso(cookie.get("expires"))
-    if session.format in ("php_session", "php_serialize", "php_binary", "igbinary"):
+    if session.format in stores_php.PHP_FORMATS:
         attrs = normalise(attrs)
     if framework == "django" and isinstance(attrs.get("_messages"), str):
         attrs = dict(attrs)
@@ -301,3 +312,6 @@ def _fill(session: Session, value: dict[Any, Any], user_paths: Sequence[str]) ->
         session.layers += ("json:_messages",)
     session.data = attrs
     session.user = find_user(attrs, user_paths)
+    if framework == "symfony":
+        stores_php.fill_symfony(session, attrs, user_paths)
+    stores_ruby.fill(session, value)

@@ -25,6 +25,7 @@ REFUSALS = {
     "ruby_marshal": "Ruby Marshal cannot be re-encoded exactly",
     "java": "JDK-serialized Spring attributes cannot be re-encoded exactly",
     "igbinary": "igbinary cannot be re-encoded (no writer)",
+    "php_msgpack": "PHP msgpack sessions cannot be re-encoded exactly (no writer for its objects)",
     "empty": "the session is empty: its serialize format is unknown",
     "text": "the value is not a decodable session",
     "binary": "the value is not a decodable session",

@@ -13,6 +13,7 @@ RAILS_ID = re.compile(rb"(?:^|:)(\d::[0-9a-f]{64})\Z")
 DJANGO_MARK = re.compile(rb"django\.contrib\.sessions\.(?:cached_db|cache)")
 LARAVEL_MARK = b"laravel_cache:"
 SPRING_PREFIX = b"spring:session:sessions:"
+SYMFONY_PREFIX = b"sf_s"  # RedisSessionHandler's default, glued to the id
 
 
 def framework_hint(key: bytes) -> str | None:
@@ -35,6 +36,8 @@ def framework_hint(key: bytes) -> str | None:
         return "aiohttp"
     if key.startswith(SPRING_PREFIX):
         return "spring"
+    if key.startswith(SYMFONY_PREFIX):
+        return "symfony"
     return None
 
 
@@ -52,6 +55,8 @@ def session_id_of(key: bytes, framework: str) -> str:
             rest = key[match.end() :]
     elif framework == "laravel" and LARAVEL_MARK in key:
         rest = key.split(LARAVEL_MARK, 1)[1]
+    elif framework == "symfony" and key.startswith(SYMFONY_PREFIX) and b":" not in key:
+        rest = key[len(SYMFONY_PREFIX) :]
     else:
         prefix = {
             "express": b"sess:",

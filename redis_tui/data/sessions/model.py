@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from redis_tui.data.scan import topology
@@ -18,6 +18,7 @@ from redis_tui.errors import RedisTuiError
 
 FRAMEWORKS: tuple[str, ...] = (
     "express", "flask", "django", "php", "rails", "laravel", "starlette", "aiohttp", "spring",
+    "symfony",
 )  # fmt: skip
 
 DEFAULT_PATTERNS: tuple[bytes, ...] = (
@@ -29,6 +30,8 @@ DEFAULT_PATTERNS: tuple[bytes, ...] = (
     b"starsessions.*",
     b"AIOHTTP_SESSION_*",
     b"spring:session:sessions:*",
+    b"sf_s*",  # Symfony's RedisSessionHandler (no delimiter)
+    b"*_session_id:*",  # Rails' CacheStore on a Rails cache, under the cache's namespace
 )
 # Spring's indexed repository keeps ``spring:session:sessions:expires:<id>`` beside each hash.
 DEFAULT_EXCLUDE: tuple[bytes, ...] = (b"spring:session:sessions:expires:*",)
@@ -97,6 +100,9 @@ class Session:
     root: tuple[str | int, ...] = ()
     # JSON writer style, for exact re-encoding ("compact", "python"...).
     encoding: str = ""
+    # Keys of the store that point at this session but are not sessions (Spring's expires
+    # marker, principal index and expirations sets), with what each is; filled on load.
+    related: list[tuple[bytes, str]] = field(default_factory=list)
 
     @property
     def key_text(self) -> str:

@@ -25,4 +25,6 @@ def to_json(session: Session) -> dict[str, Any]:
         "writable": session.writable,
         "error": session.error,
         "data": codecs.to_jsonable(session.data, max_nodes=200_000),
+        # The store's keys that point at the session (Spring's index keys), when loaded.
+        "related": [{"key": escape_key(key), "what": what} for key, what in session.related],
     }

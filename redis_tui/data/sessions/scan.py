@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
 from redis_tui.data.scan import keyspace, topology
+from redis_tui.data.sessions import stores_jvm
 from redis_tui.data.sessions.detect import detect, too_large
 from redis_tui.data.sessions.hints import framework_hint, session_id_of
 from redis_tui.data.sessions.model import (
@@ -251,6 +252,7 @@ async def _load_chunk(
         )  # fmt: skip
         if session is not None:
             sessions_out.append(session)
+    await stores_jvm.fill_related(client, sessions_out)
     return sessions_out
 
 

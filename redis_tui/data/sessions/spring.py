@@ -1,6 +1,7 @@
 """Spring Session hashes: ``spring:session:sessions:<id>`` with ``creationTime``,
 ``lastAccessedTime``, ``maxInactiveInterval`` and one ``sessionAttr:<name>`` field per
-attribute, each value JDK-serialized (or JSON with a JSON serializer)."""
+attribute, each value JDK-serialized (or JSON with a JSON serializer). The user is Spring
+Security's principal (see :mod:`.stores_jvm`); the indexed repository's other keys are there."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from redis_tui.data.codecs import CodecError
 from redis_tui.data.sessions.hints import framework_hint, session_id_of
 from redis_tui.data.sessions.model import Session
 from redis_tui.data.sessions.normalise import epoch_ms, is_number, normalise
-from redis_tui.data.sessions.users import find_user
+from redis_tui.data.sessions.stores_jvm import spring_user
 from redis_tui.data.values.display import escape_key
 
 SPRING_META = frozenset({b"creationTime", b"lastAccessedTime", b"maxInactiveInterval"})
@@ -62,8 +63,9 @@ def detect_spring(
     inactive = meta.get("maxInactiveInterval")
     if is_number(inactive) and inactive > 0 and session.last_access_at is not None:
         session.payload_expires_at = session.last_access_at + dt.timedelta(seconds=inactive)
-    session.data = normalise(attrs)
-    session.user = find_user(session.data, user_paths)
+    data = normalise(attrs)
+    session.data = data
+    session.user = spring_user(data, user_paths)
     session.refusal = "Spring session attributes are edited as hash fields, not supported here"
     return session
 
