@@ -61,7 +61,7 @@ def test_json_lines_for_every_session(seeded: list[str]) -> None:
     bad = next(o for o in objects if o["key"].startswith("sess:bad"))
     assert bad["key"] == "sess:bad-\\xff\\e[31m"
     assert bad["user"] == "5"
-    spring = next(o for o in objects if o["framework"] == "spring" and o["user"] == "42")
+    spring = next(o for o in objects if o["framework"] == "spring" and o["user"] == "zoë")
     assert spring["data"]["loggedInAt"] == "2024-01-02T03:04:05.678000+00:00"
     pickled = next(o for o in objects if o["format"] == "pickle" and o["user"] == "42")
     assert pickled["ttl_ms"] > 0 and pickled["expires_at"]
