@@ -397,15 +397,16 @@ class Gateway:
         """Delete a key as it is now (no version check), with undo."""
         await self.apply_edit(Delete(key, None))
 
-    async def undo(self) -> UndoEntry | None:
-        """Restore the last deleted or overwritten key; None when there is nothing to undo.
+    async def undo(self) -> list[UndoEntry]:
+        """Restore the last deleted or overwritten key, or every session of the last revoke;
+        empty when there is nothing to undo.
 
         Raises:
-            EditConflict: the key was re-created since; it is left as it is.
+            EditConflict: a key was re-created since; it is left as it is.
         """
         assert self.guard.undo is not None
         async with self._errors():
-            return await self.guard.undo.restore_last(self.client, self.guard)
+            return await self.guard.undo.restore_change(self.client, self.guard)
 
     async def bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> bulk.DryRun:
         async with self._errors():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.color import Color, ColorParseError
 from textual.content import Content
 from textual.style import Style
@@ -16,3 +17,28 @@ def swatch(colour: str | None) -> Content:
     except ColorParseError:
         return Content("●")
     return Content.styled("●", Style(foreground=color))
+
+
+def clip_middle(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells, the middle given up for ``…``: a key's
+    prefix and its id both stay readable, and a long key never wraps into fragments."""
+    if cell_len(text) <= cells:
+        return text
+    keep = max(1, cells - 1)
+    head, tail = "", ""
+    left, right = 0, len(text)
+    # Alternate characters from each end until the budget is spent (wide characters count 2).
+    while left < right:
+        char = text[left]
+        if cell_len(head) + cell_len(tail) + cell_len(char) > keep:
+            break
+        head += char
+        left += 1
+        if left >= right:
+            break
+        char = text[right - 1]
+        if cell_len(head) + cell_len(tail) + cell_len(char) > keep:
+            break
+        tail = char + tail
+        right -= 1
+    return f"{head}…{tail}"

@@ -302,3 +302,29 @@ async def test_100k_sessions_stream_in_pages(client: redis.Redis, aclient: aiore
     assert stats.scanned == total + 20_000
     # The user filter runs over the same stream.
     assert len(await collect(aclient, user="7")) == total // 1000
+
+
+async def test_a_revoke_keeps_one_undo_for_all_its_sessions(
+    client: redis.Redis, aclient: aioredis.Redis
+) -> None:
+    from redis_tui.data.edit.undo import UndoStack
+    from redis_tui.data.sessions import RevokeSessions, apply_session_action
+    from redis_tui.errors import EditConflict
+
+    for record in RECORDS:
+        load(client, record)
+    found = [s for s in await collect(aclient) if s.ttl_ms > 0][:3]
+    keys = tuple(s.key for s in found)
+    before = {k: (client.dump(k), client.pttl(k)) for k in keys}
+    guard = WriteGuard(False, log=CommandLog(), undo=UndoStack())
+    done = await apply_session_action(aclient, guard, RevokeSessions(keys))
+    assert done.message == "Revoked 3 sessions" and not any(client.exists(k) for k in keys)
+    client.set(keys[1], b"re-created meanwhile")
+    with pytest.raises(EditConflict, match="2 restored"):
+        await guard.undo.restore_change(aclient, guard)  # type: ignore[union-attr]
+    for key in (keys[0], keys[2]):
+        assert client.dump(key) == before[key][0] and 0 < client.pttl(key) <= before[key][1]
+    assert client.get(keys[1]) == b"re-created meanwhile"  # left as it is, the entry kept
+    client.delete(keys[1])
+    (entry,) = await guard.undo.restore_change(aclient, guard)  # type: ignore[union-attr]
+    assert entry.key == keys[1] and client.dump(keys[1]) == before[keys[1]][0]

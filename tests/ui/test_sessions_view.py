@@ -169,7 +169,7 @@ async def test_symfony_php_msgpack_rails_cache_and_spring_indexed_open(
             "symfony": lambda s: s.framework == "symfony" and s.user == "zoë",
             "php msgpack": lambda s: s.format == "php_msgpack" and s.user == "42",
             "rails cache": lambda s: "rails_cache_entry" in s.layers and "zlib" in s.layers,
-            "spring indexed": lambda s: s.framework == "spring" and bool(s.related),
+            "spring indexed": lambda s: s.framework == "spring" and bool(s.related) and s.user,
         }
         for name, predicate in stores.items():
             session = select(app, predicate)
@@ -177,5 +177,7 @@ async def test_symfony_php_msgpack_rails_cache_and_spring_indexed_open(
             detail = str(pane.detail.content)
             assert session.framework in detail and f"user {session.user}" in detail, name
             assert pane.attrs.root.children, name  # the decoded tree
+            if session.related:  # Spring's expires marker and buckets name the session
+                assert "expires marker: spring:session:sessions:expires:" in detail
         # Spring's bookkeeping keys are not rows.
         assert not any(b":sessions:expires:" in s.key or b":index:" in s.key for s in pane.sessions)

@@ -77,6 +77,8 @@ class UndoEntry:
             ``MISSING`` when the change deleted it.
         moved_from: the change renamed ``moved_from`` to ``key``; undo renames it back.
         op: what the change was, for the user ("delete user:1").
+        group: entries of one change to several keys (a revoke of a user's sessions) share
+            a group number (0: alone); ``u`` restores them together.
     """
 
     key: bytes
@@ -86,6 +88,7 @@ class UndoEntry:
     after: Version | None
     moved_from: bytes | None = None
     op: str = ""
+    group: int = 0
 
     @property
     def size(self) -> int:
@@ -110,6 +113,8 @@ class UndoStack:
     max_bytes: int = MAX_BYTES
     max_entries: int = MAX_ENTRIES
     _entries: deque[UndoEntry] = field(default_factory=deque, repr=False)
+    _groups: int = field(default=0, repr=False)
+    _parked: list[UndoEntry] = field(default_factory=list, repr=False)
 
     def record(
         self,
@@ -120,11 +125,12 @@ class UndoStack:
         after: Version | None,
         moved_from: bytes | None = None,
         op: str = "",
+        group: int = 0,
     ) -> UndoEntry | None:
         """Push an entry (called by the edit functions). None when the dump is over the cap."""
         if dump is not None and len(dump) > self.entry_cap:
             return None
-        entry = UndoEntry(key, dump, pttl_ms, time.monotonic(), after, moved_from, op)
+        entry = UndoEntry(key, dump, pttl_ms, time.monotonic(), after, moved_from, op, group)
         self._entries.append(entry)
         while len(self._entries) > self.max_entries or (
             len(self._entries) > 1 and self.total_bytes > self.max_bytes
@@ -132,7 +138,14 @@ class UndoStack:
             self._entries.popleft()
         return entry
 
-    async def snapshot(self, client: AnyClient, key: bytes, op: str = "") -> UndoEntry | None:
+    def new_group(self) -> int:
+        """A group number for the entries of one change to several keys."""
+        self._groups += 1
+        return self._groups
+
+    async def snapshot(
+        self, client: AnyClient, key: bytes, op: str = "", group: int = 0
+    ) -> UndoEntry | None:
         """DUMP + PTTL of ``key`` now, pushed as "restore it if deleted". For callers that
         delete outside ``ops.apply`` (the edit functions snapshot inside their own transaction).
 
@@ -149,7 +162,7 @@ class UndoStack:
         if isinstance(snap, str):
             return None
         dump, pttl = snap
-        return self.record(key=key, dump=dump, pttl_ms=pttl, after=MISSING, op=op)
+        return self.record(key=key, dump=dump, pttl_ms=pttl, after=MISSING, op=op, group=group)
 
     @property
     def total_bytes(self) -> int:
@@ -167,6 +180,44 @@ class UndoStack:
     def _drop(self, entry: UndoEntry) -> None:
         if self._entries and self._entries[-1] is entry:
             self._entries.pop()
+
+    async def restore_change(self, client: AnyClient, guard: Guard) -> list[UndoEntry]:
+        """Undo the newest change: its entry, or every entry of its group (newest first).
+
+        A key of the group that cannot come back (re-created since, or expired by now) is
+        said in the error after the others are restored; its entry is left or dropped as
+        :meth:`restore_last` does.
+        """
+        first = self.peek()
+        if first is None:
+            return []
+        done: list[UndoEntry] = []
+        failures: list[str] = []
+        while (entry := self.peek()) is not None:
+            if done and (first.group == 0 or entry.group != first.group):
+                break
+            try:
+                restored = await self.restore_last(client, guard)
+            except EditConflict as exc:
+                failures.append(exc.message)
+                if self.peek() is entry:  # re-created: left on the stack; skip past it
+                    self._entries.pop()
+                    self._parked.append(entry)
+                if first.group == 0:
+                    break
+                continue
+            if restored is not None:
+                done.append(restored)
+            if first.group == 0:
+                break
+        # Entries that could not be restored go back, so the user can clear the way and retry.
+        while self._parked:
+            self._entries.append(self._parked.pop())
+        if failures:
+            restored_part = f"{len(done)} restored; " if done else ""
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise EditConflict(f"{restored_part}{failures[0]}{more}", current="not restored")
+        return done
 
     async def restore_last(self, client: AnyClient, guard: Guard) -> UndoEntry | None:
         """Undo the newest entry.

@@ -28,19 +28,45 @@ from redis_tui.data.sessions.model import (
     SessionPatterns,
 )
 from redis_tui.data.sessions.scan import ScanStats, find_sessions
+from redis_tui.data.values.display import escape_key
 from redis_tui.errors import EditConflict, KeyMissing, RedisTuiError, translate
 
 REVOKE_BATCH = 500
+UNDO_KEYS = 1000
+"""Sessions of one revoke kept for undo (DUMP with TTL); a bigger revoke keeps none."""
+
+
+async def _keep_for_undo(
+    client: aioredis.Redis, guard: WriteGuard, keys: Sequence[bytes], what: str
+) -> int:
+    """DUMP and PTTL of each session before it is deleted, as one undo group, so ``u``
+    brings them back with their TTL. Returns how many were kept."""
+    if guard.undo is None or not keys or len(keys) > UNDO_KEYS:
+        return 0
+    group = guard.undo.new_group()
+    kept = 0
+    for key in keys:
+        try:
+            entry = await guard.undo.snapshot(client, key, op=what, group=group)
+        except RedisTuiError:
+            entry = None  # no undo for this one (DUMP refused): the revoke still goes ahead
+        kept += entry is not None
+    return kept
 
 
 async def revoke(client: aioredis.Redis, guard: WriteGuard, keys: Sequence[bytes]) -> int:
-    """Delete sessions (``UNLINK``, pipelined in batches). Returns how many existed.
+    """Delete sessions (``UNLINK``, pipelined in batches), each kept for undo first (up to
+    ``UNDO_KEYS``). Returns how many existed.
 
     Raises:
         ReadOnlyRefused: the connection is read-only (nothing is deleted).
     """
     guard.check("revoke sessions")
     removed = 0
+    what = f"revoke {len(keys)} sessions"
+    if len(keys) == 1:
+        what = f"revoke session {escape_key(keys[0])}"
+    await _keep_for_undo(client, guard, keys, what)
     try:
         for start in range(0, len(keys), REVOKE_BATCH):
             chunk = list(keys[start : start + REVOKE_BATCH])
@@ -104,6 +130,9 @@ async def revoke_user(
         keys = [k for k in keys if k in allowed]
     if not keys:
         return []
+    await _keep_for_undo(
+        client, guard, keys, f"revoke {len(keys)} session{_plural(len(keys))} of user {user_id}"
+    )
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.execute_command("UNLINK", key)

@@ -521,7 +521,8 @@ class BrowserScreen(Screen[None]):
 
     @on(m.KeyRestored)
     def key_restored(self, event: m.KeyRestored) -> None:
-        self.edits.restored(event)
+        if not self.sessions.restored(event):
+            self.edits.restored(event)
 
     @on(m.BulkDryRunDone)
     def bulk_dry_run_done(self, event: m.BulkDryRunDone) -> None:

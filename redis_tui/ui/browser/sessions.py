@@ -17,11 +17,13 @@ from redis_tui.data.sessions import (
     RevokeUser,
     Session,
 )
+from redis_tui.data.sessions.actions import UNDO_KEYS
 from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.browser.edits import TTL_HELP, EditFlow, _ttl_error, confirmed, given
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
+from redis_tui.ui.style import clip_middle
 from redis_tui.ui.widgets.session_pane import AttrPath, SessionPane
 from redis_tui.ui.worker import messages as m
 
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 # Rescan for new sessions this often while the inspector is open (small databases only).
 RESCAN_SECONDS = 5.0
 RESCAN_LIMIT = 20_000
-PREVIEW_KEYS = 15
+PREVIEW_KEYS = 12
+# Cells of a confirmation's line (its dialog is 70 wide, less border and padding).
+PREVIEW_CELLS = 62
 
 
 class SessionFlow:
@@ -99,6 +103,17 @@ class SessionFlow:
         if event.done:
             self.host.session_pane.finished()
 
+    def restored(self, event: m.KeyRestored) -> bool:
+        """An undo brought sessions back, seen in the inspector: they are read again and
+        the inspector keeps the focus. False when the undo was not of sessions shown."""
+        by_key = self.host.session_pane.by_key
+        keys = [k for k in event.keys if k in by_key]
+        if not keys or not self.sessions_shown:
+            return False
+        self.host.notify(event.description, markup=False, timeout=3)
+        self.host.redis.reload_sessions(keys)
+        return True
+
     def refreshed(self, event: m.SessionRefreshed) -> None:
         self.host.session_pane.replace(event.key, event.session)
 
@@ -116,14 +131,25 @@ class SessionFlow:
             self.host.notify(f"No session of {event.user} found", markup=False)
             return
         keys = [s.key for s in found]
-        shown = "\n".join(f"  {escape_key(k)}" for k in keys[:PREVIEW_KEYS])
-        more = f"\n  … and {len(keys) - PREVIEW_KEYS} more" if len(keys) > PREVIEW_KEYS else ""
+        # One line per key, clipped in the middle: a long key never wraps into fragments.
+        shown = "\n".join(
+            f"• {clip_middle(escape_key(k), PREVIEW_CELLS)}" for k in keys[:PREVIEW_KEYS]
+        )
+        more = f"\n… and {len(keys) - PREVIEW_KEYS} more" if len(keys) > PREVIEW_KEYS else ""
+        undo = (
+            "u restores them, with their TTLs, while redis-tui runs."
+            if len(keys) <= UNDO_KEYS
+            else f"No undo: more than {UNDO_KEYS:,} sessions."
+        )
         body = Content.from_markup(
-            "Revoke [b]$count[/b] session(s) of user [b]$user[/b]?\n\n$keys$more",
-            count=str(len(keys)),
-            user=escape_text(event.user, multiline=False),
+            "Revoke [b]$count[/b] session$s of user [b]$user[/b]? They are logged out.\n\n"
+            "$keys$more\n\n$undo",
+            count=f"{len(keys):,}",
+            s="" if len(keys) == 1 else "s",
+            user=clip_middle(escape_text(event.user, multiline=False), PREVIEW_CELLS),
             keys=shown,
             more=more,
+            undo=undo,
         )
         user = event.user
         self.host.push_screen(
@@ -141,7 +167,8 @@ class SessionFlow:
     def requested(self, event: SessionPane.ActionRequested) -> None:
         session = event.session
         if event.action == "rescan":
-            self.scan_sessions(fresh=True)
+            # In place: the list and the cursor stay; what is gone is marked when it ends.
+            self.scan_sessions(fresh=False)
         elif event.action == "filter":
             self.host.push_screen(
                 PromptScreen(
@@ -174,11 +201,14 @@ class SessionFlow:
 
     def _revoke(self, session: Session) -> None:
         body = Content.from_markup(
-            "Revoke the $framework session\n\n[b]$key[/b]\n\nof user [b]$user[/b]?"
-            " They are logged out.",
+            "Revoke this $framework session of user [b]$user[/b]? They are logged out.\n\n"
+            "session id: $sid\nkey: [b]$key[/b]\n\n"
+            "u restores it, with its TTL, while redis-tui runs.",
             framework=session.framework,
+            user=clip_middle(escape_text(session.user or "-", multiline=False), PREVIEW_CELLS),
+            # In full: the key deleted is exactly the key shown.
+            sid=escape_text(session.session_id, multiline=False),
             key=escape_key(session.key),
-            user=escape_text(session.user or "-", multiline=False),
         )
         key = session.key
         self.host.push_screen(

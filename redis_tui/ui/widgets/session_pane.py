@@ -7,8 +7,9 @@ The pane is pure display and intent: it never reads Redis. The app feeds it page
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import time
-from typing import Any
+from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,12 +24,14 @@ from textual.widgets.tree import TreeNode
 
 from redis_tui.data import codecs
 from redis_tui.data.sessions import Session
-from redis_tui.data.values.display import escape_text, human_bytes, human_ttl
+from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
+from redis_tui.ui.widgets.session_rows import SORTS, Row, SessionRows
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
 FRAMEWORK_WIDTH, USER_WIDTH, TTL_WIDTH, IDLE_WIDTH, SIZE_WIDTH = 10, 16, 9, 8, 9
 MAX_TREE_NODES = 2000
-SORTS = ("found", "ttl", "user", "framework", "size", "idle")
+RELATED_SHOWN = 4
+__all__ = ["SORTS", "SessionPane"]
 
 
 def column_layout(width: int) -> list[tuple[str, int, bool]]:
@@ -168,15 +171,12 @@ class SessionPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.sessions: list[Session] = []
-        self.by_key: dict[bytes, int] = {}
-        self.rows: list[Any] = []  # indexes into sessions, or (user, count) when grouped
         self.gone: set[bytes] = set()
         self.ttl_deadlines: dict[bytes, float] = {}
-        self.grouped = False
-        self.sort = "found"
+        self.model = SessionRows(lambda key: self.ttl_deadlines.get(key, -1.0))
         self.filter_text = ""
         self.scanning = False
+        self._shown: Session | None = None
         # Actions pressed before the first session arrived, in order (see ``_rebuild``).
         self._held: list[str] = []
         # Set by the owner (attributes down): a read-only connection hides the write keys.
@@ -206,11 +206,33 @@ class SessionPane(Vertical):
         self.attrs.show_root = False
         self.attrs.guide_depth = 2
         self._draw_header()
+        self.set_interval(1.0, self._tick)
+
+    # The model's state, under the names the rest of the app (and the tests) read.
+    @property
+    def sessions(self) -> list[Session]:
+        return self.model.sessions
+
+    @property
+    def by_key(self) -> dict[bytes, int]:
+        return self.model.by_key
+
+    @property
+    def rows(self) -> Sequence[Row]:
+        return self.model.rows
+
+    @property
+    def grouped(self) -> bool:
+        return self.model.grouped
+
+    @property
+    def sort(self) -> str:
+        return self.model.sort
 
     # -- data in ----------------------------------------------------------------------------
 
     def reset(self) -> None:
-        self.sessions, self.by_key, self.rows = [], {}, []
+        self.model.clear()
         self.gone.clear()
         self.ttl_deadlines.clear()
         self._refreshed = None
@@ -233,21 +255,17 @@ class SessionPane(Vertical):
         if self._refreshed is not None:
             self._refreshed.update(s.key for s in page)
         for session in page:
-            index = self.by_key.get(session.key)
-            if index is None:
-                self.by_key[session.key] = len(self.sessions)
-                self.sessions.append(session)
-            else:
-                self.sessions[index] = session
             self._set_ttl(session.key, session.ttl_ms, now)
-        self._rebuild()
+        current = self.selected
+        self.model.add(page)
+        self._rebuild(current)
 
     def finished(self) -> None:
         self.scanning = False
         if self._refreshed is not None:
             self.gone.update(k for k in self.by_key if k not in self._refreshed)
             self._refreshed = None
-        self._rebuild()
+        self._rebuild(self.selected)
 
     def replace(self, key: bytes, session: Session | None) -> None:
         """The selected session, read again: update it, or mark it gone."""
@@ -258,12 +276,19 @@ class SessionPane(Vertical):
             self._say_gone(key)
             return
         self.gone.discard(key)
-        if index is not None:
-            changed = self.sessions[index].digest != session.digest
-            self.sessions[index] = session
-            self._set_ttl(key, session.ttl_ms, time.monotonic())
-            if changed and self.selected is not None and self.selected.key == key:
-                self._show(session)
+        if index is None:
+            return
+        old = self.sessions[index]
+        current = self.selected
+        self._set_ttl(key, session.ttl_ms, time.monotonic())
+        self.model.add([session])
+        self._rebuild(current)
+        if self.selected is not None and self.selected.key == key:
+            if old.digest != session.digest:
+                self._show(session)  # the data changed: the tree too
+            else:
+                self._shown = session
+                self._draw_facts()
 
     def _say_gone(self, key: bytes, how: str = "expired or revoked") -> None:
         """The open session no longer exists: say so above its (last known) tree."""
@@ -279,6 +304,7 @@ class SessionPane(Vertical):
             else:
                 self.gone.discard(key)
                 self._set_ttl(key, pttl, now)
+        self.model.refresh_sort_keys()
         self.list.refresh()
 
     def removed(self, keys: list[bytes]) -> None:
@@ -299,47 +325,23 @@ class SessionPane(Vertical):
 
     @property
     def selected(self) -> Session | None:
-        if self.grouped or not self.rows or self.list.cursor >= len(self.rows):
-            return None
-        item = self.rows[self.list.cursor]
-        return self.sessions[item] if isinstance(item, int) else None
+        return self.model.session_at(self.list.cursor)
 
     def visible_keys(self) -> list[bytes]:
         keys = []
         for row in self.list.visible_range():
-            item = self.rows[row]
-            if isinstance(item, int):
-                keys.append(self.sessions[item].key)
+            session = self.model.session_at(row)
+            if session is not None:
+                keys.append(session.key)
         return keys
 
-    def _matches(self, session: Session) -> bool:
-        text = self.filter_text.strip().lower()
-        if not text:
-            return True
-        if text.startswith("user:"):
-            return (session.user or "").lower() == text[5:].strip()
-        if text.startswith("framework:"):
-            return session.framework.lower() == text[10:].strip()
-        haystack = f"{session.framework} {session.user or ''} {session.session_id}".lower()
-        return text in haystack
-
-    def _rebuild(self) -> None:
-        current = self.selected
-        indexes = [i for i, s in enumerate(self.sessions) if self._matches(s)]
-        if self.sort != "found":
-            indexes.sort(key=lambda i: _sort_key(self.sort, self.sessions[i], self))
-        if self.grouped:
-            counts: dict[str | None, int] = {}
-            for i in indexes:
-                user = self.sessions[i].user
-                counts[user] = counts.get(user, 0) + 1
-            self.rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
-        else:
-            self.rows = indexes
-            if current is not None:
-                position = self._position_of(current.key)
-                if position is not None:
-                    self.list.cursor = position
+    def _rebuild(self, current: Session | None) -> None:
+        """The model's rows changed: the cursor stays on ``current`` (the session under it
+        before the change), the header follows, and actions held for the first session run."""
+        if current is not None and not self.grouped:
+            position = self.model.position_of(current.key)
+            if position is not None and position != self.list.cursor:
+                self.list.cursor = position
         self.list.awaiting_rows = self.scanning and not self.rows
         self.list.rows_changed()
         self._draw_header()
@@ -353,48 +355,64 @@ class SessionPane(Vertical):
             self.notify(f"No session found: {', '.join(held)} not done", severity="warning")
 
     def _position_of(self, key: bytes) -> int | None:
-        index = self.by_key.get(key)
-        if index is None:
-            return None
-        try:
-            return self.rows.index(index)
-        except ValueError:
-            return None
+        return self.model.position_of(key)
 
     def _draw_header(self) -> None:
-        users = {s.user for s in self.sessions if s.user}
-        frameworks: dict[str, int] = {}
-        for s in self.sessions:
-            frameworks[s.framework] = frameworks.get(s.framework, 0) + 1
-        parts = [f"{len(self.sessions):,} sessions", f"{len(users):,} users"]
+        model = self.model
+        total = len(model)
+        if model.filter:
+            count = f"{model.matched:,} of {total:,} sessions"
+        else:
+            count = f"{total:,} sessions"
+        parts = [count, f"{len(model.users):,} users"]
         if self.scanning:
             parts.append("scanning…")
         if self.filter_text:
             parts.append(f"filter {self.filter_text}")
+            if not model.matched and not self.scanning:
+                parts.append("nothing matches")
         if self.sort != "found":
             parts.append(f"sorted by {self.sort}")
         if self.grouped:
             parts.append("grouped by user (enter lists a user's sessions)")
-        mix = ", ".join(f"{name} {count}" for name, count in sorted(frameworks.items()))
+        mix = ", ".join(f"{name} {count}" for name, count in sorted(model.frameworks.items()))
         self.header.update(Content("  ·  ".join(parts) + (f"\n{mix}" if mix else "")))
 
     def on_session_list_highlighted(self, event: SessionList.Highlighted) -> None:
-        self._show(self.selected)
+        selected = self.selected
+        shown = self._shown
+        if selected is not None and shown is not None and selected.key == shown.key:
+            return  # rows moved under the cursor, the session is the same: keep its tree
+        self._show(selected)
 
     def on_session_list_opened(self, event: SessionList.Opened) -> None:
         if self.grouped:
-            user, _count = self.rows[event.row]
-            self.grouped = False
-            self.filter_text = f"user:{user}" if user else ""
-            self._rebuild()
+            user, _count = self.model.groups[event.row]
+            self.model.grouped = False
+            self.set_filter(f"user:{shlex.quote(user)}" if user else "user:-")
             return
         self.attrs.focus()
 
     def _show(self, session: Session | None) -> None:
         self.post_message(self.Selected(session))
+        self._shown = session
         self.attrs.clear()
         if session is None:
             self.detail.update("")
+            return
+        self._draw_facts()
+        budget = [MAX_TREE_NODES]
+        _fill(self.attrs.root, session.data, (), budget)
+        self.attrs.root.expand_all()
+
+    def _tick(self) -> None:
+        """Once a second: the open session's TTL counts down in its facts too."""
+        if self._shown is not None and self._shown.key not in self.gone:
+            self._draw_facts()
+
+    def _draw_facts(self) -> None:
+        session = self._shown
+        if session is None:
             return
         layers = f" ({' → '.join(session.layers)})" if session.layers else ""
         expiry = f"expires {_when(session.expires_at)} · TTL {human_ttl(self.ttl_now(session))}"
@@ -409,12 +427,14 @@ class SessionPane(Vertical):
             expiry,
             f"{human_bytes(session.size)} · {editable}",
         ]
+        facts.insert(2, f"key {escape_key(session.key)}")
+        for key, what in session.related[:RELATED_SHOWN]:
+            facts.append(f"{what}: {escape_key(key)}")
+        if len(session.related) > RELATED_SHOWN:
+            facts.append(f"… and {len(session.related) - RELATED_SHOWN} more related keys")
         if session.error:
             facts.append(f"⚠ {session.error}")
         self.detail.update(Content(escape_text("\n".join(facts))))
-        budget = [MAX_TREE_NODES]
-        _fill(self.attrs.root, session.data, (), budget)
-        self.attrs.root.expand_all()
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -423,18 +443,32 @@ class SessionPane(Vertical):
         return not (self.readonly and action in ("revoke", "revoke_user", "ttl", "edit"))
 
     def action_group(self) -> None:
-        self.grouped = not self.grouped
+        current = self.selected
+        self.model.set_grouped(not self.grouped)
         self.list.cursor = 0
-        self._rebuild()
+        self._rebuild(current)
 
     def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self._rebuild()
+        current = self.selected
+        self.model.set_sort(SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
+        self._rebuild(current)
 
     def set_filter(self, text: str) -> None:
-        self.filter_text = text
+        """Filter the loaded sessions at once; the cursor stays on its session if it still
+        matches, else goes to the first."""
+        current = self.selected
+        self.filter_text = text.strip()
+        self.model.set_filter(text)
         self.list.cursor = 0
-        self._rebuild()
+        self._rebuild(current)
+        if self.model.filter and not self.model.matched:
+            self.notify(
+                f"No session matches {self.filter_text}"
+                + (" yet (still scanning)" if self.scanning else ""),
+                severity="warning",
+                markup=False,
+            )
+        self._show(self.selected)
 
     def action_filter(self) -> None:
         self.post_message(self.ActionRequested("filter", None))
@@ -524,19 +558,3 @@ def _idle(session: Session) -> str:
         return ""
     seconds = (dt.datetime.now(dt.UTC) - session.last_access_at.astimezone(dt.UTC)).total_seconds()
     return human_ttl(int(max(0, seconds) * 1000))
-
-
-def _sort_key(sort: str, session: Session, pane: SessionPane) -> Any:
-    if sort == "ttl":
-        ttl = pane.ttl_now(session)
-        return (ttl < 0, ttl)
-    if sort == "user":
-        return (session.user is None, session.user or "")
-    if sort == "framework":
-        return session.framework
-    if sort == "size":
-        return -session.size
-    if sort == "idle":
-        last = session.last_access_at
-        return (last is None, -(last.timestamp() if last else 0))
-    return 0

@@ -158,6 +158,8 @@ class EditConflicted(WorkerMessage):
 class KeyRestored(WorkerMessage):
     key: bytes | None
     description: str
+    # Every key the undo brought back (a revoke of several sessions), ``key`` first.
+    keys: list[bytes] = field(default_factory=list)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
-from redis_tui.data.sessions import SessionAction
+from redis_tui.data.sessions import EditSessionAttribute, ExtendSession, SessionAction
 from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
@@ -40,6 +40,10 @@ SCAN_PROCESS_MIN_KEYS = 50_000
 # The epoch a task was started in (set around ``run_worker``: the task copies the context).
 _STARTED_IN: contextvars.ContextVar[int | None] = contextvars.ContextVar("epoch", default=None)
 _WORKER_IDS = itertools.count(1)
+
+
+# Sessions read again after an undo, at most (a bigger revoke is rescanned instead).
+RELOAD_SESSIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,19 @@ class RedisWorker:
     async def _apply_session_edit(self, action: SessionAction) -> None:
         done = await self.gateway.apply_session_action(action)
         self.post(m.SessionsChanged(action.op, done.message, list(done.keys)))
+        if isinstance(action, ExtendSession | EditSessionAttribute):
+            # The inspector shows what Redis holds now, not what it had before the write.
+            await self._reload_sessions(done.keys)
+
+    def reload_sessions(self, keys: Sequence[bytes]) -> None:
+        """Read these sessions again (an undo brought them back)."""
+        work = partial(self._reload_sessions, tuple(keys[:RELOAD_SESSIONS]))
+        self._spawn(work, Group.SESSIONS_PREVIEW, exclusive=False)
+
+    async def _reload_sessions(self, keys: Sequence[bytes]) -> None:
+        with self._failures("sessions"):
+            for key in keys:
+                self.post(m.SessionRefreshed(key, await self.gateway.load_session(key)))
 
     def bulk_dry_run(self, pattern: bytes) -> None:
         self.bulk_cancel = asyncio.Event()
@@ -504,11 +521,12 @@ class RedisWorker:
                 await self._apply_session_edit(edit)
                 return
             if isinstance(edit, Undo):
-                entry = await self.gateway.undo()
-                if entry is None:
+                entries = await self.gateway.undo()
+                if not entries:
                     self.post(m.KeyRestored(None, "Nothing to undo"))
                 else:
-                    self.post(m.KeyRestored(entry.key, f"Undone: {entry.describe()}"))
+                    keys = [e.key for e in entries]
+                    self.post(m.KeyRestored(keys[0], f"Undone: {entries[0].describe()}", keys))
                 return
             result = await self.gateway.apply_edit(edit)
         except EditConflict as exc:
