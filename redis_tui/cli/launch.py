@@ -82,8 +82,9 @@ def run_app(
 ) -> int:
     from redis_tui.ui.app import RedisTuiApp
 
-    RedisTuiApp(settings, poll_interval=poll, config=config, profile=profile).run()
-    return 0
+    app = RedisTuiApp(settings, poll_interval=poll, config=config, profile=profile)
+    app.run()
+    return app.return_code or 0
 
 
 def run_demo(settings: ConnectionSettings, poll: float, config: Config | None = None) -> int:

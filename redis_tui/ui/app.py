@@ -7,6 +7,7 @@ the connection lives in ``redis_tui.ui.worker`` (the service that owns the clien
 from __future__ import annotations
 
 import gc
+import sys
 from typing import ClassVar
 
 from textual import events, on
@@ -17,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from redis_tui.config import Config, Profile
+from redis_tui.crash import crash_line, write_report
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.browser.colon import COLON_COMMANDS
@@ -61,6 +63,8 @@ class RedisTuiApp(App[None]):
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
         self.key_router = KeyRouter(self, self._route_key)
+        self._crash: BaseException | None = None
+        self._crash_line = ""
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -105,6 +109,32 @@ class RedisTuiApp(App[None]):
 
     async def _route_key(self, key: events.Key) -> None:
         await super().on_event(key)
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """An unexpected exception: instead of Textual's traceback with locals (which may
+        show a password or a value), one line after the terminal is restored, pointing to a
+        report that holds the stack and the versions only; the exit code is 1."""
+        error = self._crash
+        if error is None:  # not from _handle_exception: Textual's own path
+            super()._fatal_error()
+            return
+        self.bell()
+        self._crash_line = crash_line(error, write_report(error))
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        if self._crash_line:
+            # Written as it is, after the terminal is restored: one line whatever the width,
+            # so the report's path stays whole and copyable.
+            sys.stderr.write(self._crash_line + "\n")
+            sys.stderr.flush()
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
 
     def get_default_screen(self) -> Screen[None]:
         return self.browser
