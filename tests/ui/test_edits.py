@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import redis
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
@@ -218,6 +218,8 @@ async def test_bulk_delete_with_typed_confirmation(
         box.value = "delete 12"  # wrong phrase: refused
         await pilot.press("enter")
         assert screen.stage == "confirm" and client.dbsize() == 1500
+        hint = str(screen.query_one("#bulk-hint", Static).content)
+        assert 'Not the phrase: nothing deleted. Type exactly "delete 1200"' in hint
         box.value = "delete 1200"
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.stage == "done")
@@ -235,10 +237,18 @@ async def test_readonly_hides_and_refuses_edits(
     app = RedisTuiApp(settings.replace(readonly=True), poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await open_key(pilot, app, b"k")
-        for key in ("e", "t", "R", "u", "a"):
+        # Each write key says why nothing happens (#11 item 6), none opens a dialog.
+        said = {"d": "delete", "e": "edit", "t": "ttl", "R": "rename", "C": "copy to",
+                "a": "add element", "u": "undo"}  # fmt: skip
+        for key, what in said.items():
+            app._notifications.clear()
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await wait_for(pilot, lambda w=what: notified(app, f"Read-only connection: {w} refused"))
             assert app.screen is app.screen_stack[0], key
+        app._notifications.clear()
+        await pilot.press("colon", *"ttl 5m", "enter")
+        await wait_for(pilot, lambda: notified(app, "Read-only connection: set ttl refused"))
+        assert client.ttl("k") == -1
         from redis_tui.data.edit.ops import SetString
 
         app.redis.edit(SetString(b"k", app.browser.version, b"hacked"))

@@ -95,6 +95,18 @@ class EditFlow:
         profile = self.host.profile
         return profile is not None and profile.production
 
+    def refused(self, what: str) -> bool:
+        """On a read-only connection: say so (every write key does, none stays silent) and
+        return True; the worker refuses the write regardless."""
+        if not self.host.settings.readonly:
+            return False
+        self.host.notify(
+            f"Read-only connection: {what} refused. Reconnect without --readonly to change data.",
+            severity="warning",
+            markup=False,
+        )
+        return True
+
     def confirm_write(self, what: str, then: Callable[[], object]) -> None:
         """Run ``then`` at once, or on a production profile after the profile name is typed."""
         profile = self.host.profile
@@ -381,6 +393,8 @@ class EditFlow:
 
     def apply_ttl_text(self, text: str, key: bytes | None = None) -> bool:
         """``:ttl TEXT`` (the selected key) or the TTL dialog's answer (its key)."""
+        if self.refused("set ttl"):
+            return False
         if key is None:
             key = self.host.keys.current_key
             if key is None:
@@ -448,6 +462,8 @@ class EditFlow:
     # -- u, @ -------------------------------------------------------------------------------
 
     def undo(self) -> None:
+        if self.refused("undo"):
+            return
         self.confirm_write("undo", self.host.redis.undo)
 
     def command_log(self) -> None:
@@ -519,8 +535,7 @@ class EditFlow:
     # -- bulk delete ------------------------------------------------------------------------
 
     def open_bulk_delete(self, pattern: bytes) -> None:
-        if self.host.settings.readonly:
-            self.host.notify("Read-only connection: bulk delete refused", severity="error")
+        if self.refused("bulk delete"):
             return
 
         def closed(deleted: bool | None) -> None:

@@ -46,7 +46,7 @@ from redis_tui.ui.worker.service import RedisWorker
 
 T = TypeVar("T")
 
-# Actions that write: hidden (and refused) on a read-only connection.
+# Actions that write: on a read-only connection they say why they are refused.
 WRITE_ACTIONS = frozenset(
     {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
 )
@@ -88,7 +88,6 @@ class BrowserScreen(Screen[None]):
         self.banner = Static("", id="production-banner", markup=False)
         self.value_pane = ValuePane(id="value")
         self.session_pane = SessionPane(id="sessions")
-        self.session_pane.readonly = settings.readonly
         self.switcher = ContentSwitcher(initial="value", id="right")
         self.command_bar = CommandBar(COLON_COMMANDS, id="command-bar")
         self.selection = Selection(self._run_action, self._say, self.modal_open)
@@ -182,7 +181,6 @@ class BrowserScreen(Screen[None]):
         if settings != self._settings or profile is not self._profile:
             self.selection.clear("the connection changed")
         self._settings, self._profile = settings, profile
-        self.session_pane.readonly = settings.readonly
         self.conn_pane.set_settings(settings, profile)
         self.version = None
         self._show_profile()
@@ -353,7 +351,8 @@ class BrowserScreen(Screen[None]):
     def worker_failed(self, event: m.WorkerFailed) -> None:
         if event.action == "lookup" and event.key is not None:
             self.selection.lookup_failed(event.key)
-        self.notify(event.reason, title=f"{event.action.capitalize()} failed", severity="error")
+        title = "Refused" if event.refused else f"{event.action.capitalize()} failed"
+        self.notify(event.reason, title=title, severity="warning" if event.refused else "error")
 
     @on(m.DatabaseRefused)
     def database_refused(self, event: m.DatabaseRefused) -> None:
@@ -479,6 +478,8 @@ class BrowserScreen(Screen[None]):
             self.values.copy_value()
 
     def action_request(self, action: str) -> None:
+        if action in WRITE_ACTIONS and self.edits.refused(action.replace("_", " ")):
+            return
         self._request(action)
 
     def action_undo(self) -> None:
@@ -493,9 +494,6 @@ class BrowserScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "request" and parameters:
             action = str(parameters[0])
-        # Read-only hides writes here; the worker refuses them regardless.
-        if action in WRITE_ACTIONS and self._settings.readonly:
-            return False
         if action == "remove_element":
             value = self.value_pane.value
             return value is not None and value.type != "string"

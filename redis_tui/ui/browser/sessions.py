@@ -38,6 +38,10 @@ PREVIEW_KEYS = 12
 PREVIEW_CELLS = 62
 
 
+_SAID = {"revoke_user": "revoke every session of a user", "ttl": "set session ttl",
+         "edit": "edit session"}  # fmt: skip
+
+
 class SessionFlow:
     """The session inspector's requests and the worker's answers."""
 
@@ -183,10 +187,8 @@ class SessionFlow:
                 ),
                 given(lambda v: self.host.session_pane.set_filter(v[0])),
             )
-        elif session is None:
+        elif session is None or self.edits.refused(_SAID.get(event.action, event.action)):
             return
-        elif self.host.settings.readonly:
-            self.host.notify("Read-only connection: sessions cannot change", severity="warning")
         elif event.action == "revoke":
             self._revoke(session)
         elif event.action == "revoke_user":

@@ -84,7 +84,11 @@ class BulkDeleteScreen(Dialog[bool]):
     @on(Input.Submitted, "#bulk-confirm")
     def confirmed(self, event: Input.Submitted) -> None:
         if self.stage != "confirm" or event.value.strip() != self.phrase:
-            self.notify(f'Type exactly "{self.phrase}" to confirm', severity="warning")
+            if self.stage == "confirm":
+                # Said in the dialog itself too: nothing was deleted, and what to type.
+                wrong = f'Not the phrase: nothing deleted. Type exactly "{self.phrase}"'
+                self.query_one("#bulk-hint", Static).update(Content(f"{wrong} · esc: cancel"))
+                self.notify(wrong, severity="warning", markup=False)
             return
         self.stage = "deleting"
         event.input.display = False

@@ -179,8 +179,6 @@ class SessionPane(Vertical):
         self._shown: Session | None = None
         # Actions pressed before the first session arrived, in order (see ``_rebuild``).
         self._held: list[str] = []
-        # Set by the owner (attributes down): a read-only connection hides the write keys.
-        self.readonly = False
         self._refreshed: set[bytes] | None = None
         self.header = Static("", id="sessions-header", markup=False)
         self.columns = Static("", id="session-columns", markup=False)
@@ -437,10 +435,6 @@ class SessionPane(Vertical):
         self.detail.update(Content(escape_text("\n".join(facts))))
 
     # -- actions ----------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Read-only connections: no revoke, TTL or edit keys (the data layer refuses anyway).
-        return not (self.readonly and action in ("revoke", "revoke_user", "ttl", "edit"))
 
     def action_group(self) -> None:
         current = self.selected

@@ -113,6 +113,8 @@ class WorkerFailed(WorkerMessage):
     action: str
     reason: str
     key: bytes | None = None
+    # Refused by design (a read-only connection), not failed.
+    refused: bool = False
 
 
 @dataclass

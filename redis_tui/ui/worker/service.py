@@ -25,7 +25,13 @@ from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
 from redis_tui.data.sessions import EditSessionAttribute, ExtendSession, SessionAction
-from redis_tui.errors import AlreadyExists, ConnectionFailed, EditConflict, RedisTuiError
+from redis_tui.errors import (
+    AlreadyExists,
+    ConnectionFailed,
+    EditConflict,
+    ReadOnlyRefused,
+    RedisTuiError,
+)
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 from redis_tui.ui.worker.scanning import ScanRun
@@ -540,7 +546,8 @@ class RedisWorker:
             self.lost(exc)
             self.post(m.WorkerFailed(action, exc.message, key))
         except RedisTuiError as exc:
-            self.post(m.WorkerFailed(action, exc.message, key))
+            refused = isinstance(exc, ReadOnlyRefused)
+            self.post(m.WorkerFailed(action, exc.message, key, refused=refused))
         else:
             assert not isinstance(edit, Undo | SessionAction)
             if isinstance(edit, Delete):
