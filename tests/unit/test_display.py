@@ -55,3 +55,24 @@ def test_human_units() -> None:
     assert human_ttl(45_000) == "45s"
     assert human_ttl(3_720_000) == "1h 02m"
     assert human_ttl(3 * 86_400_000) == "3d 00h"
+
+
+def test_every_invisible_or_reordering_character_is_escaped() -> None:
+    """#11 item 12: zero-width, bidi and every other format character (Unicode category Cf),
+    line/paragraph separators and controls, over the whole code space: two different keys
+    never look the same."""
+    import sys
+    import unicodedata
+
+    from redis_tui.data.values.display import escape_key, escape_text
+
+    kinds = ("Cf", "Cc", "Zl", "Zp")
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF or unicodedata.category(chr(code)) not in kinds:
+            continue
+        ch = chr(code)
+        assert ch not in escape_key(f"a{ch}b".encode()), hex(code)
+        if ch not in "\n\t":
+            assert ch not in escape_text(f"a{ch}b"), hex(code)
+    for ch in "\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\u061c\ufeff":
+        assert escape_key(f"admin{ch}".encode()) != "admin"

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL, C1 controls, line/paragraph separators and bidi overrides/isolates:
-# anything that moves the cursor, changes terminal state or reorders what is shown.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-_UNSAFE_KEEP_LAYOUT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+# Every Unicode format character (category Cf: zero-width spaces and joiners, bidi marks,
+# embeddings, overrides and isolates, the Arabic letter mark, BOM, invisible operators,
+# tags), the line and paragraph separators: anything that is invisible, reorders what is
+# shown, or lets two different keys look the same. tests/unit/test_display.py checks this
+# list against ``unicodedata`` for the whole code space.
+_INVISIBLE = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
 )
+# C0 controls, DEL, C1 controls and the invisible characters above.
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_UNSAFE_KEEP_LAYOUT = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e", "\x00": "\\0"}
 # Undecodable bytes become lone surrogates U+DC80..U+DCFF with 'surrogateescape'.
 _SURROGATE = re.compile("[\udc80-\udcff]")
