@@ -7,6 +7,8 @@ from textual.color import Color, ColorParseError
 from textual.content import Content
 from textual.style import Style
 
+from redis_tui.data.values.display import escape_key
+
 
 def swatch(colour: str | None) -> Content:
     """A ``●`` in the profile's colour (plain when the colour is missing or not a colour)."""
@@ -42,3 +44,13 @@ def clip_middle(text: str, cells: int) -> str:
         tail = char + tail
         right -= 1
     return f"{head}…{tail}"
+
+
+def key_label(key: bytes, cells: int) -> str:
+    """A key, escaped, in at most about ``cells`` cells: a huge name (64 KB is a valid key)
+    is clipped in the middle and says its full length, so what follows it stays on screen.
+    ``y`` copies the whole name."""
+    shown = escape_key(key)
+    if cell_len(shown) <= cells:
+        return shown
+    return f"{clip_middle(shown, cells)} ({len(key):,}-byte name)"

@@ -243,7 +243,9 @@ async def test_readonly_hides_and_refuses_edits(
         for key, what in said.items():
             app._notifications.clear()
             await pilot.press(key)
-            await wait_for(pilot, lambda w=what: notified(app, f"Read-only connection: {w} refused"))
+            await wait_for(
+                pilot, lambda w=what: notified(app, f"Read-only connection: {w} refused")
+            )
             assert app.screen is app.screen_stack[0], key
         app._notifications.clear()
         await pilot.press("colon", *"ttl 5m", "enter")

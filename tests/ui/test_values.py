@@ -122,3 +122,26 @@ async def test_big_elements_page_with_a_note(
         assert "per page" in footer
         await pilot.press("3", "right_square_bracket")
         await wait_for(pilot, lambda: len(app.browser.value_pane.value.rows) == 2 * first)
+
+
+async def test_a_64_kb_key_name_leaves_type_ttl_and_value_on_screen(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """#11 item 11: the header clips a huge name and says its length; y copies it whole."""
+    key = b"big:" + b"n" * 65_536 + b":end"
+    client.set(key, "the value", ex=600)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(
+            pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == key
+        )
+        header = static_text(pilot, "#value-header")
+        assert len(header) < 400 and "(65,544-byte name)" in header
+        assert header.startswith("big:nnn") and ":end" in header and "type string" in header
+        await pilot.press("3")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: app.screen is not app.browser)
+        body = str(app.screen.body)  # type: ignore[attr-defined]
+        assert len(body) < 1000 and "(65,544-byte name)" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not client.exists(key))  # the whole name was deleted

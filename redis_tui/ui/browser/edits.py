@@ -44,12 +44,16 @@ from redis_tui.ui.screens.bulk import BulkDeleteScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, Field, PromptScreen
+from redis_tui.ui.style import key_label
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:
     from redis_tui.data.edit.version import Version
     from redis_tui.ui.browser.host import Host
 
+# A key in a dialog's body (about nine lines of it) and in a dialog's title.
+DIALOG_KEY_CELLS = 560
+TITLE_KEY_CELLS = 60
 TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
 
 
@@ -229,7 +233,7 @@ class EditFlow:
             text = json.dumps(parsed, indent=2, ensure_ascii=False)
         key = value.key
         note = "JSON: validated on save, written back compact" if compact else ""
-        screen = EditTextScreen(f"Edit {escape_key(key)}", text, note)
+        screen = EditTextScreen(f"Edit {key_label(key, TITLE_KEY_CELLS)}", text, note)
 
         def saved(new_text: str | None) -> None:
             if new_text is None:
@@ -353,7 +357,7 @@ class EditFlow:
             "Remove the $noun [b]$label[/b]\nfrom [b]$key[/b]?",
             noun=noun,
             label=label,
-            key=escape_key(key),
+            key=key_label(key, DIALOG_KEY_CELLS),
         )
         self.host.push_screen(
             ConfirmScreen(f"Remove {noun}", body, confirm_label="Remove"),
@@ -383,7 +387,7 @@ class EditFlow:
             current = "persist" if ttl_ms < 0 else f"{math.ceil(ttl_ms / 1000)}s"
         self.host.push_screen(
             PromptScreen(
-                f"Set TTL of {escape_key(key)}",
+                f"Set TTL of {key_label(key, TITLE_KEY_CELLS)}",
                 [Field("TTL", current, TTL_HELP)],
                 note=f"now: {current or 'unknown'}",
                 validate=lambda v: _ttl_error(v[0]),
@@ -435,7 +439,7 @@ class EditFlow:
     def delete(self, key: bytes) -> None:
         body = Content.from_markup(
             "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? (u undoes it while redis-tui runs)",
-            key=escape_key(key),
+            key=key_label(key, DIALOG_KEY_CELLS),
             db=str(self.host.settings.db),
         )
         value = self.host.value_pane.value

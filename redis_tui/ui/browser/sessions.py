@@ -20,10 +20,17 @@ from redis_tui.data.sessions import (
 from redis_tui.data.sessions.actions import UNDO_KEYS
 from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
-from redis_tui.ui.browser.edits import TTL_HELP, EditFlow, _ttl_error, confirmed, given
+from redis_tui.ui.browser.edits import (
+    DIALOG_KEY_CELLS,
+    TTL_HELP,
+    EditFlow,
+    _ttl_error,
+    confirmed,
+    given,
+)
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
-from redis_tui.ui.style import clip_middle
+from redis_tui.ui.style import clip_middle, key_label
 from redis_tui.ui.widgets.session_pane import AttrPath, SessionPane
 from redis_tui.ui.worker import messages as m
 
@@ -208,9 +215,9 @@ class SessionFlow:
             "u restores it, with its TTL, while redis-tui runs.",
             framework=session.framework,
             user=clip_middle(escape_text(session.user or "-", multiline=False), PREVIEW_CELLS),
-            # In full: the key deleted is exactly the key shown.
+            # In full up to a long key's clip: the key deleted is the one shown.
             sid=escape_text(session.session_id, multiline=False),
-            key=escape_key(session.key),
+            key=key_label(session.key, DIALOG_KEY_CELLS),
         )
         key = session.key
         self.host.push_screen(

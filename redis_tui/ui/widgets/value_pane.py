@@ -14,11 +14,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TextArea
 
 from redis_tui.data.values import formatting
-from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
+from redis_tui.data.values.display import escape_text, human_bytes, human_ttl
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
+from redis_tui.ui.style import key_label
 
 CELL_CHARS = 300
+# The key in the header: at most about three lines of a wide pane, then clipped.
+HEADER_KEY_CELLS = 200
 
 
 class ValuePane(Vertical, can_focus=False):
@@ -77,7 +80,9 @@ class ValuePane(Vertical, can_focus=False):
     def show_error(self, key: bytes, reason: str) -> None:
         self.clear()
         self.header.update(
-            Content.from_markup("[b]$key[/b]\n[red]$reason[/]", key=escape_key(key), reason=reason)
+            Content.from_markup(
+                "[b]$key[/b]\n[red]$reason[/]", key=key_label(key, HEADER_KEY_CELLS), reason=reason
+            )
         )
 
     def show(self, value: KeyValue, append: bool = False) -> None:
@@ -155,7 +160,9 @@ class ValuePane(Vertical, can_focus=False):
             # Big keys (or no DUMP permission): the edit check samples the value.
             facts.append("edits detect concurrent changes only in part (large key)")
         header = Content.from_markup(
-            "[b]$key[/b]\n[dim]$facts[/]", key=escape_key(value.key), facts="  ·  ".join(facts)
+            "[b]$key[/b]\n[dim]$facts[/]",
+            key=key_label(value.key, HEADER_KEY_CELLS),
+            facts="  ·  ".join(facts),
         )
         self.header.update(header)
 
