@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--user", dest="session_user", metavar="ID", help="only this user's")
     what.add_argument(
         "--sniff-all", action="store_true",
-        help="read every key (size-capped), not only the usual session prefixes",
+        help="discover by reading every key (size-capped), not a sample of each namespace",
     )  # fmt: skip
     what.add_argument("--limit", type=int, metavar="N", help="stop after N sessions")
     what.add_argument(

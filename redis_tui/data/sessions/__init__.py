@@ -14,7 +14,10 @@ Public API::
     encode_edit(session, raw, path, new_value) -> bytes            # pure, exact re-encoding
     reencode(session, raw) -> bytes                                # == raw when writable
     to_json(session) -> dict                                       # the headless format
-    async find_sessions(client, patterns, ...) -> AsyncIterator[list[Session]]
+    async find_sessions(client, patterns=None, ...) -> AsyncIterator[list[Session]]
+                                        # patterns=None and no match: discovery
+    async discover(client, *, delimiter, sample, pacer, names) -> Discovery
+    Discovery, Found, Skipped           # where sessions were found, what was skipped
     async load_session(client, key, ...) -> Session | None
     async revoke(client, guard, keys) -> int
     async sessions_of_user(client, patterns, user_id) -> list[Session]
@@ -25,14 +28,16 @@ Public API::
     async apply_session_action(client, guard, action) -> SessionActionDone
 
 Frameworks (``Session.framework``): ``express``, ``flask``, ``django``, ``php``, ``rails``,
-``laravel``, ``starlette``, ``aiohttp``, ``spring``, or ``unknown``. Formats
+``laravel``, ``starlette``, ``aiohttp``, ``spring``, ``symfony``, or ``unknown`` (a payload of a
+known encoding shaped like a session that matches no rule, see ``stores_generic``). Formats
 (``Session.format``): ``json``, ``msgpack``, ``pickle``, ``php_session`` (PHP's ``php``
 handler), ``php_serialize``, ``php_binary``, ``igbinary``, ``ruby_marshal``, ``java`` (a Spring
 hash of JDK-serialized values), ``empty``, ``text`` or ``binary`` (undecodable).
 
 Modules, bottom up: ``model`` (Session, patterns, limits), ``hints`` (key names), ``users``,
-``normalise``, ``encode`` (exact re-encoding), ``spring``, ``detect``, ``scan``, ``actions``,
-``output``.
+``normalise``, ``encode`` (exact re-encoding), ``stores_*`` (one per store family,
+``stores_generic`` for any other), ``spring``, ``detect``, ``grouping`` (discovery's
+bookkeeping), ``scan``, ``discover``, ``actions``, ``output``.
 """
 
 from redis_tui.data.sessions.actions import (
@@ -50,6 +55,7 @@ from redis_tui.data.sessions.actions import (
     sessions_of_user,
 )
 from redis_tui.data.sessions.detect import detect
+from redis_tui.data.sessions.discover import Discovery, Found, Skipped, discover
 from redis_tui.data.sessions.encode import WRITABLE_FORMATS, decode_exact, encode_edit, reencode
 from redis_tui.data.sessions.model import (
     DEFAULT_PATTERNS,
@@ -73,9 +79,11 @@ __all__ = [
     "MAX_HASH_FIELDS",
     "MAX_VALUE_BYTES",
     "WRITABLE_FORMATS",
+    "Discovery",
     "EditRefused",
     "EditSessionAttribute",
     "ExtendSession",
+    "Found",
     "JSONValue",
     "RevokeSessions",
     "RevokeUser",
@@ -84,9 +92,11 @@ __all__ = [
     "SessionAction",
     "SessionActionDone",
     "SessionPatterns",
+    "Skipped",
     "apply_session_action",
     "decode_exact",
     "detect",
+    "discover",
     "edit_attribute",
     "encode_edit",
     "extend",
