@@ -2,11 +2,13 @@
 
     redis-tui sessions [connection flags] [--match PATTERN] [--user ID] [--json]
     redis-tui sessions [connection flags] --revoke-user ID [--yes]
+    redis-tui sessions [connection flags] --cookie VALUE
 
 One JSON object per line (``--json``, the default when stdout is not a terminal), else a
 table. The ACL username flag is ``--acl-user`` here, since ``--user`` names the session user.
-Errors: one line on stderr, exit code 2. Uses the same decoders as the TUI
-(``redis_tui.data.sessions``); nothing from Redis is executed.
+``--cookie`` takes a cookie value or a whole ``Cookie:`` header and prints its session(s);
+none found: one line on stderr, exit code 1. Errors: one line on stderr, exit code 2. Uses the
+same decoders as the TUI (``redis_tui.data.sessions``); nothing from Redis is executed.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--revoke-user", metavar="ID", help="delete every session of this user (asks first)"
     )
     what.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    what.add_argument(
+        "--cookie", metavar="VALUE",
+        help="the session of this cookie (a value or a whole Cookie: header)",
+    )  # fmt: skip
     what.add_argument("--help", action="help", help="show this help and exit")
     return parser
 
@@ -86,6 +92,8 @@ def main(
             options["patterns"] = sessions.SessionPatterns((args.match.encode("utf-8"),), ())
         if args.revoke_user is not None:
             return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json, options))
+        if args.cookie is not None:
+            return asyncio.run(_cookie(settings, args.cookie, out, as_json, options))
         return asyncio.run(_list(settings, args, out, as_json, options))
     except RedisTuiError as exc:
         return fail(exc.message)
@@ -165,6 +173,33 @@ async def _revoke(
         print(f"redis-tui: deleted {len(deleted)} sessions of user {user!r}", file=sys.stderr)
     finally:
         await gateway.close()
+    return 0
+
+
+async def _cookie(
+    settings: ConnectionSettings, text: str, out: TextIO, as_json: bool, options: dict[str, Any]
+) -> int:
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.sessions.cookie import find_by_cookie
+
+    gateway = Gateway(settings)
+    try:
+        await gateway.connect()
+        lookup = await find_by_cookie(
+            gateway.client, text, patterns=options.get("patterns"),
+            user_paths=options.get("user_paths", sessions.DEFAULT_USER_PATHS),
+        )  # fmt: skip
+    finally:
+        await gateway.close()
+    if not lookup.sessions:
+        why = lookup.notes[-1] if lookup.notes else "no session found for this cookie"
+        print(f"redis-tui: {escape_text(why, multiline=False)}", file=sys.stderr)
+        return 1
+    if not as_json:
+        out.write(_table_header())
+    for session in lookup.sessions:
+        out.write(_json_line(session) if as_json else _table_row(session))
+    out.flush()
     return 0
 
 

@@ -79,3 +79,24 @@ def test_unknown_json_session_has_user_and_expiry() -> None:
     assert found.user == "12" and found.expires_at is not None
     assert found.expires_at.year == 2031 and found.session_id == "abc"
     assert detect(b"x:y:abc", "string", b'{"sku": 1}') is None
+
+
+def test_parse_cookie_forms() -> None:
+    from redis_tui.data.sessions.cookie import parse_cookie
+
+    (express,) = [g for g in parse_cookie("connect.sid=s%3Aabc123XYZ.sig+/x") if g.keys]
+    assert express.store == "express" and express.session_id == "abc123XYZ"
+    assert express.keys == (b"sess:abc123XYZ",)
+    rails = [g for g in parse_cookie("_shop_session=0123456789abcdef0123456789abcdef")]
+    assert rails[0].store == "rails" and rails[0].keys[0].startswith(b"session:2::")
+    spring = [g for g in parse_cookie("SESSION=MzQ1YmRhMjYtM2MwNi00NjE5LWJhYmUtMTIxMDJjNjcyODE2")]
+    assert spring[0].session_id == "345bda26-3c06-4619-babe-12102c672816"
+    assert spring[0].keys == (b"spring:session:sessions:345bda26-3c06-4619-babe-12102c672816",)
+    php = parse_cookie("Cookie: _ga=GA1.1; PHPSESSID=abcdef1234")
+    assert [(g.store, g.session_id) for g in php] == [
+        ("php", "abcdef1234"),
+        ("symfony", "abcdef1234"),
+    ]
+    assert parse_cookie("MzQ1YmRhMjYtM2MwNi00NjE5LWJhYmUtMTIxMDJjNjcyODE2==")  # a bare value
+    (client_side,) = parse_cookie("session=eyJfZnJlc2giOmZhbHNlfQ.ZmZmZg.c2lnbmF0dXJl")
+    assert "client-side" in client_side.note
