@@ -3,12 +3,15 @@
     redis-tui sessions [connection flags] [--match PATTERN] [--user ID] [--json]
     redis-tui sessions [connection flags] --revoke-user ID [--yes]
     redis-tui sessions [connection flags] --cookie VALUE
+    redis-tui sessions [connection flags] --report [--match PATTERN]
 
 One JSON object per line (``--json``, the default when stdout is not a terminal), else a
 table. The ACL username flag is ``--acl-user`` here, since ``--user`` names the session user.
 ``--cookie`` takes a cookie value or a whole ``Cookie:`` header and prints its session(s);
-none found: one line on stderr, exit code 1. Errors: one line on stderr, exit code 2. Uses the
-same decoders as the TUI (``redis_tui.data.sessions``); nothing from Redis is executed.
+none found: one line on stderr, exit code 1. ``--report`` prints the sessions' health: JSON
+when stdout is not a terminal, a readable text otherwise. Errors: one line on stderr, exit
+code 2. Uses the same decoders as the TUI (``redis_tui.data.sessions``); nothing from Redis
+is executed.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     what.add_argument("--yes", action="store_true", help="do not ask before deleting")
     what.add_argument(
+        "--report", action="store_true",
+        help="the sessions' health (JSON when piped, text on a terminal)",
+    )  # fmt: skip
+    what.add_argument(
         "--cookie", metavar="VALUE",
         help="the session of this cookie (a value or a whole Cookie: header)",
     )  # fmt: skip
@@ -92,6 +99,9 @@ def main(
             options["patterns"] = sessions.SessionPatterns((args.match.encode("utf-8"),), ())
         if args.revoke_user is not None:
             return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json, options))
+        if args.report:
+            as_json = args.json if args.json is not None else not out.isatty()
+            return asyncio.run(_report(settings, args, out, as_json, options))
         if args.cookie is not None:
             return asyncio.run(_cookie(settings, args.cookie, out, as_json, options))
         return asyncio.run(_list(settings, args, out, as_json, options))
@@ -173,6 +183,42 @@ async def _revoke(
         print(f"redis-tui: deleted {len(deleted)} sessions of user {user!r}", file=sys.stderr)
     finally:
         await gateway.close()
+    return 0
+
+
+async def _report(
+    settings: ConnectionSettings,
+    args: argparse.Namespace,
+    out: TextIO,
+    as_json: bool,
+    options: dict[str, Any],
+) -> int:
+    import datetime as dt
+
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.sessions.report import ReportBuilder, report_json, report_text
+
+    gateway = Gateway(settings)
+    builder = ReportBuilder(dt.datetime.now(dt.UTC))
+    stats = sessions.ScanStats()
+    try:
+        await gateway.connect()
+        async for page in sessions.find_sessions(
+            gateway.client,
+            options.get("patterns") if args.match is None else None,
+            user_paths=options.get("user_paths", sessions.DEFAULT_USER_PATHS),
+            match=args.match, user=args.session_user, stats=stats,
+        ):  # fmt: skip
+            for session in page:
+                builder.add(session)
+    finally:
+        await gateway.close()
+    report = builder.build(stats.discovery)
+    if as_json:
+        out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+    else:
+        out.write(report_text(report))
+    out.flush()
     return 0
 
 
