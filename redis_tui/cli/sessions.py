@@ -32,6 +32,7 @@ from redis_tui.cli.common import (
 )
 from redis_tui.data import sessions
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.sessions.output import to_json_line
 from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 
@@ -250,7 +251,7 @@ async def _cookie(
 
 
 def _json_line(session: sessions.Session) -> str:
-    return json.dumps(sessions.to_json(session), ensure_ascii=False) + "\n"
+    return to_json_line(session)
 
 
 _COLUMNS = (("FRAMEWORK", 10), ("FORMAT", 14), ("USER", 12), ("TTL", 9), ("SIZE", 8))

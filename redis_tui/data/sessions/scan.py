@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
 from redis_tui.data.scan import keyspace, topology
-from redis_tui.data.sessions import stores_jvm
+from redis_tui.data.sessions import stores_jvm, wire
 from redis_tui.data.sessions.detect import detect, too_large
 from redis_tui.data.sessions.grouping import Discovery, Router
 from redis_tui.data.sessions.hints import framework_hint, session_id_of
@@ -261,11 +261,15 @@ async def _load_chunk(
     max_hash_fields: int,
 ) -> list[Session]:
     first = min(FIRST_READ, max_value_bytes + 1)
-    pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.execute_command("PTTL", key)
-        pipe.execute_command("GETRANGE", key, 0, first - 1)
-    replies = await pipe.execute(raise_on_error=False)
+    replies: list[Any]
+    if wire.supported(client):
+        replies = await wire.batch(client, wire.pttl_and_head(keys, first), 2 * len(keys))
+    else:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.execute_command("PTTL", key)
+            pipe.execute_command("GETRANGE", key, 0, first - 1)
+        replies = await pipe.execute(raise_on_error=False)
     now = dt.datetime.now(dt.UTC)
     ready: list[tuple[bytes, str, int, bytes | dict[bytes, bytes]]] = []
     longer: list[tuple[bytes, int, bytes]] = []  # strings that may go on
