@@ -2,11 +2,16 @@
 
     redis-tui sessions [connection flags] [--match PATTERN] [--user ID] [--json]
     redis-tui sessions [connection flags] --revoke-user ID [--yes]
+    redis-tui sessions [connection flags] --cookie VALUE
+    redis-tui sessions [connection flags] --report [--match PATTERN]
 
 One JSON object per line (``--json``, the default when stdout is not a terminal), else a
 table. The ACL username flag is ``--acl-user`` here, since ``--user`` names the session user.
-Errors: one line on stderr, exit code 2. Uses the same decoders as the TUI
-(``redis_tui.data.sessions``); nothing from Redis is executed.
+``--cookie`` takes a cookie value or a whole ``Cookie:`` header and prints its session(s);
+none found: one line on stderr, exit code 1. ``--report`` prints the sessions' health: JSON
+when stdout is not a terminal, a readable text otherwise. Errors: one line on stderr, exit
+code 2. Uses the same decoders as the TUI (``redis_tui.data.sessions``); nothing from Redis
+is executed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from redis_tui.cli.common import (
 )
 from redis_tui.data import sessions
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.sessions.output import to_json_line
 from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 
@@ -49,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--user", dest="session_user", metavar="ID", help="only this user's")
     what.add_argument(
         "--sniff-all", action="store_true",
-        help="read every key (size-capped), not only the usual session prefixes",
+        help="discover by reading every key (size-capped), not a sample of each namespace",
     )  # fmt: skip
     what.add_argument("--limit", type=int, metavar="N", help="stop after N sessions")
     what.add_argument(
@@ -61,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--revoke-user", metavar="ID", help="delete every session of this user (asks first)"
     )
     what.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    what.add_argument(
+        "--report", action="store_true",
+        help="the sessions' health (JSON when piped, text on a terminal)",
+    )  # fmt: skip
+    what.add_argument(
+        "--cookie", metavar="VALUE",
+        help="the session of this cookie (a value or a whole Cookie: header)",
+    )  # fmt: skip
     what.add_argument("--help", action="help", help="show this help and exit")
     return parser
 
@@ -86,6 +100,11 @@ def main(
             options["patterns"] = sessions.SessionPatterns((args.match.encode("utf-8"),), ())
         if args.revoke_user is not None:
             return asyncio.run(_revoke(settings, args, out, stdin or sys.stdin, as_json, options))
+        if args.report:
+            as_json = args.json if args.json is not None else not out.isatty()
+            return asyncio.run(_report(settings, args, out, as_json, options))
+        if args.cookie is not None:
+            return asyncio.run(_cookie(settings, args.cookie, out, as_json, options))
         return asyncio.run(_list(settings, args, out, as_json, options))
     except RedisTuiError as exc:
         return fail(exc.message)
@@ -168,8 +187,71 @@ async def _revoke(
     return 0
 
 
+async def _report(
+    settings: ConnectionSettings,
+    args: argparse.Namespace,
+    out: TextIO,
+    as_json: bool,
+    options: dict[str, Any],
+) -> int:
+    import datetime as dt
+
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.sessions.report import ReportBuilder, report_json, report_text
+
+    gateway = Gateway(settings)
+    builder = ReportBuilder(dt.datetime.now(dt.UTC))
+    stats = sessions.ScanStats()
+    try:
+        await gateway.connect()
+        async for page in sessions.find_sessions(
+            gateway.client,
+            options.get("patterns") if args.match is None else None,
+            user_paths=options.get("user_paths", sessions.DEFAULT_USER_PATHS),
+            match=args.match, user=args.session_user, stats=stats,
+        ):  # fmt: skip
+            for session in page:
+                builder.add(session)
+    finally:
+        await gateway.close()
+    report = builder.build(stats.discovery)
+    if as_json:
+        out.write(json.dumps(report_json(report), ensure_ascii=False) + "\n")
+    else:
+        out.write(report_text(report))
+    out.flush()
+    return 0
+
+
+async def _cookie(
+    settings: ConnectionSettings, text: str, out: TextIO, as_json: bool, options: dict[str, Any]
+) -> int:
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.sessions.cookie import find_by_cookie
+
+    gateway = Gateway(settings)
+    try:
+        await gateway.connect()
+        lookup = await find_by_cookie(
+            gateway.client, text, patterns=options.get("patterns"),
+            user_paths=options.get("user_paths", sessions.DEFAULT_USER_PATHS),
+        )  # fmt: skip
+    finally:
+        await gateway.close()
+    if not lookup.sessions:
+        why = lookup.notes[-1] if lookup.notes else "no session found for this cookie"
+        print(f"redis-tui: {escape_text(why, multiline=False)}", file=sys.stderr)
+        return 1
+    if not as_json:
+        out.write(_table_header())
+    for session in lookup.sessions:
+        out.write(_json_line(session) if as_json else _table_row(session))
+    out.flush()
+    return 0
+
+
 def _json_line(session: sessions.Session) -> str:
-    return json.dumps(sessions.to_json(session), ensure_ascii=False) + "\n"
+    return to_json_line(session)
 
 
 _COLUMNS = (("FRAMEWORK", 10), ("FORMAT", 14), ("USER", 12), ("TTL", 9), ("SIZE", 8))

@@ -47,3 +47,17 @@ def test_bench_keylist_prints_one_json_line_with_every_figure() -> None:
         assert name in ours, name
     assert ours["listed_keys"] == 2000 and ours["unknown_types"] == 0
     assert result["pass"]["all_keys_listed"] and result["pass"]["idle_round_trips_per_poll"]
+
+
+def test_bench_sessions_prints_one_json_line_and_lists_every_session() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_sessions", "--sessions", "300", "--others",
+         "2000", "--runs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    (line,) = done.stdout.strip().splitlines()
+    result = json.loads(line)
+    assert result["baseline_decoded"] == 300
+    assert result["listed"] == {"match": 300, "patterns": 300, "discovery": 300}
+    for name in ("baseline", "match", "patterns", "discovery"):
+        assert {"median_s", "min_s", "max_s", "ratio"} <= result[name].keys()

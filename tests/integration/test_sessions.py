@@ -22,7 +22,7 @@ from redis_tui.demo.server import EmbeddedServer
 from redis_tui.errors import EditConflict, KeyMissing, ReadOnlyRefused
 from tests.unit.test_sessions_detect import RECORDS, Boom, by, expected_id, record_id
 
-DEFAULT = SessionPatterns().matcher()
+DEFAULT = SessionPatterns().matcher()  # what the default prefixes name
 
 
 @pytest.fixture
@@ -68,10 +68,11 @@ async def test_every_fixture_record_is_found_and_decoded(
     client.set(b"spring:session:sessions:expires:563d164c", b"")
     client.rpush(b"sess:list", b"x")
     found = {s.key: s for s in await collect(aclient)}
-    # The default patterns cover the default prefixes; custom ones need patterns (or discovery).
-    under_defaults = [r for r in RECORDS if DEFAULT(bytes.fromhex(r["key_hex"]))]
-    assert len(found) == len(under_defaults)
-    for record in under_defaults:
+    # Discovery (no patterns given) finds every record, under default and custom prefixes.
+    assert len(found) == len(RECORDS)
+    by_patterns = {s.key for s in await collect(aclient, patterns=SessionPatterns())}
+    assert by_patterns == {k for k in found if DEFAULT(k)}
+    for record in RECORDS:
         session = found[bytes.fromhex(record["key_hex"])]
         assert session.framework == record["framework"], record_id(record)
         assert session.session_id == expected_id(record)
@@ -93,9 +94,7 @@ async def test_filters_user_match_and_limit(client: redis.Redis, aclient: aiored
     for record in RECORDS:
         load(client, record)
     mine = await collect(aclient, user="42")
-    of_42 = [
-        r for r in RECORDS if r["expected"]["user"] == "42" and DEFAULT(bytes.fromhex(r["key_hex"]))
-    ]
+    of_42 = [r for r in RECORDS if r["expected"]["user"] == "42"]
     assert len(mine) == len(of_42)
     assert {s.framework for s in mine} == {r["framework"] for r in of_42}
     express = await collect(aclient, match="sess:*")
@@ -105,12 +104,14 @@ async def test_filters_user_match_and_limit(client: redis.Redis, aclient: aiored
     assert {s.framework for s in await collect(aclient, patterns=one)} == {"php"}
 
 
-async def test_custom_prefix_found_by_match_or_sniffing(
+async def test_custom_prefix_found_by_discovery_match_or_sniffing(
     client: redis.Redis, aclient: aioredis.Redis
 ) -> None:
     record = by("flask", "msgpack")
     load(client, record, b"myapp:s:abc")
-    assert await collect(aclient) == []  # not under a session pattern
+    assert await collect(aclient, patterns=SessionPatterns()) == []  # not under a pattern
+    (discovered,) = await collect(aclient)
+    assert discovered.key == b"myapp:s:abc" and discovered.framework == "flask"
     (found,) = await collect(aclient, match="myapp:s:*")
     assert found.framework == "flask" and found.user == "42" and found.session_id == "abc"
     (sniffed,) = await collect(aclient, sniff_all=True)
@@ -175,7 +176,6 @@ async def test_revoke_and_revoke_user(
     anonymous = [s for s in await collect(aclient) if s.user is None]
     assert len(anonymous) == sum(
         1 for r in RECORDS if r["expected"]["user"] is None and r["framework"] != "express"
-        and DEFAULT(bytes.fromhex(r["key_hex"]))
     )  # fmt: skip
     assert guard.log is not None and len(guard.log) > 0
 

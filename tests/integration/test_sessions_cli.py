@@ -13,14 +13,12 @@ import pytest
 import redis
 
 from redis_tui.cli.sessions import main
-from redis_tui.data.sessions import SessionPatterns
 from redis_tui.demo.server import EmbeddedServer, free_port
 from tests.integration.test_sessions import load
 from tests.unit.test_sessions_detect import RECORDS
 
-# What the default patterns find (custom prefixes need patterns or discovery).
-DEFAULT = SessionPatterns().matcher()
-UNDER_DEFAULTS = [r for r in RECORDS if DEFAULT(bytes.fromhex(r["key_hex"]))]
+# With no patterns configured, discovery finds every record (custom prefixes too).
+UNDER_DEFAULTS = RECORDS
 
 
 class TTY(io.StringIO):

@@ -277,7 +277,9 @@ def _parse_json(data: bytes) -> Any:
         raise CodecError("json: nesting too deep") from None
     except ValueError as exc:
         raise CodecError(f"json: {exc}") from None
-    check_depth(value)
+    # JSON nests at most once per bracket: most values need no walk (a hot path for sessions).
+    if data.count(b"{") + data.count(b"[") > MAX_DEPTH:
+        check_depth(value)
     return value
 
 

@@ -14,7 +14,13 @@ Public API::
     encode_edit(session, raw, path, new_value) -> bytes            # pure, exact re-encoding
     reencode(session, raw) -> bytes                                # == raw when writable
     to_json(session) -> dict                                       # the headless format
-    async find_sessions(client, patterns, ...) -> AsyncIterator[list[Session]]
+    async find_sessions(client, patterns=None, ...) -> AsyncIterator[list[Session]]
+                                        # patterns=None and no match: discovery
+    async discover(client, *, delimiter, sample, pacer, names) -> Discovery
+    Discovery, Found, Skipped           # where sessions were found, what was skipped
+    parse_cookie(text) -> list[CookieGuess]                        # pure
+    async find_by_cookie(client, text, *, patterns=None, ...) -> CookieLookup
+    build_report(sessions, now) -> HealthReport; report_json(r); report_text(r)   # pure
     async load_session(client, key, ...) -> Session | None
     async revoke(client, guard, keys) -> int
     async sessions_of_user(client, patterns, user_id) -> list[Session]
@@ -25,14 +31,16 @@ Public API::
     async apply_session_action(client, guard, action) -> SessionActionDone
 
 Frameworks (``Session.framework``): ``express``, ``flask``, ``django``, ``php``, ``rails``,
-``laravel``, ``starlette``, ``aiohttp``, ``spring``, or ``unknown``. Formats
+``laravel``, ``starlette``, ``aiohttp``, ``spring``, ``symfony``, or ``unknown`` (a payload of a
+known encoding shaped like a session that matches no rule, see ``stores_generic``). Formats
 (``Session.format``): ``json``, ``msgpack``, ``pickle``, ``php_session`` (PHP's ``php``
 handler), ``php_serialize``, ``php_binary``, ``igbinary``, ``ruby_marshal``, ``java`` (a Spring
 hash of JDK-serialized values), ``empty``, ``text`` or ``binary`` (undecodable).
 
 Modules, bottom up: ``model`` (Session, patterns, limits), ``hints`` (key names), ``users``,
-``normalise``, ``encode`` (exact re-encoding), ``spring``, ``detect``, ``scan``, ``actions``,
-``output``.
+``normalise``, ``encode`` (exact re-encoding), ``stores_*`` (one per store family,
+``stores_generic`` for any other), ``spring``, ``detect``, ``grouping`` (discovery's
+bookkeeping), ``scan``, ``discover``, ``cookie``, ``report``, ``actions``, ``output``.
 """
 
 from redis_tui.data.sessions.actions import (
@@ -49,7 +57,9 @@ from redis_tui.data.sessions.actions import (
     revoke_user,
     sessions_of_user,
 )
+from redis_tui.data.sessions.cookie import CookieGuess, CookieLookup, find_by_cookie, parse_cookie
 from redis_tui.data.sessions.detect import detect
+from redis_tui.data.sessions.discover import Discovery, Found, Skipped, discover
 from redis_tui.data.sessions.encode import WRITABLE_FORMATS, decode_exact, encode_edit, reencode
 from redis_tui.data.sessions.model import (
     DEFAULT_PATTERNS,
@@ -63,6 +73,7 @@ from redis_tui.data.sessions.model import (
     SessionPatterns,
 )
 from redis_tui.data.sessions.output import to_json
+from redis_tui.data.sessions.report import HealthReport, build_report, report_json, report_text
 from redis_tui.data.sessions.scan import ScanStats, find_sessions, load_session
 from redis_tui.data.sessions.users import find_user
 
@@ -73,9 +84,14 @@ __all__ = [
     "MAX_HASH_FIELDS",
     "MAX_VALUE_BYTES",
     "WRITABLE_FORMATS",
+    "CookieGuess",
+    "CookieLookup",
+    "Discovery",
     "EditRefused",
     "EditSessionAttribute",
     "ExtendSession",
+    "Found",
+    "HealthReport",
     "JSONValue",
     "RevokeSessions",
     "RevokeUser",
@@ -84,16 +100,23 @@ __all__ = [
     "SessionAction",
     "SessionActionDone",
     "SessionPatterns",
+    "Skipped",
     "apply_session_action",
+    "build_report",
     "decode_exact",
     "detect",
+    "discover",
     "edit_attribute",
     "encode_edit",
     "extend",
+    "find_by_cookie",
     "find_sessions",
     "find_user",
     "load_session",
+    "parse_cookie",
     "reencode",
+    "report_json",
+    "report_text",
     "revoke",
     "revoke_user",
     "sessions_of_user",

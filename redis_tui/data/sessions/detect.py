@@ -14,7 +14,7 @@ from typing import Any
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, php
-from redis_tui.data.sessions import stores_jvm, stores_php, stores_ruby
+from redis_tui.data.sessions import stores_generic, stores_jvm, stores_php, stores_ruby
 from redis_tui.data.sessions.encode import (
     REFUSALS,
     check_writable,
@@ -86,6 +86,7 @@ def detect(
     now = now or dt.datetime.now(dt.UTC)
     if redis_type == "hash" and isinstance(value, Mapping):
         session = detect_spring(key, value, user_paths, assume_session)
+        session = session or stores_generic.detect_hash(key, value, user_paths)
     elif redis_type == "string" and isinstance(value, bytes | bytearray):
         session = _detect_string(key, bytes(value), user_paths, assume_session, max_bytes)
     else:
@@ -127,6 +128,8 @@ def _detect_string(
             return None
         return _broken(key, hint, raw, str(exc), digest)
     found = _framework(hint, fmt, value, layers)
+    if found is None and stores_generic.looks_like_session(value):
+        found = "unknown"  # any other store: a known encoding shaped like a session
     if found is None and not assume:
         return None
     framework = found or "unknown"
@@ -142,6 +145,8 @@ def _detect_string(
         _fill(session, value, user_paths)
     else:
         session.data = value
+        if framework == "unknown":
+            stores_generic.fill_unknown(session, user_paths)
     check_writable(session, raw, value)
     return session
 
@@ -314,4 +319,6 @@ def _fill(session: Session, value: dict[Any, Any], user_paths: Sequence[str]) ->
     session.user = find_user(attrs, user_paths)
     if framework == "symfony":
         stores_php.fill_symfony(session, attrs, user_paths)
+    elif framework == "unknown":
+        stores_generic.fill_unknown(session, user_paths)
     stores_ruby.fill(session, value)

@@ -86,11 +86,16 @@ def serialize_php_binary(session: Mapping[str, Any]) -> bytes:
     return bytes(out)
 
 
+_FIRST_KEY = re.compile(rb'\s*\{\s*"(?:[^"\\]|\\.)*":( ?)')
+
+
 def _json_styles(raw: bytes, framework: str) -> list[str]:
     """JSON writer styles to try, the likeliest for these bytes first (usually one try)."""
     order = list(_JSON_PREFERENCE.get(framework, _JSON_DEFAULT_ORDER))
     head = raw[:4096]
-    spaced = b'": ' in head or b", " in head
+    # The first key's colon says how the writer spaced (text inside values may hold ", ").
+    first = _FIRST_KEY.match(head)
+    spaced = bool(first[1]) if first else (b'": ' in head or b", " in head)
     escaped = raw.isascii() and b"\\u" in head
 
     def rank(style: str) -> tuple[int, int]:

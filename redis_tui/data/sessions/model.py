@@ -112,7 +112,7 @@ class Session:
 @dataclass(frozen=True)
 class SessionPatterns:
     """Which keys are session candidates: ``include`` globs minus ``exclude`` globs (Redis
-    glob syntax). A key matching none is not fetched unless ``find_sessions(sniff_all=True)``."""
+    glob syntax). Given to ``find_sessions``, only matching keys are read (no discovery)."""
 
     include: tuple[bytes, ...] = DEFAULT_PATTERNS
     exclude: tuple[bytes, ...] = DEFAULT_EXCLUDE

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +13,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
 from redis_tui.data.scan import keyspace, topology
-from redis_tui.data.sessions import stores_jvm
+from redis_tui.data.sessions import stores_jvm, wire
 from redis_tui.data.sessions.detect import detect, too_large
+from redis_tui.data.sessions.grouping import Discovery, Router
 from redis_tui.data.sessions.hints import framework_hint, session_id_of
 from redis_tui.data.sessions.model import (
     DEFAULT_USER_PATHS,
@@ -40,13 +41,15 @@ CHUNK_KEYS = 250
 
 @dataclass
 class ScanStats:
-    """Progress of a :func:`find_sessions` scan, updated in place."""
+    """Progress of a :func:`find_sessions` scan, updated in place. ``discovery``: where
+    sessions were found and what was skipped, when the scan discovers (no patterns given)."""
 
     scanned: int = 0
     candidates: int = 0
     found: int = 0
     done: bool = False
     started: float = field(default_factory=time.monotonic)
+    discovery: Discovery | None = None
 
 
 async def find_sessions(
@@ -58,6 +61,8 @@ async def find_sessions(
     limit: int | None = None,
     page: int = 500,
     sniff_all: bool = False,
+    names: Iterable[bytes] | None = None,
+    delimiter: bytes | str = b":",
     user_paths: Sequence[str] = DEFAULT_USER_PATHS,
     max_value_bytes: int = MAX_VALUE_BYTES,
     max_hash_fields: int = MAX_HASH_FIELDS,
@@ -68,84 +73,141 @@ async def find_sessions(
     One paced SCAN pass (COUNT adapted as ``keyspace.Pacer`` does, never over 1000; one
     cursor per primary on a cluster). With one pattern (or ``match``) the server filters
     (``SCAN MATCH``); with several, keys are filtered here, so the keyspace is walked once,
-    not once per pattern. Each page of candidates costs two pipelined round trips: TYPE,
-    PTTL and size, then the values (GET up to ``max_value_bytes``, HGETALL of hashes up to
-    ``max_hash_fields`` fields), at most ``BATCH_BYTES`` per trip.
+    not once per pattern. With neither, the scan **discovers** (:mod:`.grouping`): keys are
+    grouped by namespace, a few values of each group are sniffed, and the groups whose
+    samples are sessions are read in full, in the same pass; ``stats.discovery`` says where
+    sessions were found and what was skipped. Values are read size-capped and pipelined:
+    PTTL and the first bytes of each string in one round trip, more only for longer strings
+    and hashes (GET up to ``max_value_bytes``, HGETALL up to ``max_hash_fields`` fields).
 
     Args:
-        patterns: which keys to consider (default :class:`SessionPatterns`).
+        patterns: which keys to consider; None discovers.
         match: a glob replacing the patterns; its keys count as sessions even when the
             payload is not recognised (framework ``unknown``).
         user: keep only this user's sessions.
         limit: stop after this many sessions.
         page: most sessions per yielded list (lists are yielded as soon as a SCAN step found
             any, so the first arrives quickly).
-        sniff_all: consider every key (custom prefixes): a full-database read, size-capped.
-        stats: updated in place (keys scanned, sessions found), for a progress line.
+        sniff_all: discover by reading every key (size-capped), not samples.
+        names: key names already scanned (the key list's), walked instead of a SCAN.
+        delimiter: the namespace delimiter discovery groups by.
+        stats: updated in place (keys scanned, sessions found, discovery), for a progress line.
 
     Yields:
         Lists of sessions (never empty).
     """
     stats = stats if stats is not None else ScanStats()
-    patterns = patterns or SessionPatterns()
-    server_match: bytes | None
-    accept: Callable[[bytes], bool] | None
+    server_match: bytes | None = None
+    accept: Callable[[bytes], bool] | None = None
+    router: Router | None = None
     assume = match is not None
     if match is not None:
         server_match = as_bytes(match)
-        accept = None
-    elif sniff_all:
-        server_match, accept = None, None
+    elif patterns is None:
+        router = Router(as_bytes(delimiter), read_all=sniff_all)
+        stats.discovery = router.discovery(walked=False)
     elif len(patterns.include) == 1:
         server_match = patterns.include[0]
         accept = patterns.matcher() if patterns.exclude else None
     else:
-        server_match, accept = None, patterns.matcher()
-    pacer = keyspace.Pacer()
-    cluster = client if isinstance(client, RedisCluster) else None
-    cursor: Any = 0
-    if cluster is not None:
-        cursor = await topology.start_cluster_scan(cluster)
+        accept = patterns.matcher()
     seen: set[bytes] = set()
     remaining = limit
+    shown = time.monotonic()
+
+    async def load(keys: list[bytes], assumed: bool) -> list[Session]:
+        return await load_many(client, keys, user_paths, assumed, max_value_bytes, max_hash_fields)
+
     try:
-        while True:
-            started = time.perf_counter()
-            if cluster is not None:
-                cursor, keys = await topology.scan_cluster_page(
-                    cluster, cursor, server_match, pacer.count, None
-                )
-            else:
-                cursor, keys = await keyspace.scan_page(client, cursor, server_match, pacer.count)
-            pacer.observe(time.perf_counter() - started)
+        async for keys in key_pages(client, server_match, names):
             stats.scanned += len(keys)
-            if accept is not None:
-                keys = [k for k in keys if accept(k)]
-            keys = [k for k in keys if k not in seen]
-            stats.candidates += len(keys)
-            if keys:
-                found = await _load_many(
-                    client, keys, user_paths, assume, max_value_bytes, max_hash_fields
+            found: list[Session] = []
+            if router is not None:
+                strict, assumed = router.route(keys)
+                stats.candidates += len(strict) + len(assumed)
+                found = (await load(strict, False) if strict else []) + (
+                    await load(assumed, True) if assumed else []
                 )
-                if user is not None:
-                    found = [s for s in found if s.user == user]
-                if remaining is not None:
-                    found = found[:remaining]
-                    remaining -= len(found)
-                seen.update(s.key for s in found)
-                stats.found += len(found)
-                for start in range(0, len(found), max(1, page)):
-                    yield found[start : start + max(1, page)]
-                if remaining is not None and remaining <= 0:
-                    break
-            if not cursor:
+                strict, assumed = router.settle(found)
+                if strict or assumed:
+                    stats.candidates += len(strict) + len(assumed)
+                    more = (await load(strict, False) if strict else []) + (
+                        await load(assumed, True) if assumed else []
+                    )
+                    router.counted(more)
+                    found += more
+                if time.monotonic() - shown > 1.0:  # a live view, not rebuilt every page
+                    stats.discovery = router.discovery(walked=False)
+                    shown = time.monotonic()
+                found = [s for s in found if s.key not in seen]  # SCAN may repeat a key
+            else:
+                if accept is not None:
+                    keys = [k for k in keys if accept(k)]
+                keys = [k for k in keys if k not in seen]
+                stats.candidates += len(keys)
+                if keys:
+                    found = await load(keys, assume)
+            if not found:
+                continue
+            if user is not None:
+                found = [s for s in found if s.user == user]
+            if remaining is not None:
+                found = found[:remaining]
+                remaining -= len(found)
+            seen.update(s.key for s in found)
+            stats.found += len(found)
+            for start in range(0, len(found), max(1, page)):
+                yield found[start : start + max(1, page)]
+            if remaining is not None and remaining <= 0:
                 break
+        else:
+            if router is not None:
+                stats.discovery = router.discovery(walked=True)
     except RedisTuiError:
         raise
     except Exception as exc:
         raise translate(exc) from exc
     finally:
         stats.done = True
+
+
+async def key_pages(
+    client: aioredis.Redis,
+    match: bytes | None,
+    names: Iterable[bytes] | None = None,
+    *,
+    pacer: keyspace.Pacer | None = None,
+) -> AsyncIterator[list[bytes]]:
+    """Key names a page at a time: ``names`` in slices, else one paced SCAN pass (one cursor
+    per primary on a cluster)."""
+    if names is not None:
+        chunk: list[bytes] = []
+        for name in names:
+            chunk.append(name)
+            if len(chunk) >= 1000:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        return
+    pacer = pacer or keyspace.Pacer()
+    cluster = client if isinstance(client, RedisCluster) else None
+    cursor: Any = 0
+    if cluster is not None:
+        cursor = await topology.start_cluster_scan(cluster)
+    while True:
+        started = time.perf_counter()
+        if cluster is not None:
+            cursor, keys = await topology.scan_cluster_page(
+                cluster, cursor, match, pacer.count, None
+            )
+        else:
+            cursor, keys = await keyspace.scan_page(client, cursor, match, pacer.count)
+        pacer.observe(time.perf_counter() - started)
+        if keys:
+            yield keys
+        if not cursor:
+            return
 
 
 async def load_session(
@@ -160,7 +222,7 @@ async def load_session(
     """Read and decode one key (e.g. to refresh the selected session). None when the key
     is gone or is not a session."""
     try:
-        found = await _load_many(
+        found = await load_many(
             client, [key], user_paths, assume_session, max_value_bytes, max_hash_fields
         )
     except RedisTuiError:
@@ -170,13 +232,13 @@ async def load_session(
     return found[0] if found else None
 
 
-async def _load_many(
+async def load_many(
     client: aioredis.Redis,
     keys: list[bytes],
     user_paths: Sequence[str],
     assume: bool,
-    max_value_bytes: int,
-    max_hash_fields: int,
+    max_value_bytes: int = MAX_VALUE_BYTES,
+    max_hash_fields: int = MAX_HASH_FIELDS,
 ) -> list[Session]:
     """Fetch and detect ``keys``. The common case (a string session under ``FIRST_READ``)
     costs two commands in one round trip: PTTL and GETRANGE of the first ``FIRST_READ``
@@ -199,11 +261,15 @@ async def _load_chunk(
     max_hash_fields: int,
 ) -> list[Session]:
     first = min(FIRST_READ, max_value_bytes + 1)
-    pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.execute_command("PTTL", key)
-        pipe.execute_command("GETRANGE", key, 0, first - 1)
-    replies = await pipe.execute(raise_on_error=False)
+    replies: list[Any]
+    if wire.supported(client):
+        replies = await wire.batch(client, wire.pttl_and_head(keys, first), 2 * len(keys))
+    else:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.execute_command("PTTL", key)
+            pipe.execute_command("GETRANGE", key, 0, first - 1)
+        replies = await pipe.execute(raise_on_error=False)
     now = dt.datetime.now(dt.UTC)
     ready: list[tuple[bytes, str, int, bytes | dict[bytes, bytes]]] = []
     longer: list[tuple[bytes, int, bytes]] = []  # strings that may go on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fnmatch import fnmatchcase
@@ -38,15 +39,23 @@ def _resolve(node: Any, segments: list[str], depth: int) -> Iterator[Any]:
     if not isinstance(node, dict):
         return
     for i in range(len(segments), 0, -1):
-        pattern = ".".join(segments[:i])
-        glob = any(c in pattern for c in "*?[")
-        if not glob:
+        pattern, literal = _pattern(tuple(segments[:i]))
+        if literal is None:
             if pattern in node:
                 yield from _resolve(node[pattern], segments[i:], depth + 1)
             continue
         for name, child in list(node.items())[:10_000]:
-            if isinstance(name, str) and fnmatchcase(name, pattern):
+            # The glob's literal head first: most names fail it without fnmatch.
+            if isinstance(name, str) and name.startswith(literal) and fnmatchcase(name, pattern):
                 yield from _resolve(child, segments[i:], depth + 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(segments: tuple[str, ...]) -> tuple[str, str | None]:
+    """A run of path segments joined, and its literal head when it is a glob (else None)."""
+    pattern = ".".join(segments)
+    cut = min((pattern.find(c) for c in "*?[" if c in pattern), default=-1)
+    return pattern, (None if cut < 0 else pattern[:cut])
 
 
 def _user_text(value: Any, depth: int) -> str | None:
