@@ -476,6 +476,18 @@ class Gateway:
             async for page in sessions.find_sessions(self.client, patterns, **kwargs):
                 yield page
 
+    async def find_by_cookie(
+        self,
+        text: str,
+        patterns: sessions.SessionPatterns | None = None,
+        discovery: sessions.Discovery | None = None,
+    ) -> sessions.CookieLookup:
+        """The session(s) a pasted cookie or ``Cookie:`` header belongs to."""
+        async with self._errors():
+            return await sessions.find_by_cookie(
+                self.client, text, patterns=patterns, discovery=discovery
+            )
+
     async def load_session(self, key: bytes) -> sessions.Session | None:
         """One session read again (None: gone, expired or no longer a session)."""
         async with self._errors():

@@ -203,3 +203,62 @@ async def test_revoke_keeps_an_undo_that_u_restores_with_its_ttl(
         await pilot.press("u")
         await wait_for(pilot, lambda: all(client.exists(k) for k in theirs))
         await wait_for(pilot, lambda: not any(k in pane.gone for k in theirs))
+
+
+async def test_cookie_command_opens_the_session_a_browser_cookie_belongs_to(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    import json
+    from pathlib import Path
+
+    from redis_tui.demo import simulator
+
+    seed_sessions_from_fixtures(client, copies=0)
+    folder = Path(simulator.__file__).with_name("sessions")
+    record = next(
+        r for r in json.loads((folder / "rails.json").read_text())
+        if r["expected"].get("cookie") and r["expected"].get("user")
+    )  # fmt: skip
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.browser.conn_pane.state == "connected")
+        # Typed at once, as a whole Cookie: header pasted from the browser.
+        header = f"Cookie: theme=dark; _app_session={record['expected']['cookie']}; lang=en"
+        await pilot.press("colon", *f"cookie {header}", "enter")
+        pane = app.browser.session_pane
+        await wait_for(pilot, lambda: pane.selected is not None and pane.selected.key ==
+                       bytes.fromhex(record["key_hex"]), timeout=20)  # fmt: skip
+        assert notified(app, "Cookie → rails session")
+        # Laravel's cookie is encrypted: said, not guessed.
+        await pilot.press("colon", *"cookie laravel_session=eyJpdiI6IjEyMyJ9", "enter")
+        await wait_for(pilot, lambda: notified(app, "No session found for this cookie"))
+
+
+async def test_health_report_and_where_sessions_were_found(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    seed_sessions_from_fixtures(client, copies=1)
+    # The same express payload under a custom prefix nobody configured.
+    for key in client.scan_iter(match="sess:*", count=1000):
+        client.set(b"myapp:sess:" + key[5:], client.get(key) or b"", ex=600)
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_sessions(pilot, app, 40)
+        pane = app.browser.session_pane
+        assert any(s.key.startswith(b"myapp:sess:") for s in pane.sessions)
+        assert "found in " in header(app)
+        assert pane.discovery is not None
+        assert any(f.namespace.startswith("myapp:sess:") for f in pane.discovery.found)
+        await pilot.press("H")
+        from redis_tui.ui.screens.report import SessionReportScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionReportScreen))
+        text = app.screen.text  # type: ignore[attr-defined]
+        live = len(pane.sessions) - len(pane.gone)
+        assert f"  {live} sessions" in text and "By framework:" in text
+        express = sum(1 for s in pane.sessions if s.framework == "express")
+        assert any(line.split() == ["express", str(express)] for line in text.splitlines())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.browser)
+        await pilot.press("colon", *"sessions report", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SessionReportScreen))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection
+    from redis_tui.ui.browser.sessions import SessionFlow
     from redis_tui.ui.widgets.connection_pane import ConnectionPane
     from redis_tui.ui.worker.service import RedisWorker
 
@@ -30,6 +31,7 @@ class CommandHost(Protocol):
     view: ScanView
     selection: Selection
     edits: EditFlow
+    sessions: SessionFlow
 
     @property
     def redis(self) -> RedisWorker: ...
@@ -134,9 +136,22 @@ def _ttl(host: CommandHost, arg: str) -> None:
     host.edits.apply_ttl_text(arg)
 
 
-@COLON_COMMANDS.command("sessions", "", "open the session inspector")
+@COLON_COMMANDS.command(
+    "sessions", "[report]", "open the session inspector; report: its health report",
+    choices=("report",),
+)  # fmt: skip
 def _sessions(host: CommandHost, arg: str) -> None:
     host.focus_pane("sessions")
+    if arg == "report":
+        host.sessions.report()
+
+
+@COLON_COMMANDS.command(
+    "cookie", "VALUE", "open the session of a cookie value or a whole Cookie: header",
+    needs_arg=True,
+)  # fmt: skip
+def _cookie(host: CommandHost, arg: str) -> None:
+    host.sessions.cookie(arg)
 
 
 @COLON_COMMANDS.command("info", "", "show the server's INFO")

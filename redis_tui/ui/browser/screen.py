@@ -546,6 +546,10 @@ class BrowserScreen(Screen[None]):
     def sessions_changed(self, event: m.SessionsChanged) -> None:
         self.sessions.changed(event)
 
+    @on(m.CookieLooked)
+    def cookie_looked(self, event: m.CookieLooked) -> None:
+        self.sessions.cookie_looked(event)
+
     @on(m.UserSessionsPreviewed)
     def user_sessions_previewed(self, event: m.UserSessionsPreviewed) -> None:
         self.sessions.user_previewed(event)

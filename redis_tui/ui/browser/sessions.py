@@ -3,11 +3,16 @@ the worker, and revoke / revoke user / TTL / edit attribute through the worker's
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
+from collections import deque
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.timer import Timer
+from textual.worker import Worker
 
 from redis_tui.data.sessions import (
     EditSessionAttribute,
@@ -18,6 +23,7 @@ from redis_tui.data.sessions import (
     Session,
 )
 from redis_tui.data.sessions.actions import UNDO_KEYS
+from redis_tui.data.sessions.report import ReportBuilder, report_text
 from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.browser.edits import (
@@ -30,6 +36,7 @@ from redis_tui.ui.browser.edits import (
 )
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
+from redis_tui.ui.screens.report import SessionReportScreen
 from redis_tui.ui.style import clip_middle, key_label
 from redis_tui.ui.widgets.session_pane import AttrPath, SessionPane
 from redis_tui.ui.worker import messages as m
@@ -39,6 +46,8 @@ if TYPE_CHECKING:
 
 # Rescan for new sessions this often while the inspector is open (small databases only).
 RESCAN_SECONDS = 5.0
+LIVE_SAMPLES = 720  # an hour of counts, one every RESCAN_SECONDS
+REPORT_SLICE = 2000  # sessions added to the report between two yields to the UI
 RESCAN_LIMIT = 20_000
 PREVIEW_KEYS = 12
 # Cells of a confirmation's line (its dialog is 70 wide, less border and padding).
@@ -58,6 +67,9 @@ class SessionFlow:
         self.generation = 0
         self.loaded = False
         self.rescan_timer: Timer | None = None
+        # Live sessions counted every RESCAN_SECONDS while the inspector is open (sparkline).
+        self.live: deque[int] = deque(maxlen=LIVE_SAMPLES)
+        self._report_task: Worker[None] | None = None
 
     def show_sessions(self) -> None:
         self.host.switcher.current = "sessions"
@@ -85,6 +97,8 @@ class SessionFlow:
 
     def _maybe_rescan(self) -> None:
         pane = self.host.session_pane
+        if self.sessions_shown and not pane.scanning:
+            self.live.append(len(pane.sessions) - len(pane.gone))
         if (
             self.sessions_shown
             and not pane.scanning
@@ -109,10 +123,13 @@ class SessionFlow:
     def found(self, event: m.SessionsFound) -> None:
         if event.generation != self.generation:
             return
+        pane = self.host.session_pane
         if event.sessions:
-            self.host.session_pane.add(event.sessions)
+            pane.add(event.sessions)
+        pane.set_discovery(event.discovery)
         if event.done:
-            self.host.session_pane.finished()
+            pane.finished()
+            self.live.append(len(pane.sessions) - len(pane.gone))
 
     def restored(self, event: m.KeyRestored) -> bool:
         """An undo brought sessions back, seen in the inspector: they are read again and
@@ -173,11 +190,83 @@ class SessionFlow:
             ),
         )
 
+    # -- :cookie and the health report -----------------------------------------------------
+
+    def cookie(self, text: str) -> None:
+        """``:cookie TEXT``: look the session up (the worker answers with CookieLooked)."""
+        if not self.loaded:
+            self.show_sessions()
+        options = self.host.config.session_options()
+        patterns = options.get("patterns")
+        self.host.notify("Looking the cookie up…", timeout=2)
+        self.host.redis.find_by_cookie(text.strip(), patterns, self.host.session_pane.discovery)
+
+    def cookie_looked(self, event: m.CookieLooked) -> None:
+        lookup = event.lookup
+        pane = self.host.session_pane
+        if not lookup.sessions:
+            why = "; ".join(lookup.notes) or (
+                f"no session under the {len(lookup.tried):,} keys tried" if lookup.tried else
+                "no session id recognised in it"
+            )  # fmt: skip
+            self.host.notify(f"No session found for this cookie: {why}", severity="warning",
+                             markup=False, timeout=8)  # fmt: skip
+            return
+        self.host.switcher.current = "sessions"
+        pane.add(lookup.sessions)
+        first = lookup.sessions[0]
+        pane.select_key(first.key)
+        pane.list.focus()
+        more = f" (and {len(lookup.sessions) - 1} more)" if len(lookup.sessions) > 1 else ""
+        note = f" · {'; '.join(lookup.notes)}" if lookup.notes else ""
+        self.host.notify(
+            f"Cookie → {first.framework} session {escape_key(first.key)}{more}{note}",
+            markup=False,
+            timeout=6,
+        )
+
+    def report(self) -> None:
+        """The health report of the sessions loaded, built in slices off the UI's time
+        (100,000 sessions would hold the loop for half a second in one go)."""
+        if not self.loaded:
+            self.show_sessions()
+        if self._report_task is not None and self._report_task.is_running:
+            return
+        self._report_task = self.host.session_pane.run_worker(
+            self._build_report(), group="session-report", exclusive=True
+        )
+
+    async def _build_report(self) -> None:
+        pane = self.host.session_pane
+        builder = ReportBuilder(dt.datetime.now(dt.UTC))
+        sessions = list(pane.sessions)  # a snapshot: pages arriving meanwhile are not counted
+        gone = set(pane.gone)
+        for start in range(0, len(sessions), REPORT_SLICE):
+            for session in sessions[start : start + REPORT_SLICE]:
+                if session.key not in gone:
+                    builder.add(_live_ttl(session, pane))
+            await asyncio.sleep(0)
+        text = report_text(builder.build(pane.discovery))
+        if pane.scanning:
+            text = f"(the scan is still running: {len(sessions):,} sessions so far)\n\n{text}"
+        self.host.push_screen(SessionReportScreen(text, list(self.live), RESCAN_SECONDS))
+
     # -- requests from the pane -----------------------------------------------------------
 
     def requested(self, event: SessionPane.ActionRequested) -> None:
         session = event.session
-        if event.action == "rescan":
+        if event.action == "report":
+            self.report()
+        elif event.action == "cookie":
+            self.host.push_screen(
+                PromptScreen(
+                    "Open the session of a cookie",
+                    [Field("cookie", "", "a cookie value, name=value, or a whole Cookie: header")],
+                    note="As the browser's developer tools show it; nothing is written.",
+                ),
+                given(lambda v: self.cookie(v[0]) if v[0].strip() else None),
+            )
+        elif event.action == "rescan":
             # In place: the list and the cursor stay; what is gone is marked when it ends.
             self.scan_sessions(fresh=False)
         elif event.action == "filter":
@@ -284,6 +373,12 @@ class SessionFlow:
             ),
             given(apply),
         )
+
+
+def _live_ttl(session: Session, pane: SessionPane) -> Session:
+    """The session with its TTL as counted down since it was read."""
+    ttl = pane.ttl_now(session)
+    return session if ttl == session.ttl_ms else replace(session, ttl_ms=ttl)
 
 
 def _lookup(data: object, path: tuple[str | int, ...]) -> object:

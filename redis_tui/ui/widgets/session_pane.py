@@ -23,7 +23,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from redis_tui.data import codecs
-from redis_tui.data.sessions import Session
+from redis_tui.data.sessions import Discovery, Session
 from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
 from redis_tui.ui.widgets.session_rows import SORTS, Row, SessionRows
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
@@ -31,6 +31,7 @@ from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 FRAMEWORK_WIDTH, USER_WIDTH, TTL_WIDTH, IDLE_WIDTH, SIZE_WIDTH = 10, 16, 9, 8, 9
 MAX_TREE_NODES = 2000
 RELATED_SHOWN = 4
+WHERE_SHOWN = 3
 __all__ = ["SORTS", "SessionPane"]
 
 
@@ -151,6 +152,10 @@ class SessionPane(Vertical):
         Binding("t", "ttl", "TTL", id="sessions.ttl", tooltip="Extend or shorten the session"),
         Binding("e", "edit", "Edit", id="sessions.edit", tooltip="Edit the selected attribute"),
         Binding("r", "rescan", "Rescan", id="sessions.rescan", tooltip="Find sessions again"),
+        Binding("H", "report", "Health", id="sessions.report",
+                tooltip="Session health report (also :sessions report)"),
+        Binding("c", "cookie", "Cookie", id="sessions.cookie",
+                tooltip="Paste a cookie or Cookie: header to open its session (also :cookie)"),
     ]  # fmt: skip
 
     class Selected(Message):
@@ -176,6 +181,8 @@ class SessionPane(Vertical):
         self.model = SessionRows(lambda key: self.ttl_deadlines.get(key, -1.0))
         self.filter_text = ""
         self.scanning = False
+        # Where the last scan found sessions, when it discovered them (no patterns given).
+        self.discovery: Discovery | None = None
         self._shown: Session | None = None
         # Actions pressed before the first session arrived, in order (see ``_rebuild``).
         self._held: list[str] = []
@@ -374,7 +381,17 @@ class SessionPane(Vertical):
         if self.grouped:
             parts.append("grouped by user (enter lists a user's sessions)")
         mix = ", ".join(f"{name} {count}" for name, count in sorted(model.frameworks.items()))
-        self.header.update(Content("  ·  ".join(parts) + (f"\n{mix}" if mix else "")))
+        lines = ["  ·  ".join(parts)]
+        if mix:
+            lines.append(mix)
+        if self.discovery is not None and (self.discovery.found or self.discovery.skipped):
+            lines.append(_where(self.discovery))
+        self.header.update(Content(escape_text("\n".join(lines))))
+
+    def set_discovery(self, discovery: Discovery | None) -> None:
+        if discovery is not self.discovery:
+            self.discovery = discovery
+            self._draw_header()
 
     def on_session_list_highlighted(self, event: SessionList.Highlighted) -> None:
         selected = self.selected
@@ -496,6 +513,27 @@ class SessionPane(Vertical):
     def action_rescan(self) -> None:
         self.post_message(self.ActionRequested("rescan", None))
 
+    def action_report(self) -> None:
+        self.post_message(self.ActionRequested("report", None))
+
+    def action_cookie(self) -> None:
+        self.post_message(self.ActionRequested("cookie", None))
+
+    def select_key(self, key: bytes) -> bool:
+        """Put the cursor on this session (clearing a filter that hides it)."""
+        if key not in self.by_key:
+            return False
+        if self.grouped:
+            self.model.grouped = False
+        if self.model.position_of(key) is None and self.filter_text:
+            self.set_filter("")
+        position = self.model.position_of(key)
+        if position is None:
+            return False
+        self.list.cursor = position
+        self._rebuild(self.selected)
+        return True
+
 
 def _fill(node: TreeNode[AttrPath], value: object, path: AttrPath, budget: list[int]) -> None:
     """Add ``value`` under ``node``: containers become branches, scalars leaves."""
@@ -552,3 +590,15 @@ def _idle(session: Session) -> str:
         return ""
     seconds = (dt.datetime.now(dt.UTC) - session.last_access_at.astimezone(dt.UTC)).total_seconds()
     return human_ttl(int(max(0, seconds) * 1000))
+
+
+def _where(discovery: Discovery) -> str:
+    """Where discovery found sessions, the biggest namespaces first, in one line."""
+    found = sorted(discovery.found, key=lambda f: -f.count)
+    shown = [f"{f.namespace} → {f.framework} {f.count:,}" for f in found[:WHERE_SHOWN]]
+    if len(found) > WHERE_SHOWN:
+        shown.append(f"+{len(found) - WHERE_SHOWN} more")
+    line = "found in " + (", ".join(shown) if shown else "no namespace yet")
+    if discovery.skipped:
+        line += f"  ·  {len(discovery.skipped):,} namespaces skipped (H: report)"
+    return line

@@ -16,6 +16,7 @@ class Group(enum.StrEnum):
     BULK = "bulk"
     SESSIONS = "sessions"
     SESSIONS_PREVIEW = "sessions-preview"
+    COOKIE = "cookie"
     EVENTS = "events"
     SIZES = "sizes"
     EXPORT = "export"
@@ -26,5 +27,5 @@ class Group(enum.StrEnum):
 # replaced by the new one the screen starts; the main loop and the edit queue go on).
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
-     Group.EVENTS, Group.SIZES}
+     Group.COOKIE, Group.EVENTS, Group.SIZES}
 )  # fmt: skip

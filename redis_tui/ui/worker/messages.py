@@ -17,7 +17,7 @@ from redis_tui.data.edit.bulk import DryRun, Progress, Summary
 from redis_tui.data.edit.ops import EditOp
 from redis_tui.data.edit.version import Version
 from redis_tui.data.scan.keyspace import ServerFacts
-from redis_tui.data.sessions import Session
+from redis_tui.data.sessions import CookieLookup, Discovery, Session
 from redis_tui.data.values.export import ExportProgress
 from redis_tui.data.values.readers import KeyValue
 
@@ -186,6 +186,8 @@ class SessionsFound(WorkerMessage):
     generation: int
     sessions: list[Session]
     done: bool
+    # Where sessions were found so far and what was skipped (None: patterns were given).
+    discovery: Discovery | None = None
 
 
 @dataclass
@@ -203,6 +205,13 @@ class SessionsChanged(WorkerMessage):
     op: str
     message: str
     keys: list[bytes]
+
+
+@dataclass
+class CookieLooked(WorkerMessage):
+    """What ``:cookie TEXT`` found: the session(s), the keys tried, notes (encrypted…)."""
+
+    lookup: CookieLookup
 
 
 @dataclass

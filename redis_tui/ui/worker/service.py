@@ -24,7 +24,14 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
-from redis_tui.data.sessions import EditSessionAttribute, ExtendSession, SessionAction
+from redis_tui.data.sessions import (
+    Discovery,
+    EditSessionAttribute,
+    ExtendSession,
+    SessionAction,
+    SessionPatterns,
+)
+from redis_tui.data.sessions.scan import ScanStats
 from redis_tui.errors import (
     AlreadyExists,
     ConnectionFailed,
@@ -292,13 +299,27 @@ class RedisWorker:
         self._spawn(partial(self._preview_user, user), Group.SESSIONS_PREVIEW)
 
     async def _find_sessions(self, generation: int, kwargs: dict[str, Any]) -> None:
+        stats = ScanStats()
         with self._failures("sessions"):
             await self.connected.wait()
-            async for page in self.gateway.find_sessions(**kwargs):
+            async for page in self.gateway.find_sessions(**kwargs, stats=stats):
                 if generation != self.sessions_generation:
                     return
-                self.post(m.SessionsFound(generation, page, done=False))
-        self.post(m.SessionsFound(generation, [], done=True))
+                self.post(m.SessionsFound(generation, page, False, stats.discovery))
+        self.post(m.SessionsFound(generation, [], True, stats.discovery))
+
+    def find_by_cookie(
+        self, text: str, patterns: SessionPatterns | None, discovery: Discovery | None
+    ) -> None:
+        """``:cookie TEXT``: the session it belongs to (a newer lookup replaces this one)."""
+        self._spawn(partial(self._find_by_cookie, text, patterns, discovery), Group.COOKIE)
+
+    async def _find_by_cookie(
+        self, text: str, patterns: SessionPatterns | None, discovery: Discovery | None
+    ) -> None:
+        with self._failures("cookie lookup"):
+            await self.connected.wait()
+            self.post(m.CookieLooked(await self.gateway.find_by_cookie(text, patterns, discovery)))
 
     async def _preview_user(self, user: str) -> None:
         with self._failures("preview"):
