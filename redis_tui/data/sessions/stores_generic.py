@@ -41,8 +41,10 @@ _FLASH = ("flash",)
 _CSRF = ("csrf", "xsrf", "authenticitytoken", "antiforgery")
 _CSRF_EXACT = frozenset({"token", "nonce"})  # only with a leading underscore: ``_token``
 _AUTH = ("loggedin", "signedin", "passport", "warden", "remember", "impersonat", "authoriz")
-_AUTH_EXACT = frozenset({"roles", "permissions", "scopes", "grants", "isadmin", "sessionid",
-                         "sid", "session"})  # fmt: skip
+_AUTH_EXACT = frozenset({"sessionid", "sid", "session"})
+# What a user record carries as much as a session does: a cached profile with roles is not
+# a session, so these say "who", not "auth".
+_PROFILE_EXACT = frozenset({"roles", "permissions", "scopes", "grants", "isadmin", "groups"})
 _STRONG = frozenset({"flash", "csrf", "auth"})
 # Names whose value is the user, most specific first (folded).
 _USER_NAMES = ("userid", "username", "user", "uid", "login", "accountid", "account", "principal",
@@ -62,7 +64,12 @@ def categories(name: str) -> set[str]:
     found: set[str] = set()
     if not folded:
         return found
-    if folded in _WHO_EXACT or folded.endswith(_WHO_SUFFIX) or folded.startswith("user"):
+    if (
+        folded in _WHO_EXACT
+        or folded in _PROFILE_EXACT
+        or folded.endswith(_WHO_SUFFIX)
+        or folded.startswith("user")
+    ):
         found.add("who")
     if folded in _WHEN or folded.startswith(("expir", "lastactiv", "lastaccess")):
         found.add("when")
