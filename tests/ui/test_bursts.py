@@ -120,3 +120,21 @@ async def test_session_keys_typed_before_the_first_session_act_on_the_row_they_r
         selected = pane.selected
         assert selected is not None
         assert escape_key(selected.key) in str(app.screen.body)  # type: ignore[attr-defined]
+
+
+async def test_colon_ttl_asks_in_a_dialog_that_names_the_key(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """Found by the fuzzer: ``:ttl persist`` changed the selected key with no dialog."""
+    from redis_tui.ui.screens.prompt import PromptScreen
+
+    client.set("k", "v", ex=600)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.browser.keys.current_key == b"k")
+        burst(app, "colon", "ttl 90s", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        assert "Set TTL of k" in app.screen.title_text  # type: ignore[attr-defined]
+        assert client.ttl("k") > 500  # nothing changed yet
+        burst(app, "enter")
+        await wait_for(pilot, lambda: 0 < client.ttl("k") <= 90)

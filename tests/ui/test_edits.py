@@ -248,7 +248,7 @@ async def test_readonly_hides_and_refuses_edits(
             )
             assert app.screen is app.screen_stack[0], key
         app._notifications.clear()
-        await pilot.press("colon", *"ttl 5m", "enter")
+        await pilot.press("colon", *"ttl 5m", "enter")  # refused before any dialog
         await wait_for(pilot, lambda: notified(app, "Read-only connection: set ttl refused"))
         assert client.ttl("k") == -1
         from redis_tui.data.edit.ops import SetString

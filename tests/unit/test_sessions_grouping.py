@@ -57,8 +57,14 @@ def test_session_shapes(value: dict[str, object]) -> None:
     [
         {"id": 1, "username": "ann", "email": "a@example.com"},  # a cached profile: only "who"
         # A cached user record with its roles and dates is still a profile, not a session.
-        {"id": 52, "name": "Olivia", "email": "o@example.com", "roles": ["user"],
-         "created_at": "2025-11-22T13:33:55Z", "prefs": {"theme": "dark"}},
+        {
+            "id": 52,
+            "name": "Olivia",
+            "email": "o@example.com",
+            "roles": ["user"],
+            "created_at": "2025-11-22T13:33:55Z",
+            "prefs": {"theme": "dark"},
+        },
         {"author": "ann", "title": "Hello"},  # "author" is not "auth"
         {"sku": "A-1", "price": 2.5},
         {},

@@ -133,7 +133,7 @@ def _del(host: CommandHost, arg: str) -> None:
     "ttl", "TTL", "set the TTL of the selected key (2h, 90s, persist…)", needs_arg=True
 )
 def _ttl(host: CommandHost, arg: str) -> None:
-    host.edits.apply_ttl_text(arg)
+    host.edits.ttl_command(arg)
 
 
 @COLON_COMMANDS.command(

@@ -173,14 +173,16 @@ class EditFlow:
                     )
 
             fields = [Field("field", old_field.decode()), Field("value", old_value.decode())]
-            self.host.push_screen(PromptScreen("Edit hash field", fields), saved)
+            self.host.push_screen(PromptScreen(f"Edit hash field of {_of(key)}", fields), saved)
         elif value.type == "list":
             index, element = row
             if not _is_utf8(element):
                 self.host.notify("Binary element: not editable as text", severity="warning")
                 return
             self.host.push_screen(
-                PromptScreen(f"Edit list element {index}", [Field("value", element.decode())]),
+                PromptScreen(
+                    f"Edit list element {index} of {_of(key)}", [Field("value", element.decode())]
+                ),
                 given(
                     lambda v: self._queue(
                         SetListElement(key, self._edit_base, index, v[0].encode(), expected=element)
@@ -191,7 +193,7 @@ class EditFlow:
             member, score = row
             self.host.push_screen(
                 PromptScreen(
-                    "Change score",
+                    f"Change score in {_of(key)}",
                     [Field("score", repr(score))],
                     note=f"member {escape_text(member, multiline=False)}",
                     validate=lambda v: _float_error(v[0]),
@@ -261,7 +263,7 @@ class EditFlow:
         key = value.key
         if value.type == "hash":
             self.host.push_screen(
-                PromptScreen("Add hash field", [Field("field"), Field("value")]),
+                PromptScreen(f"Add hash field to {_of(key)}", [Field("field"), Field("value")]),
                 given(
                     lambda v: self._queue(
                         SetHashField(
@@ -284,7 +286,7 @@ class EditFlow:
 
             self.host.push_screen(
                 PromptScreen(
-                    "Add list element",
+                    f"Add list element to {_of(key)}",
                     [
                         Field("value"),
                         Field("where", "tail", "head, tail, or an index to insert before"),
@@ -300,13 +302,13 @@ class EditFlow:
             )
         elif value.type == "set":
             self.host.push_screen(
-                PromptScreen("Add set member", [Field("member")]),
+                PromptScreen(f"Add set member to {_of(key)}", [Field("member")]),
                 given(lambda v: self._queue(AddSetMembers(key, self._edit_base, (v[0].encode(),)))),
             )
         elif value.type == "zset":
             self.host.push_screen(
                 PromptScreen(
-                    "Add sorted set member",
+                    f"Add sorted set member to {_of(key)}",
                     [Field("member"), Field("score", "0")],
                     validate=lambda v: _float_error(v[1]),
                 ),
@@ -326,7 +328,7 @@ class EditFlow:
 
             self.host.push_screen(
                 PromptScreen(
-                    "Add stream entry",
+                    f"Add stream entry to {_of(key)}",
                     [Field("fields", "", "name=value name2=value2"), Field("id", "*")],
                     validate=lambda v: None if _parse_fields(v[0]) else "fields: name=value …",
                 ),
@@ -372,7 +374,23 @@ class EditFlow:
         value = self.host.value_pane.value
         self._edit_base = self.host.version if value is not None and value.key == key else None
 
-    def ttl(self, key: bytes) -> None:
+    def ttl_command(self, text: str) -> None:
+        """``:ttl TEXT``: the TTL dialog for the selected key, prefilled: the key the change
+        lands on is named, and enter confirms it (a TTL of 1s loses the key as surely as
+        a delete)."""
+        if self.refused("set ttl"):
+            return
+        key = self.host.keys.current_key
+        if key is None:
+            self.host.notify("Select a key first", severity="warning")
+            return
+        error = _ttl_error(text)
+        if error is not None:
+            self.host.notify(error, severity="warning", markup=False)
+            return
+        self.ttl(key, text)
+
+    def ttl(self, key: bytes, typed: str | None = None) -> None:
         self._base_for(key)
         value = self.host.value_pane.value
         if value is not None and value.key == key:
@@ -388,23 +406,17 @@ class EditFlow:
         self.host.push_screen(
             PromptScreen(
                 f"Set TTL of {key_label(key, TITLE_KEY_CELLS)}",
-                [Field("TTL", current, TTL_HELP)],
+                [Field("TTL", current if typed is None else typed, TTL_HELP)],
                 note=f"now: {current or 'unknown'}",
                 validate=lambda v: _ttl_error(v[0]),
             ),
             given(lambda v: self.apply_ttl_text(v[0], key)),
         )
 
-    def apply_ttl_text(self, text: str, key: bytes | None = None) -> bool:
-        """``:ttl TEXT`` (the selected key) or the TTL dialog's answer (its key)."""
+    def apply_ttl_text(self, text: str, key: bytes) -> bool:
+        """The TTL dialog's answer, for the key it named."""
         if self.refused("set ttl"):
             return False
-        if key is None:
-            key = self.host.keys.current_key
-            if key is None:
-                self.host.notify("Select a key first", severity="warning")
-                return False
-            self._base_for(key)
         try:
             ttl_ms = parse_ttl(text)
         except ValueError as exc:
@@ -413,16 +425,17 @@ class EditFlow:
         return self._queue(SetTtl(key, self._edit_base, ttl_ms))
 
     def rename(self, key: bytes) -> None:
-        self._ask_new_name(Rename, "Rename key", key)
+        self._ask_new_name(Rename, "Rename", key)
 
     def copy_to(self, key: bytes) -> None:
-        self._ask_new_name(Copy, "Copy key to", key)
+        self._ask_new_name(Copy, "Copy", key)
 
     def _ask_new_name(self, move: type[Rename] | type[Copy], title: str, key: bytes) -> None:
         self._base_for(key)
         self.host.push_screen(
             PromptScreen(
-                title,
+                # The key that moves is named, not only prefilled in the field the user edits.
+                f"{title} {key_label(key, TITLE_KEY_CELLS)}",
                 [Field("new name", escape_key(key))],
                 note="\\xNN escapes type raw bytes; an existing key is not overwritten unasked",
             ),
@@ -629,3 +642,8 @@ def _parse_fields(text: str) -> dict[bytes, bytes]:
             return {}
         fields[name.encode()] = value.encode()
     return fields
+
+
+def _of(key: bytes) -> str:
+    """The key an element dialog changes, in its title: every write names its key."""
+    return key_label(key, TITLE_KEY_CELLS)

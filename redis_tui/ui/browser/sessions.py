@@ -28,6 +28,7 @@ from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.ui.browser.edits import (
     DIALOG_KEY_CELLS,
+    TITLE_KEY_CELLS,
     TTL_HELP,
     EditFlow,
     _ttl_error,
@@ -331,7 +332,7 @@ class SessionFlow:
 
         self.host.push_screen(
             PromptScreen(
-                "Extend or shorten the session",
+                f"TTL of session {key_label(key, TITLE_KEY_CELLS)}",
                 [Field("TTL", "", TTL_HELP)],
                 validate=lambda v: _ttl_error(v[0]),
             ),
@@ -367,7 +368,7 @@ class SessionFlow:
 
         self.host.push_screen(
             PromptScreen(
-                f"Edit {label}",
+                f"Edit {label} of {key_label(session.key, TITLE_KEY_CELLS)}",
                 [Field('value (JSON: 42, true, "text", [1,2])', shown)],
                 note="Written back in the session's own format, TTL kept.",
             ),
