@@ -67,7 +67,7 @@ CHAR_NAMES = {"/": "slash", ":": "colon", " ": "space", "*": "asterisk", "?": "q
               ".": "full_stop", "@": "at"}  # fmt: skip
 # What must never reach the screen: controls and the invisible characters display escapes.
 UNSAFE_ON_SCREEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\xe2\x80\xae\u2060-\u2064"
     "\u2066-\u206f\ufeff]"
 )
 
@@ -75,7 +75,7 @@ UNSAFE_ON_SCREEN = re.compile(
 def seed_hostile(client: redis.Redis) -> list[bytes]:
     """Hostile names with hostile values of every type, sessions from the real frameworks,
     and a few ordinary keys. Returns the hostile names."""
-    value = b"\x1b[2J\x1b]0;title\x07[bold]v[/bold]\u202e\xe2\x80\x8b\x00"
+    value = b"\x1b[2J\x1b]0;title\x07[bold]v[/bold]\xe2\x80\xae\xe2\x80\x8b\x00"
     for i, key in enumerate(demo.HOSTILE_KEYS):
         kind = i % 5
         if kind == 0:

@@ -145,3 +145,27 @@ async def test_a_64_kb_key_name_leaves_type_ttl_and_value_on_screen(
         assert len(body) < 1000 and "(65,544-byte name)" in body
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists(key))  # the whole name was deleted
+
+
+async def test_opening_dialogs_again_and_again_keeps_no_old_footer_keys(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """#11 item 13: every recompose of Textual's Footer left its old keys alive through a
+    watcher (about 1 MB per format switch); TidyFooter drops them."""
+    from textual.widgets._footer import FooterKey
+
+    from redis_tui.ui.widgets.footer import TidyFooter
+
+    client.set("k", json.dumps({"a": 1}))
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: app.browser.value_pane.value is not None)
+        for _ in range(8):
+            await pilot.press("3", "f")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormatScreen))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.browser)
+        await pilot.pause(0.2)
+        footer = app.browser.query_one(TidyFooter)
+        watchers = getattr(footer, "__watchers", {}).get("compact", [])
+        assert len(watchers) <= len(footer.query(FooterKey))

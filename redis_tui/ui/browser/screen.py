@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
@@ -37,6 +37,7 @@ from redis_tui.ui.browser.values import ValueFlow
 from redis_tui.ui.commands import CommandBar, CommandError, palette
 from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
+from redis_tui.ui.widgets.footer import TidyFooter
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.session_pane import SessionPane
@@ -151,7 +152,7 @@ class BrowserScreen(Screen[None]):
                 yield self.value_pane
                 yield self.session_pane
         yield self.command_bar
-        yield Footer()
+        yield TidyFooter()
 
     def on_mount(self) -> None:
         self.filter_box.display = False
