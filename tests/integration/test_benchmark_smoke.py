@@ -61,3 +61,15 @@ def test_bench_sessions_prints_one_json_line_and_lists_every_session() -> None:
     assert result["listed"] == {"match": 300, "patterns": 300, "discovery": 300}
     for name in ("baseline", "match", "patterns", "discovery"):
         assert {"median_s", "min_s", "max_s", "ratio"} <= result[name].keys()
+
+
+def test_bench_soak_prints_rss_and_its_slope() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_soak", "--actions", "40", "--sample", "10",
+         "--warmup", "10"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = result["ours"]
+    assert result["bench"] == "soak" and ours["rss_end_mb"] > 0
+    assert {"slope_mb_per_1000_actions", "loop_lag_max_ms", "loop_lag_over_50ms"} <= set(ours)
