@@ -6,9 +6,13 @@ headless command) both build on this; neither imports the other's internals.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+from urllib.parse import urlsplit
 
 from redis_tui.config import Config, ConfigError, Profile, load_config, resolve_password
 from redis_tui.data.client.settings import (
@@ -20,6 +24,35 @@ from redis_tui.data.client.settings import (
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+MIN_POLL_SECONDS = 0.2  # below this the poll is a load test of the server (INFO + DBSIZE)
+PASSWORD_WARNING = (
+    "Warning: Using a password with '-a' or '-u' option on the command line interface may not "
+    "be safe (other users see it in ps). Set REDISCLI_AUTH instead."
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad flags or values: one line and "see --help", exit code 2 (not the whole usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def seconds(floor: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a number of seconds, at least ``floor`` (exclusive when 0)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value < floor or (floor == 0 and value <= 0):
+            bound = f"at least {floor:g}" if floor else "more than 0"
+            raise argparse.ArgumentTypeError(f"{what} must be {bound} seconds, not {text}")
+        return value
+
+    return parse
 
 
 def add_connection_arguments(
@@ -44,7 +77,10 @@ def add_connection_arguments(
     conn.add_argument("--key", help="client private key file (mutual TLS)")
     conn.add_argument("--insecure", action="store_true", help="TLS without verifying the server")
     conn.add_argument("--readonly", action="store_true", default=None, help="refuse every write")
-    conn.add_argument("--timeout", type=float, help="seconds to wait for the server (default 5)")
+    conn.add_argument(
+        "--timeout", type=seconds(0, "--timeout"),
+        help="seconds to wait for the server (default 5)",
+    )  # fmt: skip
     conn.add_argument(
         "-c", dest="cluster", action="store_true", default=None,
         help="cluster mode (detected anyway when the server says cluster_enabled:1)",
@@ -103,6 +139,9 @@ def settings_from_args(
         "sentinels": sentinels or None,
         "sentinel_master": args.sentinel_master,
     }
+    for flag, path in (("--cacert", args.cacert), ("--cert", args.cert), ("--key", args.key)):
+        if path and not Path(path).is_file():
+            raise ValueError(f"{flag}: no such file: {path}")
     if args.sentinel_master and not (sentinels or (profile and profile.sentinels) or url):
         raise ValueError("--sentinel-master needs at least one --sentinel HOST:PORT")
     if sentinels and not (args.sentinel_master or (profile and profile.sentinel_master)):
@@ -161,6 +200,8 @@ def load_settings(
     args: argparse.Namespace,
 ) -> tuple[Config, Profile | None, ConnectionSettings] | int:
     """Config file, profile and flags -> settings; or the exit code after one clear line."""
+    if args.password or (args.url and urlsplit(args.url).password):
+        print(PASSWORD_WARNING, file=sys.stderr)
     try:
         config = load_config(args.config)
         profile, base = profile_settings(args, config)

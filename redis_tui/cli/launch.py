@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from redis_tui import __version__
 from redis_tui.cli.common import (
     EXIT_INTERRUPTED,
+    MIN_POLL_SECONDS,
+    OneLineParser,
     add_connection_arguments,
     fail,
     load_settings,
+    seconds,
 )
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
@@ -24,7 +27,7 @@ from redis_tui.errors import RedisTuiError
 
 def build_parser() -> argparse.ArgumentParser:
     # add_help=False: -h is the host, as in redis-cli.
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="redis-tui",
         description="A keyboard-first terminal UI for Redis.",
         add_help=False,
@@ -34,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument(
         "--demo", action="store_true", help="start a private demo server with sample data"
     )
-    app.add_argument("--poll", type=float, help="seconds between polls (default 2)")
+    app.add_argument(
+        "--poll", type=seconds(MIN_POLL_SECONDS, "--poll"),
+        help=f"seconds between polls (default 2, at least {MIN_POLL_SECONDS})",
+    )  # fmt: skip
     app.add_argument("--version", action="version", version=f"redis-tui {__version__}")
     app.add_argument("--help", action="help", help="show this help and exit")
     return parser

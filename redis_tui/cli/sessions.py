@@ -21,11 +21,11 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from redis_tui.cli.common import (
     EXIT_INTERRUPTED,
-    EXIT_USAGE,
+    OneLineParser,
     add_connection_arguments,
     fail,
     load_settings,
@@ -37,14 +37,8 @@ from redis_tui.data.values.display import escape_text
 from redis_tui.errors import RedisTuiError
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"redis-tui sessions: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="redis-tui sessions",
         description="List, filter and revoke web framework sessions stored in Redis.",
         add_help=False,

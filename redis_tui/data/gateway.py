@@ -17,6 +17,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from redis_tui.data import sessions
 from redis_tui.data.client.open import Client, open_client, sentinel_manager
@@ -35,7 +36,13 @@ from redis_tui.data.values import export
 from redis_tui.data.values import readers as values
 from redis_tui.data.values.kinds import LENGTH_COMMAND
 from redis_tui.data.values.readers import KeyValue
-from redis_tui.errors import ConnectionFailed, RedisTuiError, is_command_error, translate
+from redis_tui.errors import (
+    ConnectionFailed,
+    RedisTuiError,
+    ServerTimeout,
+    is_command_error,
+    translate,
+)
 
 INFO_SECTIONS = ("server", "clients", "memory", "replication", "keyspace")
 
@@ -84,6 +91,15 @@ class Gateway:
         async with self._errors():
             try:
                 await self.client.ping()
+            except (RedisTimeout, TimeoutError) as exc:
+                if not self.settings.tls:
+                    raise
+                # A plain server answers nothing to a TLS ClientHello: say so, not "slow".
+                await self.close()
+                raise ServerTimeout(
+                    f"No answer to the TLS handshake ({self.settings.describe()}): is the "
+                    "server TLS? For a plain server use redis:// (no --tls)"
+                ) from exc
             except RedisClusterException as exc:
                 await self.close()
                 raise ConnectionFailed(

@@ -8,7 +8,7 @@ import pytest
 
 from redis_tui.cli.common import settings_from_args
 from redis_tui.cli.launch import build_parser, main
-from redis_tui.demo.server import free_port
+from redis_tui.demo.server import EmbeddedServer, free_port
 
 
 def parse(*argv: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -115,3 +115,50 @@ def test_profile_flags_override_the_profile(
     assert main(["--config", str(path), "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert "no profile named 'nope'" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--poll", "0"], "--poll must be at least 0.2 seconds, not 0"),
+        (["--poll", "0.05"], "--poll must be at least 0.2 seconds"),
+        (["--timeout", "-1"], "--timeout must be more than 0 seconds, not -1"),
+        (["--timeout", "nan"], "--timeout must be more than 0 seconds"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["-p", "notaport"], "invalid int value: 'notaport'"),
+        (["--cacert", "/no/such/ca.pem"], "--cacert: no such file: /no/such/ca.pem"),
+        (["--cert", "/no/cert.pem", "--key", "/no/key.pem"], "--cert: no such file: /no/cert.pem"),
+    ],
+)
+def test_bad_flags_are_one_line_and_exit_2(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """#11 item 9: one line (plus "see --help"), never the whole usage block."""
+    with pytest.raises(SystemExit) as exited:
+        code = main([*argv, "-p", "1"] if "-p" not in argv else argv)
+        raise SystemExit(code)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert said in err and len(err.splitlines()) == 1 and "usage:" not in err
+
+
+def test_a_password_on_the_command_line_warns_like_redis_cli(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """#11 item 10: -a shows in ps; REDISCLI_AUTH is the way, and it is honoured."""
+    assert main(["-a", "hunter2", "-p", str(free_port()), "--timeout", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "Warning: Using a password with '-a' or '-u' option" in err and "REDISCLI_AUTH" in err
+    assert parse("-p", "1", env={"REDISCLI_AUTH": "from-env"}).password == "from-env"
+    main(["-u", "redis://:pw@127.0.0.1:1", "--timeout", "0.5"])
+    assert "Warning: Using a password" in capsys.readouterr().err
+    main(["-p", "1", "--timeout", "0.5"])
+    assert "Warning" not in capsys.readouterr().err
+
+
+def test_rediss_to_a_plain_server_says_the_tls_handshake_got_no_answer(
+    server: EmbeddedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-u", f"rediss://127.0.0.1:{server.port}", "--timeout", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "No answer to the TLS handshake" in err and "is the server TLS?" in err
