@@ -227,3 +227,31 @@ async def test_server_killed_and_restarted_app_recovers(fresh_server: EmbeddedSe
             )
         finally:
             restarted.stop()
+
+
+async def test_a_stopped_server_shows_not_answering_then_comes_back(
+    fresh_server: EmbeddedServer,
+) -> None:
+    """#11 item 8: SIGSTOP keeps the socket open and answers nothing; within one poll
+    interval plus the timeout the pane must stop saying "connected"."""
+    import os
+    import signal
+
+    redis.Redis(port=fresh_server.port).set("k", "v")
+    settings = ConnectionSettings(
+        host="127.0.0.1", port=fresh_server.port, connect_timeout=1.0, command_timeout=10.0
+    )
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        pane = app.browser.conn_pane
+        await wait_for(pilot, lambda: pane.state == "connected")
+        assert fresh_server.process is not None
+        os.kill(fresh_server.process.pid, signal.SIGSTOP)
+        try:
+            # Within a poll and the 1 s timeout (generous slack for a loaded machine), not
+            # after the 10 s socket timeout.
+            await wait_for(pilot, lambda: pane.state != "connected", timeout=6)
+            assert any("not answering" in str(n.message) for n in app._notifications)
+        finally:
+            os.kill(fresh_server.process.pid, signal.SIGCONT)
+        await wait_for(pilot, lambda: pane.state == "connected", timeout=15)

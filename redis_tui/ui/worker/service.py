@@ -503,7 +503,18 @@ class RedisWorker:
             keys = [key for _, key in visible]
             # With keyspace events the value's changes arrive by themselves.
             watch = self.watch if self.live_mode == "poll" else None
-            facts, pttls, token = await self.gateway.poll_watching([*keys, *sessions], watch)
+            # A deadline of its own: a stopped server (SIGSTOP, a hung host) keeps the socket
+            # open and answers nothing; the user must not see "connected" meanwhile.
+            deadline = self.settings.connect_timeout
+            try:
+                facts, pttls, token = await asyncio.wait_for(
+                    self.gateway.poll_watching([*keys, *sessions], watch), timeout=deadline
+                )
+            except TimeoutError:
+                raise ConnectionFailed(
+                    f"The server is not answering (no reply to a poll in {deadline:g} s); "
+                    "retrying"
+                ) from None
             self.dbsize = facts.dbsize
             # The session open in the inspector is read again, so its tree stays live.
             refreshed = await self.gateway.load_session(watched) if watched else None
