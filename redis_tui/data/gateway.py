@@ -45,6 +45,15 @@ from redis_tui.errors import (
 )
 
 INFO_SECTIONS = ("server", "clients", "memory", "replication", "keyspace")
+# The commands whose refusal changes what the app can do, and a harmless way to try each.
+PERMISSION_PROBES: tuple[tuple[str, tuple[str | int, ...]], ...] = (
+    ("SCAN", ("SCAN", 0, "COUNT", 1)),
+    ("DUMP", ("DUMP", "redis-tui:permission-probe")),
+    ("MEMORY", ("MEMORY", "USAGE", "redis-tui:permission-probe")),
+    ("CONFIG", ("CONFIG", "GET", "maxmemory")),
+    ("KEYS", ("KEYS", "redis-tui:permission-probe")),
+    ("INFO", ("INFO", "server")),
+)
 
 
 class Gateway:
@@ -58,6 +67,8 @@ class Gateway:
         self._multi_section_info = True
         # Dedicated hiredis connection for TYPE + PTTL of scanned keys (not for a cluster).
         self._meta: fastmeta.MetaConnection | None = None
+        # Commands the ACL denies this user, probed once per connection (see ``connect``).
+        self.denied: tuple[str, ...] = ()
 
     @property
     def client(self) -> aioredis.Redis:
@@ -111,7 +122,32 @@ class Gateway:
                 await self.close()
                 self.settings = self.settings.replace(cluster=True)
                 await self.client.ping()
+            self.denied = await self._probe_permissions()
         return await self.facts()
+
+    async def _probe_permissions(self) -> tuple[str, ...]:
+        """Which of the commands the app relies on the ACL denies, asked once: ``ACL DRYRUN``
+        when the user may (nothing runs), else the harmless ones tried on a key that does
+        not exist (KEYS is never run: without DRYRUN it stays unknown)."""
+        user = self.settings.username or "default"
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for _name, command in PERMISSION_PROBES:
+                pipe.execute_command("ACL", "DRYRUN", user, *command)
+            replies = await pipe.execute(raise_on_error=False)
+            if not any(isinstance(r, BaseException) for r in replies):
+                return tuple(
+                    name for (name, _), reply in zip(PERMISSION_PROBES, replies, strict=True)
+                    if reply not in (b"OK", "OK")
+                )  # fmt: skip
+            pipe = self.client.pipeline(transaction=False)
+            tried = [(n, c) for n, c in PERMISSION_PROBES if n != "KEYS"]
+            for _name, command in tried:
+                pipe.execute_command(*command)
+            replies = await pipe.execute(raise_on_error=False)
+        except Exception:  # a probe never fails the connection
+            return ()
+        return _denied(*((name, reply) for (name, _), reply in zip(tried, replies, strict=True)))
 
     async def _is_cluster_node(self) -> bool:
         if self.settings.cluster or self.settings.is_sentinel or self.settings.socket:
@@ -177,13 +213,20 @@ class Gateway:
                     for command in extra:
                         pipe.execute_command(*command)
                     token = _token(await pipe.execute(raise_on_error=False))
-            return facts, pttls, token
+            return self._with_denied(facts), pttls, token
         facts, pttls, replies = await self._poll(ttl_keys, extra)
+        facts = self._with_denied(facts)
         manager = sentinel_manager(self.client)
         if manager is not None and self.settings.sentinel_master:
             view = await topology.sentinel_topology(manager, self.settings.sentinel_master)
             facts = replace(facts, sentinel=view)
         return facts, pttls, _token(replies) if extra else None
+
+    def _with_denied(self, facts: ServerFacts) -> ServerFacts:
+        if not self.denied:
+            return facts
+        merged = (*facts.unavailable, *(c for c in self.denied if c not in facts.unavailable))
+        return replace(facts, unavailable=merged)
 
     async def _cluster_poll(self, ttl_keys: Sequence[bytes]) -> tuple[ServerFacts, list[int]]:
         cluster = self.cluster

@@ -255,3 +255,35 @@ async def test_a_stopped_server_shows_not_answering_then_comes_back(
         finally:
             os.kill(fresh_server.process.pid, signal.SIGCONT)
         await wait_for(pilot, lambda: pane.state == "connected", timeout=15)
+
+
+async def test_an_acl_user_is_told_what_is_denied_and_no_undo_is_promised(
+    fresh_server: EmbeddedServer,
+) -> None:
+    """#11 items 2 and 5: the pane names every denied command the app needs; without SCAN
+    the scan ends and says :key NAME; without DUMP the delete dialog says there is no undo."""
+    admin = redis.Redis(port=fresh_server.port)
+    admin.set("k", "v")
+    admin.execute_command(
+        "ACL", "SETUSER", "limited", "on", ">pw", "~*", "+@all",
+        "-dump", "-scan", "-memory", "-config", "-keys", "-info",
+    )  # fmt: skip
+    settings = ConnectionSettings(
+        host="127.0.0.1", port=fresh_server.port, username="limited", password="pw"
+    )
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        pane = app.browser.conn_pane
+        await wait_for(pilot, lambda: pane.state == "connected")
+        await wait_for(pilot, lambda: {"SCAN", "DUMP", "MEMORY", "CONFIG", "KEYS", "INFO"}
+                       <= set(pane.facts.unavailable))  # fmt: skip
+        text = static_text(pilot, "#connection")
+        assert "not permitted:" in text and "DUMP" in text and ":key NAME" in text
+        await wait_for(pilot, lambda: not app.browser.view.scanning)
+        assert any(":key NAME opens a key" in str(n.message) for n in app._notifications)
+        await pilot.press("colon", *"key k", "enter")
+        await wait_for(pilot, lambda: app.browser.keys.current_key == b"k")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.body)  # type: ignore[attr-defined]
+        assert "No undo: DUMP is not permitted for this user." in body and "u undoes" not in body

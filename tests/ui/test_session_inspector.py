@@ -155,7 +155,7 @@ async def test_confirmations_name_the_session_and_a_clean_list_of_keys(
         body = str(app.screen.body)
         assert f"session id: {session.session_id}" in body
         assert f"key: spring:session:sessions:{session.session_id}" in body
-        assert "u restores it" in body
+        assert "u undoes it while redis-tui runs" in body
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         await pilot.press("D")

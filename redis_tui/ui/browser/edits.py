@@ -37,6 +37,7 @@ from redis_tui.data.edit.ops import (
     SetZsetScore,
     json_for_saving,
 )
+from redis_tui.data.edit.undo import UNDO_CAP
 from redis_tui.data.values.display import escape_key, escape_text, unescape_key
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.data.values.readers import KeyValue
@@ -449,13 +450,23 @@ class EditFlow:
 
     # -- d: delete --------------------------------------------------------------------------
 
+    def undo_promise(self, what: str = "it", memory: int | None = None) -> str:
+        """What ``u`` will be able to do after a delete, said before the user confirms."""
+        if "DUMP" in self.host.conn_pane.facts.unavailable:
+            return "No undo: DUMP is not permitted for this user."
+        if memory is not None and memory > UNDO_CAP:
+            return f"No undo: over the {UNDO_CAP // 2**20} MB undo limit."
+        return f"u undoes {what} while redis-tui runs."
+
     def delete(self, key: bytes) -> None:
+        value = self.host.value_pane.value
+        memory = value.memory if value is not None and value.key == key else None
         body = Content.from_markup(
-            "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? (u undoes it while redis-tui runs)",
+            "Delete the key\n\n[b]$key[/b]\n\nfrom db $db? $undo",
             key=key_label(key, DIALOG_KEY_CELLS),
             db=str(self.host.settings.db),
+            undo=self.undo_promise(memory=memory),
         )
-        value = self.host.value_pane.value
         version = self.host.version if value is not None and value.key == key else None
 
         def answered(confirmed: bool | None) -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from redis_tui.data.edit.version import Version
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection
+    from redis_tui.ui.widgets.connection_pane import ConnectionPane
     from redis_tui.ui.widgets.key_list import KeyList
     from redis_tui.ui.widgets.session_pane import SessionPane
     from redis_tui.ui.widgets.value_pane import ValuePane
@@ -30,6 +31,7 @@ T = TypeVar("T")
 class Host(Protocol):
     """The browser screen, as its flows see it."""
 
+    conn_pane: ConnectionPane
     keys: KeyList
     value_pane: ValuePane
     session_pane: SessionPane

@@ -166,7 +166,7 @@ class SessionFlow:
         )
         more = f"\n… and {len(keys) - PREVIEW_KEYS} more" if len(keys) > PREVIEW_KEYS else ""
         undo = (
-            "u restores them, with their TTLs, while redis-tui runs."
+            self.edits.undo_promise("them")
             if len(keys) <= UNDO_KEYS
             else f"No undo: more than {UNDO_KEYS:,} sessions."
         )
@@ -302,12 +302,13 @@ class SessionFlow:
         body = Content.from_markup(
             "Revoke this $framework session of user [b]$user[/b]? They are logged out.\n\n"
             "session id: $sid\nkey: [b]$key[/b]\n\n"
-            "u restores it, with its TTL, while redis-tui runs.",
+            "$undo",
             framework=session.framework,
             user=clip_middle(escape_text(session.user or "-", multiline=False), PREVIEW_CELLS),
             # In full up to a long key's clip: the key deleted is the one shown.
             sid=escape_text(session.session_id, multiline=False),
             key=key_label(session.key, DIALOG_KEY_CELLS),
+            undo=self.edits.undo_promise(),
         )
         key = session.key
         self.host.push_screen(

@@ -31,7 +31,8 @@ LOST_WITHOUT = {
     "TYPE": "key types",
     "PTTL": "TTLs",
     "CONFIG": "server settings",
-    "SCAN": "the key list",
+    "SCAN": "the key list (:key NAME opens a key by name)",
+    "DUMP": "undo",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from redis_tui.data.gateway import Gateway
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
-from redis_tui.errors import ConnectionFailed, RedisTuiError
+from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
 from redis_tui.ui.worker import messages as m
 
 
@@ -112,7 +112,18 @@ class ScanRun:
                     self.host.lost(exc)
                     continue
                 except RedisTuiError as exc:
-                    self.host.post(m.WorkerFailed("scan", exc.message))
+                    # The scan ends here: the footer must not stay on "scanning…".
+                    self.host.post(
+                        m.KeysScanned(generation, [], [], [], done=True, batch=batch + 1,
+                                      meta_follows=False)
+                    )  # fmt: skip
+                    reason = exc.message
+                    if isinstance(exc, PermissionDenied):
+                        reason = (
+                            "SCAN is not permitted for this user, so keys cannot be listed: "
+                            ":key NAME opens a key by its name"
+                        )
+                    self.host.post(m.WorkerFailed("scan", reason))
                     return
                 pacer.observe(page.seconds)
                 cursor = page.cursor

@@ -512,8 +512,7 @@ class RedisWorker:
                 )
             except TimeoutError:
                 raise ConnectionFailed(
-                    f"The server is not answering (no reply to a poll in {deadline:g} s); "
-                    "retrying"
+                    f"The server is not answering (no reply to a poll in {deadline:g} s); retrying"
                 ) from None
             self.dbsize = facts.dbsize
             # The session open in the inspector is read again, so its tree stays live.
