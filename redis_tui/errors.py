@@ -45,6 +45,10 @@ class ReadOnlyRefused(RedisTuiError):
     """A write was asked for while the connection is read-only."""
 
 
+class ReplicaReadOnly(RedisTuiError):
+    """The server is a read-only replica: it refuses writes (READONLY)."""
+
+
 class EditConflict(RedisTuiError):
     """The key changed since it was read; the edit was not applied.
 
@@ -101,6 +105,10 @@ def translate(exc: BaseException, where: str = "") -> RedisTuiError:
         return PermissionDenied(f"Permission denied by ACL{at}: {text.removeprefix('NOPERM ')}")
     if isinstance(exc, rex.ResponseError) and text.startswith(("NOAUTH", "WRONGPASS")):
         return AuthFailed(f"Authentication failed{at}: {_auth_reason(text)}")
+    if isinstance(exc, rex.ReadOnlyError) or "write against a read only replica" in text:
+        return ReplicaReadOnly(
+            f"This server is a read-only replica{at}: nothing was written; writes go to its master"
+        )
     if isinstance(exc, rex.TimeoutError | builtins.TimeoutError):
         return ServerTimeout(f"The server did not answer in time{at}")
     if isinstance(exc, ssl.SSLError):

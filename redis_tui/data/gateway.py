@@ -39,6 +39,7 @@ from redis_tui.data.values.readers import KeyValue
 from redis_tui.errors import (
     ConnectionFailed,
     RedisTuiError,
+    ReplicaReadOnly,
     ServerTimeout,
     is_command_error,
     translate,
@@ -69,6 +70,8 @@ class Gateway:
         self._meta: fastmeta.MetaConnection | None = None
         # Commands the ACL denies this user, probed once per connection (see ``connect``).
         self.denied: tuple[str, ...] = ()
+        # A replica's master as its INFO says (set by each poll), for the READONLY message.
+        self.master: str | None = None
 
     @property
     def client(self) -> aioredis.Redis:
@@ -88,10 +91,23 @@ class Gateway:
     async def _errors(self) -> AsyncIterator[None]:
         try:
             yield
+        except ReplicaReadOnly as exc:
+            raise self._name_master(exc) from exc
         except (RedisTuiError, asyncio.CancelledError):
             raise
         except Exception as exc:
-            raise translate(exc, self.settings.describe()) from exc
+            error = translate(exc, self.settings.describe())
+            if isinstance(error, ReplicaReadOnly):
+                error = self._name_master(error)
+            raise error from exc
+
+    def _name_master(self, error: ReplicaReadOnly) -> ReplicaReadOnly:
+        if self.master is None or "master at" in error.message:
+            return error
+        return ReplicaReadOnly(
+            f"This server is a read-only replica (master at {self.master}): nothing was "
+            f"written. To change data, connect to the master (o, then host {self.master})"
+        )
 
     async def connect(self) -> ServerFacts:
         """Open the connection, authenticate, select the db and read the server facts.
@@ -216,6 +232,7 @@ class Gateway:
             return self._with_denied(facts), pttls, token
         facts, pttls, replies = await self._poll(ttl_keys, extra)
         facts = self._with_denied(facts)
+        self.master = facts.master
         manager = sentinel_manager(self.client)
         if manager is not None and self.settings.sentinel_master:
             view = await topology.sentinel_topology(manager, self.settings.sentinel_master)

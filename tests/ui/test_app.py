@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 from textual.widgets import DataTable, Input, TextArea
 
@@ -287,3 +289,30 @@ async def test_an_acl_user_is_told_what_is_denied_and_no_undo_is_promised(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         body = str(app.screen.body)  # type: ignore[attr-defined]
         assert "No undo: DUMP is not permitted for this user." in body and "u undoes" not in body
+
+
+async def test_a_write_on_a_replica_names_its_master(fresh_server: EmbeddedServer) -> None:
+    """#11 item 7: not redis-py's raw pipeline error, but what the server is and where to
+    write instead."""
+    master = redis.Redis(port=fresh_server.port)
+    master.set("k", "v")
+    with EmbeddedServer(
+        extra_args=["--replicaof", "127.0.0.1", str(fresh_server.port)]
+    ) as replica_server:
+        replica = redis.Redis(port=replica_server.port)
+        for _ in range(50):  # the first sync
+            if replica.get("k") == b"v":
+                break
+            time.sleep(0.1)
+        settings = ConnectionSettings(host="127.0.0.1", port=replica_server.port)
+        app = RedisTuiApp(settings, poll_interval=0.5)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await wait_for(pilot, lambda: app.browser.keys.current_key == b"k")
+            await wait_for(pilot, lambda: app.browser.conn_pane.facts.master is not None)
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            said = f"read-only replica (master at 127.0.0.1:{fresh_server.port})"
+            await wait_for(pilot, lambda: any(said in str(n.message) for n in app._notifications))
+            assert not any("pipeline" in str(n.message) for n in app._notifications)
+            assert master.get("k") == b"v"

@@ -93,6 +93,8 @@ class ServerFacts:
     product: str = "redis"
     mode: str | None = None
     role: str | None = None
+    # A replica's master, "host:port" (INFO replication).
+    master: str | None = None
     dbsize: int | None = None
     used_memory: int | None = None
     used_memory_human: str | None = None
@@ -117,6 +119,8 @@ def parse_facts(info: Any, dbsize: Any) -> ServerFacts:
         facts["product"] = "valkey" if info.get("valkey_version") else "redis"
         facts["mode"] = _s(info.get("redis_mode") or info.get("server_mode"))
         facts["role"] = _s(info.get("role"))
+        if info.get("master_host"):
+            facts["master"] = f"{_s(info.get('master_host'))}:{_s(info.get('master_port'))}"
         facts["used_memory"] = _int(info.get("used_memory"))
         facts["used_memory_human"] = _s(info.get("used_memory_human"))
         facts["connected_clients"] = _int(info.get("connected_clients"))
