@@ -67,7 +67,7 @@ CHAR_NAMES = {"/": "slash", ":": "colon", " ": "space", "*": "asterisk", "?": "q
               ".": "full_stop", "@": "at"}  # fmt: skip
 # What must never reach the screen: controls and the invisible characters display escapes.
 UNSAFE_ON_SCREEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\xe2\x80\xae\u2060-\u2064"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064"
     "\u2066-\u206f\ufeff]"
 )
 
