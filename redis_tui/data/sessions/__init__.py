@@ -25,7 +25,8 @@ Public API::
     async apply_session_action(client, guard, action) -> SessionActionDone
 
 Frameworks (``Session.framework``): ``express``, ``flask``, ``django``, ``php``, ``rails``,
-``laravel``, ``starlette``, ``aiohttp``, ``spring``, or ``unknown``. Formats
+``laravel``, ``starlette``, ``aiohttp``, ``spring``, ``symfony``, ``koa``, ``fastify``, or
+``unknown``. Formats
 (``Session.format``): ``json``, ``msgpack``, ``pickle``, ``php_session`` (PHP's ``php``
 handler), ``php_serialize``, ``php_binary``, ``igbinary``, ``ruby_marshal``, ``java`` (a Spring
 hash of JDK-serialized values), ``empty``, ``text`` or ``binary`` (undecodable).

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, php
-from redis_tui.data.sessions import stores_jvm, stores_php, stores_ruby
+from redis_tui.data.sessions import stores_js, stores_jvm, stores_php, stores_ruby
 from redis_tui.data.sessions.encode import (
     REFUSALS,
     check_writable,
@@ -185,6 +185,8 @@ def _signature(fmt: str, value: dict[Any, Any], layers: tuple[str, ...]) -> str 
     """The framework the payload itself announces, from the markers each one writes."""
     if (symfony := stores_php.signature(fmt, value)) is not None:
         return symfony
+    if (node := stores_js.signature(fmt, value)) is not None:
+        return node
     cookie = value.get("cookie")
     if isinstance(cookie, dict) and {"originalMaxAge", "expires", "path"} & cookie.keys():
         return "express"
@@ -315,3 +317,4 @@ def _fill(session: Session, value: dict[Any, Any], user_paths: Sequence[str]) ->
     if framework == "symfony":
         stores_php.fill_symfony(session, attrs, user_paths)
     stores_ruby.fill(session, value)
+    stores_js.fill(session, attrs, user_paths)
