@@ -1,7 +1,7 @@
 """koa-session, @fastify/session, django-redis and Flask-Session's CacheLib backend against a
 real redis-server: ``find_sessions`` (default patterns, ``--match``, sniffing every key) and
-``redis-tui sessions --json`` list every fixture session with its framework, user and TTL,
-under the libraries' own keys, a custom prefix and bare ids."""
+``redis-tui sessions`` (JSON when piped) list every fixture session with its framework, user
+and TTL, under the libraries' own keys, a custom prefix and bare ids."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ import redis.asyncio as aioredis
 
 from redis_tui.cli.sessions import main
 from redis_tui.data.sessions import Session, SessionPatterns, find_sessions
+from redis_tui.data.sessions.hints import framework_hint
 from redis_tui.demo.server import EmbeddedServer
 from tests.integration.test_sessions_stores import load
-from tests.unit.test_sessions_detect import RECORDS, expected_id, record_id, value_of
+from tests.unit.test_sessions_detect import detect_record, expected_id, record_id, value_of
+from tests.unit.test_sessions_stores_js_py import NODE, PY
 
-FRAMEWORKS = ("koa", "fastify")
-NEW = [r for r in RECORDS if r["framework"] in FRAMEWORKS]
+NEW = NODE + PY
+# Empty sessions say nothing of their store: only a key pattern makes them sessions.
+TELLING = [r for r in NEW if detect_record(r).data]
 
 
 @pytest.fixture
@@ -55,7 +58,7 @@ async def test_default_patterns_and_match(client: redis.Redis, aclient: aioredis
     found = await collect(aclient)
     expected = {bytes.fromhex(r["key_hex"]): r for r in NEW if default(bytes.fromhex(r["key_hex"]))}
     # koa-session's bare-UUID keys and @fastify/session's sess: keys need no configuration.
-    assert {r["framework"] for r in expected.values()} == set(FRAMEWORKS)
+    assert {r["framework"] for r in expected.values()} == {"koa", "fastify", "django", "flask"}
     assert set(found) == set(expected)
     for key, record in expected.items():
         check(found[key], record)
@@ -72,8 +75,8 @@ async def test_custom_prefixes_and_bare_ids_are_sniffed(
     """The same payloads under a custom prefix and under bare ids: sniffing every key finds
     them from the value; a user's ``--match`` does too."""
     moved: dict[bytes, dict[str, Any]] = {}
-    for n, record in enumerate(NEW):
-        key = (b"shop:s:" if n % 2 else b"") + record["key"].rsplit(":", 1)[-1].encode()
+    for n, record in enumerate(TELLING):
+        key = (b"shop:s:" if n % 2 else b"") + record["expected"]["session_id"].encode()
         value = value_of(record)
         assert isinstance(value, bytes)
         client.set(key, value, px=record["ttl_ms"])
@@ -94,12 +97,22 @@ def test_headless_json(client: redis.Redis, server: EmbeddedServer) -> None:
     for record in NEW:
         load(client, record)
     out = io.StringIO()
-    assert main(["-p", str(server.port), "--sniff-all"], stdin=io.StringIO(), stdout=out) == 0
+    argv = ["-p", str(server.port), "--sniff-all"]
+    assert main(argv, stdin=io.StringIO(), stdout=out) == 0
     objects = {obj["key"]: obj for obj in map(json.loads, out.getvalue().splitlines())}
-    assert len(objects) == len(NEW)
-    for record in NEW:
+    # Sniffing every key finds each session that says whose it is, and the empty ones under
+    # a key that does (Django's cache keys).
+    told = [r for r in NEW if r in TELLING or framework_hint(bytes.fromhex(r["key_hex"]))]
+    assert set(objects) == {r["key"] for r in told} and len(told) > len(TELLING)
+    for record in told:
         obj = objects[record["key"]]
         assert (obj["framework"], obj["user"], obj["session_id"]) == (
             record["framework"], record["expected"]["user"], expected_id(record),
         )  # fmt: skip
-        assert 0 < obj["ttl_ms"] <= record["ttl_ms"] and obj["data"]
+        assert 0 < obj["ttl_ms"] <= record["ttl_ms"]
+        assert bool(obj["data"]) == (record in TELLING) and obj["error"] is None
+    out = io.StringIO()  # the stores' keys given as patterns: their empty sessions too
+    argv = ["-p", str(server.port), "--match", "*"]
+    assert main(argv, stdin=io.StringIO(), stdout=out) == 0
+    listed = {obj["key"]: obj for obj in map(json.loads, out.getvalue().splitlines())}
+    assert set(listed) == {r["key"] for r in NEW}

@@ -103,3 +103,118 @@ def test_koa_and_fastify_edits_are_exact() -> None:
         again = detect(bytes.fromhex(record["key_hex"]), "string", out)
         assert again is not None and (again.framework, again.user) == (found.framework, "43")
         assert out.replace(b'"43"', b'"42"', 1) == raw
+
+
+PY = [r for r in RECORDS if r["variant"].startswith(("django-redis-", "cachelib"))]
+# variant: (format, layers) of a session above the compressor's min_length
+FORMS = {
+    "django-redis-json": ("json", ()), "django-redis-msgpack": ("msgpack", ()),
+    "django-redis-zlib": ("pickle", ("zlib",)), "django-redis-lzma": ("pickle", ("lzma",)),
+    "django-redis-lz4": ("pickle", ("lz4",)), "django-redis-zstd": ("json", ("zstd",)),
+    "cachelib": ("pickle", ("cachelib",)), "cachelib-prefixed": ("pickle", ("cachelib",)),
+}  # fmt: skip
+
+
+def test_python_stores_have_fixtures() -> None:
+    assert {r["variant"] for r in PY} == set(FORMS)
+    assert {r["framework"] for r in PY} == {"django", "flask"}
+    assert any(r["key"].startswith("myapp:1:django.contrib.sessions.cache") for r in PY)
+    assert any(r["key"].startswith("myapp:session:") for r in PY)
+
+
+@pytest.mark.parametrize("record", PY, ids=record_id)
+def test_python_record_decodes_with_its_cookie(record: dict[str, Any]) -> None:
+    found = detect_record(record)
+    expected = record["expected"]
+    assert (found.framework, found.user, found.error) == (
+        record["framework"], expected["user"], None,
+    )  # fmt: skip
+    assert found.session_id == expected["session_id"] == expected["cookie"]
+    assert found.ttl_ms == record["ttl_ms"] > 0
+    fmt, layers = FORMS[record["variant"]]
+    codec_layers = tuple(layer for layer in found.layers if ":" not in layer)
+    if found.data:
+        assert (found.format, codec_layers) == (fmt, layers)
+    else:  # below django-redis' min_length: not compressed
+        assert found.format == fmt and codec_layers == (layers if layers == ("cachelib",) else ())
+    # Compressed or wrapped values are not written back (no exact writer for the layer).
+    assert found.writable == (fmt in ("json", "msgpack") and not codec_layers)
+    json.dumps(to_json(found))
+
+
+@pytest.mark.parametrize("record", PY, ids=record_id)
+@pytest.mark.parametrize("prefix", [b"myapp:sessions:", b""])
+def test_python_payloads_under_any_prefix(record: dict[str, Any], prefix: bytes) -> None:
+    """Sessions that say whose store they are (auth keys, Django's expiry, Flask's
+    ``_permanent``) are found under any key; an empty one only when the key is given."""
+    key = prefix + record["expected"]["session_id"].encode()
+    sniffed = detect(key, "string", value_of(record))
+    given = detect(key, "string", value_of(record), assume_session=True)
+    assert given is not None and given.error is None
+    if detect_record(record).data:
+        assert sniffed is not None
+        assert sniffed.framework == record["framework"]
+        assert sniffed.user == record["expected"]["user"]
+    else:
+        assert sniffed is None and given.framework == "unknown"
+
+
+def test_django_redis_values() -> None:
+    by_variant = {
+        r["variant"]: detect_record(r)
+        for r in PY if r["framework"] == "django" and r["expected"]["user"] == "42"
+    }  # fmt: skip
+    pickled = by_variant["django-redis-lzma"].data
+    assert pickled["logged_in_at"] == dt.datetime(2024, 1, 2, 3, 4, 5, 678000, dt.UTC)
+    assert str(pickled["total"]) == "40.48"
+    assert pickled["_messages"][0]["message"] == "Welcome back, Zoë 👋"
+    as_json = by_variant["django-redis-zstd"].data  # DjangoJSONEncoder: ISO text, Decimal text
+    assert as_json["logged_in_at"] == "2024-01-02T03:04:05.678Z" and as_json["total"] == "40.48"
+    assert by_variant["django-redis-msgpack"].data["cart"][0]["tags"] == ["sale", "日本語"]
+    for variant, found in by_variant.items():
+        assert found.data["_auth_user_backend"].endswith("ModelBackend"), variant
+    # An edit of a JSON session keeps Django's _messages string as it was stored.
+    record = next(r for r in PY if r["variant"] == "django-redis-json" and r["expected"]["user"])
+    raw = bytes.fromhex(record["value_hex"])
+    out = encode_edit(detect_record(record), raw, ["lang"], "fr")
+    assert json.loads(out)["_messages"] == json.loads(raw)["_messages"]
+
+
+@pytest.mark.parametrize("layer", ["zlib", "lzma", "lz4", "zstd"])
+def test_compressed_sessions_never_inflate_past_the_cap(layer: str) -> None:
+    import lzma
+    import pickle
+    import zlib
+
+    import lz4.frame
+    import zstandard
+
+    bomb_inner = pickle.dumps({"_auth_user_id": "1", "pad": "x" * (4 << 20)})
+    compress = {
+        "zlib": zlib.compress, "lzma": lzma.compress, "lz4": lz4.frame.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+    }[layer]  # fmt: skip
+    bomb = compress(bomb_inner)
+    assert len(bomb) < 64 << 10
+    key = b":1:django.contrib.sessions.cachebomb"
+    found = detect(key, "string", bomb)
+    assert found is not None and found.error and "larger than" in found.error
+    assert detect(b"bomb", "string", bomb) is None  # not a session by key, not decodable
+    small = compress(pickle.dumps({"_auth_user_id": "1"}))
+    found = detect(key, "string", small, max_bytes=1 << 10)
+    assert found is not None and (found.user, found.layers[0]) == ("1", layer)
+
+
+def test_cachelib_mark_and_hostile_pickles() -> None:
+    from redis_tui.data.sessions import stores_py
+
+    raw = bytes.fromhex(next(r for r in PY if r["variant"] == "cachelib")["value_hex"])
+    assert raw[:1] == b"!" and stores_py.cachelib(raw) is not None
+    assert stores_py.cachelib(raw[1:]) is None  # a plain pickle is the codecs' own
+    assert stores_py.cachelib(b"!\x80\x09abc") is None and stores_py.cachelib(b"!hi") is None
+    for cut in (4, len(raw) // 2, len(raw) - 1):
+        found = detect(b"session:x", "string", raw[:cut])
+        assert found is not None and found.error, cut
+        assert detect(b"x", "string", raw[:cut]) is None
+    # cachelib stores ints as ASCII digits: not a session.
+    assert detect(b"myapp:counter", "string", b"42") is None

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, php
-from redis_tui.data.sessions import stores_js, stores_jvm, stores_php, stores_ruby
+from redis_tui.data.sessions import stores_js, stores_jvm, stores_php, stores_py, stores_ruby
 from redis_tui.data.sessions.encode import (
     REFUSALS,
     check_writable,
@@ -121,7 +121,7 @@ def _detect_string(
             digest=digest, refusal=REFUSALS["empty"],
         )  # fmt: skip
     try:
-        fmt, value, layers = _decode_payload(raw, hint)
+        fmt, value, layers = _decode_payload(raw, hint, max_bytes)
     except CodecError as exc:
         if hint is None and not assume:
             return None
@@ -146,14 +146,19 @@ def _detect_string(
     return session
 
 
-def _decode_payload(raw: bytes, hint: str | None) -> tuple[str, Any, tuple[str, ...]]:
-    """Format name (session vocabulary), value and layers. Raises CodecError."""
+def _decode_payload(
+    raw: bytes, hint: str | None, max_bytes: int
+) -> tuple[str, Any, tuple[str, ...]]:
+    """Format name (session vocabulary), value and layers; compressed layers never inflate
+    past ``max_bytes``. Raises CodecError."""
+    if (cached := stores_py.cachelib(raw)) is not None:
+        return cached
     if hint == "php" and looks_php_binary(raw):
         try:
             return "php_binary", parse_php_binary(raw), ()
         except CodecError:
             pass
-    decoded = codecs.decode(raw)
+    decoded = codecs.decode(raw, max_output=max_bytes)
     fmt = decoded.format
     if fmt == "php":
         fmt = "php_serialize"
