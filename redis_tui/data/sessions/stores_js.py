@@ -25,7 +25,6 @@ from redis_tui.data.sessions.normalise import epoch_ms, is_number, iso
 from redis_tui.data.sessions.users import find_user
 from redis_tui.data.values.display import escape_key
 
-FRAMEWORKS = ("koa", "fastify")
 _FASTIFY_ONLY = "originalExpires"
 
 
