@@ -131,8 +131,11 @@ _ALNUM = string.ascii_letters + string.digits
 def _new_id(template: Template, rng: random.Random) -> str:
     """A session id shaped as the framework makes them."""
     fw = template.framework
-    if fw == "express":
+    if fw in ("express", "fastify"):
         return "".join(rng.choice(_ALNUM + "-_") for _ in range(32))
+    if fw == "koa":  # koa-session's external key: its prefix option + randomUUID()
+        prefix = template.key[:-36].decode("utf-8", "replace")
+        return prefix + str(uuid.UUID(int=rng.getrandbits(128), version=4))
     if fw == "flask":
         if template.variant == "pickle":
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -169,6 +172,8 @@ def _detect(template: Template) -> sessions.Session | None:
 # Where each writable template keeps its user, for exact re-encoding.
 _USER_PATHS: dict[str, list[tuple[list[str | int], Callable[[str], Any]]]] = {
     "express": [(["passport", "user"], str), (["userId"], int)],
+    "koa": [(["passport", "user"], str), (["userId"], int)],
+    "fastify": [(["passport"], str), (["userId"], int)],
     "flask": [(["_user_id"], str)],
     "starlette": [(["user_id"], str)],
     "aiohttp": [(["user_id"], str)],

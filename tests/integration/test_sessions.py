@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,8 @@ async def test_filters_user_match_and_limit(client: redis.Redis, aclient: aiored
     of_42 = [r for r in RECORDS if r["expected"]["user"] == "42"]
     assert len(mine) == len(of_42)
     assert {s.framework for s in mine} == {r["framework"] for r in of_42}
-    express = await collect(aclient, match="sess:*")
-    assert {s.framework for s in express} == {"express"} and len(express) == 3
+    shared = await collect(aclient, match="sess:*")  # express-session's and @fastify/session's
+    assert Counter(s.framework for s in shared) == {"express": 3, "fastify": 3}
     assert len(await collect(aclient, limit=5)) == 5
     one = SessionPatterns((b"PHPREDIS_SESSION:*",))
     assert {s.framework for s in await collect(aclient, patterns=one)} == {"php"}
@@ -160,7 +161,7 @@ async def test_revoke_and_revoke_user(
     for record in RECORDS:
         load(client, record)
     express = await collect(aclient, match="sess:*")
-    assert await sessions.revoke(aclient, guard, [s.key for s in express]) == 3
+    assert await sessions.revoke(aclient, guard, [s.key for s in express]) == 6  # + fastify
     assert client.exists(*[s.key for s in express]) == 0
     preview = await sessions.sessions_of_user(aclient, None, "42")
     assert preview and all(s.user == "42" for s in preview)
@@ -175,7 +176,8 @@ async def test_revoke_and_revoke_user(
     assert [s.key for s in await collect(aclient, user="42")] == [b"session:late-login"]
     anonymous = [s for s in await collect(aclient) if s.user is None]
     assert len(anonymous) == sum(
-        1 for r in RECORDS if r["expected"]["user"] is None and r["framework"] != "express"
+        1 for r in RECORDS
+        if r["expected"]["user"] is None and r["framework"] not in ("express", "fastify")
     )  # fmt: skip
     assert guard.log is not None and len(guard.log) > 0
 

@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.sessions import Session
+from redis_tui.data.values.display import escape_key
 from redis_tui.demo.simulator import seed_sessions_from_fixtures
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
@@ -154,7 +155,7 @@ async def test_confirmations_name_the_session_and_a_clean_list_of_keys(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         body = str(app.screen.body)
         assert f"session id: {session.session_id}" in body
-        assert f"key: spring:session:sessions:{session.session_id}" in body
+        assert f"key: {escape_key(session.key)}" in body and session.session_id in body
         assert "u undoes it while redis-tui runs" in body
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))

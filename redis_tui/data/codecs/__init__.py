@@ -21,9 +21,9 @@ Public API::
 
 Formats (``Decoded.format``): ``json``, ``msgpack``, ``pickle``, ``php``, ``php_session``,
 ``igbinary``, ``ruby_marshal``, ``java``, ``text`` and ``binary``. Layers
-(``Decoded.layers``, outermost first): ``gzip``, ``zlib``, ``zstd``, ``lz4``, ``brotli`` and
-``php_string`` (a PHP-serialized string holding another serialized value, as Laravel's cache
-stores sessions).
+(``Decoded.layers``, outermost first): ``gzip``, ``zlib``, ``zstd``, ``lz4``, ``lzma`` (xz),
+``brotli`` and ``php_string`` (a PHP-serialized string holding another serialized value, as
+Laravel's cache stores sessions).
 
 Decoded values may share objects, and may contain cycles (pickle memo, PHP ``R:``, Ruby and
 Java back-references); walk them with :func:`to_jsonable` / :func:`pretty`, which handle both.

@@ -6,6 +6,7 @@ Every function inflates in bounded steps and stops as soon as the output would p
 
 from __future__ import annotations
 
+import lzma
 import zlib
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ __all__ = [
     "gunzip",
     "unbrotli",
     "unlz4",
+    "unxz",
     "unzlib",
     "unzstd",
 ]
@@ -32,6 +34,9 @@ _STEP = 1 << 20  # output produced per bounded call
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+# Decoder memory is set by the stream's dictionary size (64 MiB at preset 9): refuse more.
+_XZ_MEMLIMIT = 128 << 20
 _ZLIB_LEVEL_BYTES = frozenset(b"\x01\x5e\x9c\xda")
 
 
@@ -43,6 +48,8 @@ def detect(data: bytes) -> str | None:
         return "zstd"
     if data.startswith(LZ4_MAGIC):
         return "lz4"
+    if data.startswith(XZ_MAGIC):
+        return "lzma"
     # zlib: CMF 0x78 (deflate, 32K window), a known FLG byte and the header checksum.
     if (
         len(data) >= 2
@@ -177,6 +184,37 @@ def unlz4(data: bytes, max_output: int) -> bytes:
         pending = rest
 
 
+def unxz(data: bytes, max_output: int) -> bytes:
+    """Decompress one or more ``.xz`` streams (what Python's ``lzma.compress`` writes, as
+    django-redis's ``LzmaCompressor`` does)."""
+    out = bytearray()
+    pending = data
+    while True:
+        engine = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=_XZ_MEMLIMIT)
+        feed = pending
+        while True:
+            try:
+                chunk = engine.decompress(feed, max_length=min(_STEP, max_output - len(out) + 1))
+            except lzma.LZMAError as exc:
+                raise CodecError(f"lzma: corrupt data ({exc})") from None
+            out += chunk
+            if len(out) > max_output:
+                raise _over("lzma", max_output)
+            if engine.eof:
+                break
+            if engine.needs_input:
+                raise CodecError("lzma: truncated stream")
+            if not chunk and not feed:  # never spin on a decoder that makes no progress
+                raise CodecError("lzma: corrupt data (no progress)")
+            feed = b""
+        rest = engine.unused_data
+        if not rest:
+            return bytes(out)
+        if not rest.startswith(XZ_MAGIC):
+            raise CodecError(f"lzma: {len(rest)} bytes of trailing data after the stream")
+        pending = rest
+
+
 def unbrotli(data: bytes, max_output: int) -> bytes:
     """Decompress a brotli stream (no magic bytes: only when asked or tried last)."""
     engine = brotli.Decompressor()
@@ -206,6 +244,7 @@ _DECOMPRESSORS: dict[str, Callable[[bytes, int], bytes]] = {
     "zlib": unzlib,
     "zstd": unzstd,
     "lz4": unlz4,
+    "lzma": unxz,
     "brotli": unbrotli,
 }
 

@@ -31,8 +31,9 @@ Public API::
     async apply_session_action(client, guard, action) -> SessionActionDone
 
 Frameworks (``Session.framework``): ``express``, ``flask``, ``django``, ``php``, ``rails``,
-``laravel``, ``starlette``, ``aiohttp``, ``spring``, ``symfony``, or ``unknown`` (a payload of a
-known encoding shaped like a session that matches no rule, see ``stores_generic``). Formats
+``laravel``, ``starlette``, ``aiohttp``, ``spring``, ``symfony``, ``koa``, ``fastify``, or
+``unknown`` (a payload of a known encoding shaped like a session that matches no rule, see
+``stores_generic``). Formats
 (``Session.format``): ``json``, ``msgpack``, ``pickle``, ``php_session`` (PHP's ``php``
 handler), ``php_serialize``, ``php_binary``, ``igbinary``, ``ruby_marshal``, ``java`` (a Spring
 hash of JDK-serialized values), ``empty``, ``text`` or ``binary`` (undecodable).

@@ -14,7 +14,14 @@ from typing import Any
 
 from redis_tui.data import codecs
 from redis_tui.data.codecs import CodecError, php
-from redis_tui.data.sessions import stores_generic, stores_jvm, stores_php, stores_ruby
+from redis_tui.data.sessions import (
+    stores_generic,
+    stores_js,
+    stores_jvm,
+    stores_php,
+    stores_py,
+    stores_ruby,
+)
 from redis_tui.data.sessions.encode import (
     REFUSALS,
     check_writable,
@@ -122,7 +129,7 @@ def _detect_string(
             digest=digest, refusal=REFUSALS["empty"],
         )  # fmt: skip
     try:
-        fmt, value, layers = _decode_payload(raw, hint)
+        fmt, value, layers = _decode_payload(raw, hint, max_bytes)
     except CodecError as exc:
         if hint is None and not assume:
             return None
@@ -151,14 +158,19 @@ def _detect_string(
     return session
 
 
-def _decode_payload(raw: bytes, hint: str | None) -> tuple[str, Any, tuple[str, ...]]:
-    """Format name (session vocabulary), value and layers. Raises CodecError."""
+def _decode_payload(
+    raw: bytes, hint: str | None, max_bytes: int
+) -> tuple[str, Any, tuple[str, ...]]:
+    """Format name (session vocabulary), value and layers; compressed layers never inflate
+    past ``max_bytes``. Raises CodecError."""
+    if (cached := stores_py.cachelib(raw)) is not None:
+        return cached
     if hint == "php" and looks_php_binary(raw):
         try:
             return "php_binary", parse_php_binary(raw), ()
         except CodecError:
             pass
-    decoded = codecs.decode(raw)
+    decoded = codecs.decode(raw, max_output=max_bytes)
     fmt = decoded.format
     if fmt == "php":
         fmt = "php_serialize"
@@ -190,6 +202,8 @@ def _signature(fmt: str, value: dict[Any, Any], layers: tuple[str, ...]) -> str 
     """The framework the payload itself announces, from the markers each one writes."""
     if (symfony := stores_php.signature(fmt, value)) is not None:
         return symfony
+    if (node := stores_js.signature(fmt, value)) is not None:
+        return node
     cookie = value.get("cookie")
     if isinstance(cookie, dict) and {"originalMaxAge", "expires", "path"} & cookie.keys():
         return "express"
@@ -322,3 +336,4 @@ def _fill(session: Session, value: dict[Any, Any], user_paths: Sequence[str]) ->
     elif framework == "unknown":
         stores_generic.fill_unknown(session, user_paths)
     stores_ruby.fill(session, value)
+    stores_js.fill(session, attrs, user_paths)

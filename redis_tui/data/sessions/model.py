@@ -18,8 +18,12 @@ from redis_tui.errors import RedisTuiError
 
 FRAMEWORKS: tuple[str, ...] = (
     "express", "flask", "django", "php", "rails", "laravel", "starlette", "aiohttp", "spring",
-    "symfony",
+    "symfony", "koa", "fastify",
 )  # fmt: skip
+
+_HEX = b"[0-9a-f]"
+UUID_GLOB = b"-".join(_HEX * n for n in (8, 4, 4, 4, 12))
+"""A bare UUID key: koa-session's default external key (no prefix); the value decides."""
 
 DEFAULT_PATTERNS: tuple[bytes, ...] = (
     b"sess:*",
@@ -32,12 +36,13 @@ DEFAULT_PATTERNS: tuple[bytes, ...] = (
     b"spring:session:sessions:*",
     b"sf_s*",  # Symfony's RedisSessionHandler (no delimiter)
     b"*_session_id:*",  # Rails' CacheStore on a Rails cache, under the cache's namespace
+    UUID_GLOB,
 )
 # Spring's indexed repository keeps ``spring:session:sessions:expires:<id>`` beside each hash.
 DEFAULT_EXCLUDE: tuple[bytes, ...] = (b"spring:session:sessions:expires:*",)
 
 DEFAULT_USER_PATHS: tuple[str, ...] = (
-    "passport.user",  # Passport (express)
+    "passport.user",  # Passport (express, koa)
     "_auth_user_id",  # Django
     "_user_id",  # Flask-Login
     "user_id",
