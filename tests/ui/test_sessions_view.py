@@ -178,6 +178,6 @@ async def test_symfony_php_msgpack_rails_cache_and_spring_indexed_open(
             assert session.framework in detail and f"user {session.user}" in detail, name
             assert pane.attrs.root.children, name  # the decoded tree
             if session.related:  # Spring's expires marker and buckets name the session
-                assert "expires marker: spring:session:sessions:expires:" in detail
+                assert "expires marker: " in detail and ":expires:" in detail
         # Spring's bookkeeping keys are not rows.
         assert not any(b":sessions:expires:" in s.key or b":index:" in s.key for s in pane.sessions)
