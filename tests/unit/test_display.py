@@ -76,3 +76,9 @@ def test_every_invisible_or_reordering_character_is_escaped() -> None:
             assert ch not in escape_text(f"a{ch}b"), hex(code)
     for ch in "\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\u061c\ufeff":
         assert escape_key(f"admin{ch}".encode()) != "admin"
+
+
+def test_a_ttl_that_just_ran_out_reads_expired() -> None:
+    from redis_tui.data.values.display import human_ttl
+
+    assert human_ttl(0) == "expired" and human_ttl(450) == "450ms" and human_ttl(1500) == "1s"

@@ -152,7 +152,7 @@ def test_status_counts_read_right() -> None:
     view.scanning = False
     assert view.status() == "1 key"
     view.dbsize = 1
-    assert view.status() == "1 keys of 1"
+    assert view.status() == "1 key of 1"
     page(view, [b"two"], 2)
     view.scanning = False
     assert view.status().startswith("2 keys of 2")  # never more listed than the total

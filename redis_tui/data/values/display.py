@@ -122,7 +122,9 @@ def human_ttl(ttl_ms: int | None) -> str:
         return "gone"
     secs = ttl_ms // 1000
     if secs < 60:
-        return f"{secs}s" if secs else f"{ttl_ms}ms"
+        if secs:
+            return f"{secs}s"
+        return f"{ttl_ms}ms" if ttl_ms else "expired"
     mins, secs = divmod(secs, 60)
     if mins < 60:
         return f"{mins}m {secs:02d}s"

@@ -275,13 +275,15 @@ class ScanView:
         count = len(self.store)
         filters = self.filters
         total = ""
+        of = count
         if self.dbsize is not None and not filters.active:
             # A count past DBSIZE (keys added since the last poll) is the better total.
-            total = f" of {max(self.dbsize, count):,}"
+            of = max(self.dbsize, count)
+            total = f" of {of:,}"
         state = (
             " (scanning…)" if self.scanning else " (stopped: x continues)" if self.stopped else ""
         )
-        noun = "key" if count == 1 and not total else "keys"
+        noun = "key" if of == 1 else "keys"  # "1 key of 1", "0 keys of 1", "2 keys of 5"
         parts = [f"{count:,} {noun}{total}{state}"]
         if filters.pattern:
             parts.append(f"filter {filters.pattern}")
