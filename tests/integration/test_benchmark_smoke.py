@@ -73,3 +73,14 @@ def test_bench_soak_prints_rss_and_its_slope() -> None:
     ours = result["ours"]
     assert result["bench"] == "soak" and ours["rss_end_mb"] > 0
     assert {"slope_mb_per_1000_actions", "loop_lag_max_ms", "loop_lag_over_50ms"} <= set(ours)
+
+
+def test_bench_inspector_compares_the_pane_with_the_headless_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_inspector", "--sessions", "300", "--others",
+         "2000", "--runs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=True,
+    )  # fmt: skip
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "inspector" and result["sessions_listed"] == [300]
+    assert {"inspector_over_headless", "extra_rss_mb", "keypress_p95_ms"} <= set(result)
