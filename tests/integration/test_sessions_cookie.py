@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -33,13 +32,6 @@ COOKIE_NAMES = {
     "php": "PHPSESSID", "symfony": "PHPSESSID", "django": "sessionid", "flask": "session",
     "spring": "SESSION", "starlette": "session", "aiohttp": "AIOHTTP_SESSION",
 }  # fmt: skip
-
-
-@pytest.fixture
-async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=server.port)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -10,34 +10,17 @@ import json
 import pickle
 import uuid
 import zlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgpack
-import pytest
 import redis
 import redis.asyncio as aioredis
 
 from redis_tui.data.codecs import php
-from redis_tui.data.sessions import ScanStats, Session, find_sessions
+from redis_tui.data.sessions import ScanStats
 from redis_tui.data.sessions.discover import discover
-from redis_tui.demo.server import EmbeddedServer
-from tests.integration.test_sessions_stores import load
+from tests.integration.test_sessions_stores import collect, load
 from tests.unit.test_sessions_detect import RECORDS, RELATED, by, record_id
-
-
-@pytest.fixture
-async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=server.port)
-    yield client
-    await client.aclose()
-
-
-async def collect(client: aioredis.Redis, **kwargs: Any) -> dict[bytes, Session]:
-    found: dict[bytes, Session] = {}
-    async for page in find_sessions(client, **kwargs):
-        found.update((s.key, s) for s in page)
-    return found
 
 
 def seed_noise(client: redis.Redis) -> None:

@@ -9,11 +9,9 @@ import io
 import json
 import subprocess
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgpack
-import pytest
 import redis
 import redis.asyncio as aioredis
 
@@ -23,13 +21,6 @@ from redis_tui.data.sessions.report import build_report, report_json, report_tex
 from redis_tui.demo.server import EmbeddedServer
 from tests.integration.test_sessions_discovery import seed_noise
 from tests.unit.test_sessions_detect import RECORDS
-
-
-@pytest.fixture
-async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=server.port)
-    yield client
-    await client.aclose()
 
 
 def template(framework: str, user: str) -> bytes:

@@ -5,25 +5,15 @@ expiration sets, and names those keys in each Spring session's ``related``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import redis
 import redis.asyncio as aioredis
 
 from redis_tui.data import sessions
 from redis_tui.data.sessions import Session, SessionPatterns, find_sessions, load_session
-from redis_tui.demo.server import EmbeddedServer
 from tests.unit.test_sessions_detect import RELATED, expected_id, record_id
 from tests.unit.test_sessions_stores_php_ruby_jvm import NEW
-
-
-@pytest.fixture
-async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=server.port)
-    yield client
-    await client.aclose()
 
 
 def load(client: redis.Redis, record: dict[str, Any]) -> bytes:

@@ -7,38 +7,22 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 import redis
 import redis.asyncio as aioredis
 
 from redis_tui.cli.sessions import main
-from redis_tui.data.sessions import Session, find_sessions
+from redis_tui.data.sessions import Session
 from redis_tui.data.sessions.hints import framework_hint
 from redis_tui.demo.server import EmbeddedServer
-from tests.integration.test_sessions_stores import load
+from tests.integration.test_sessions_stores import collect, load
 from tests.unit.test_sessions_detect import detect_record, expected_id, record_id, value_of
 from tests.unit.test_sessions_stores_js_py import NODE, PY
 
 NEW = NODE + PY
 # Empty sessions say nothing of their store: only a key pattern makes them sessions.
 TELLING = [r for r in NEW if detect_record(r).data]
-
-
-@pytest.fixture
-async def aclient(server: EmbeddedServer) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=server.port)
-    yield client
-    await client.aclose()
-
-
-async def collect(client: aioredis.Redis, **kwargs: Any) -> dict[bytes, Session]:
-    found: dict[bytes, Session] = {}
-    async for page in find_sessions(client, **kwargs):
-        found.update((s.key, s) for s in page)
-    return found
 
 
 def check(session: Session, record: dict[str, Any], *, same_key: bool = True) -> None:

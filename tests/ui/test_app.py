@@ -300,10 +300,10 @@ async def test_a_write_on_a_replica_names_its_master(fresh_server: EmbeddedServe
         extra_args=["--replicaof", "127.0.0.1", str(fresh_server.port)]
     ) as replica_server:
         replica = redis.Redis(port=replica_server.port)
-        for _ in range(50):  # the first sync
-            if replica.get("k") == b"v":
-                break
+        deadline = time.monotonic() + 30  # the first full sync: slow on a loaded machine
+        while replica.get("k") != b"v" and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert replica.get("k") == b"v", "the replica never synced"
         settings = ConnectionSettings(host="127.0.0.1", port=replica_server.port)
         app = RedisTuiApp(settings, poll_interval=0.5)
         async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -32,6 +32,16 @@ def detail(app: RedisTuiApp) -> str:
     return str(app.browser.session_pane.detail.content)
 
 
+def tree_nodes(tree: Any) -> list[Any]:
+    """Every node of the attribute tree, breadth first."""
+    nodes, queue = [], list(tree.root.children)
+    while queue:
+        node = queue.pop(0)
+        nodes.append(node)
+        queue.extend(node.children)
+    return nodes
+
+
 async def filter_to(pilot: Any, app: RedisTuiApp, text: str) -> None:
     await pilot.press("slash")
     await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
@@ -59,14 +69,10 @@ async def test_detail_and_row_show_what_redis_holds_after_extend_and_edit(
         assert pane.ttl_now(pane.sessions[pane.by_key[session.key]]) > 2 * 86400 * 1000
         # Edit an attribute: the tree shows the new value without waiting for a poll.
         tree = pane.attrs
-        leaves = []
-        stack = list(tree.root.children)
-        while stack:
-            n = stack.pop(0)
-            stack.extend(n.children)
-            if n.data and not n.children and all(isinstance(p, str) for p in n.data):
-                leaves.append(n)
-        node = leaves[0]
+        node = next(
+            n for n in tree_nodes(tree)
+            if n.data and not n.children and all(isinstance(p, str) for p in n.data)
+        )  # fmt: skip
         tree.focus()
         tree.move_cursor(node)
         await pilot.press("e")
@@ -76,12 +82,7 @@ async def test_detail_and_row_show_what_redis_holds_after_extend_and_edit(
         await wait_for(pilot, lambda: b"edited-by-test" in (client.get(session.key) or b""))
         current = pane.sessions[pane.by_key[session.key]]
         await wait_for(pilot, lambda: current is not pane.sessions[pane.by_key[session.key]])
-        labels, stack = [], list(pane.attrs.root.children)
-        while stack:
-            n = stack.pop()
-            stack.extend(n.children)
-            labels.append(str(n.label))
-        assert any("edited-by-test" in label for label in labels)
+        assert any("edited-by-test" in str(n.label) for n in tree_nodes(pane.attrs))
         assert client.ttl(session.key) > 2 * 86400  # the edit kept the TTL
 
 

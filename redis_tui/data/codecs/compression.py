@@ -9,6 +9,7 @@ from __future__ import annotations
 import lzma
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import brotli
 import lz4.frame
@@ -156,62 +157,55 @@ def _zstd_declared_size(data: bytes) -> int | None:
 
 def unlz4(data: bytes, max_output: int) -> bytes:
     """Decompress one or more LZ4 frames (the ``lz4.frame`` format, not raw blocks)."""
-    out = bytearray()
-    pending = data
-    while True:
-        engine = lz4.frame.LZ4FrameDecompressor()
-        feed = pending
-        while True:
-            try:
-                chunk = engine.decompress(feed, max_length=min(_STEP, max_output - len(out) + 1))
-            except RuntimeError as exc:  # lz4 reports corrupt frames as RuntimeError
-                raise CodecError(f"lz4: corrupt data ({exc})") from None
-            out += chunk
-            if len(out) > max_output:
-                raise _over("lz4", max_output)
-            if engine.eof:
-                break
-            if engine.needs_input:
-                raise CodecError("lz4: truncated frame")
-            if not chunk and not feed:  # never spin on a decoder that makes no progress
-                raise CodecError("lz4: corrupt data (no progress)")
-            feed = b""
-        rest = engine.unused_data or b""
-        if not rest:
-            return bytes(out)
-        if not rest.startswith(LZ4_MAGIC):
-            raise CodecError(f"lz4: {len(rest)} bytes of trailing data after the frame")
-        pending = rest
+    # lz4 reports corrupt frames as RuntimeError.
+    return _frames("lz4", lz4.frame.LZ4FrameDecompressor, RuntimeError, LZ4_MAGIC, data,
+                   max_output)  # fmt: skip
 
 
 def unxz(data: bytes, max_output: int) -> bytes:
     """Decompress one or more ``.xz`` streams (what Python's ``lzma.compress`` writes, as
     django-redis's ``LzmaCompressor`` does)."""
+    return _frames(
+        "lzma", lambda: lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=_XZ_MEMLIMIT),
+        lzma.LZMAError, XZ_MAGIC, data, max_output,
+    )  # fmt: skip
+
+
+def _frames(
+    name: str,
+    engine_of: Callable[[], Any],
+    corrupt: type[Exception],
+    magic: bytes,
+    data: bytes,
+    max_output: int,
+) -> bytes:
+    """Frames (or streams) one after another, each by a fresh streaming decompressor, never
+    inflating more than ``max_output`` bytes in all."""
     out = bytearray()
     pending = data
     while True:
-        engine = lzma.LZMADecompressor(lzma.FORMAT_XZ, memlimit=_XZ_MEMLIMIT)
+        engine = engine_of()
         feed = pending
         while True:
             try:
                 chunk = engine.decompress(feed, max_length=min(_STEP, max_output - len(out) + 1))
-            except lzma.LZMAError as exc:
-                raise CodecError(f"lzma: corrupt data ({exc})") from None
+            except corrupt as exc:
+                raise CodecError(f"{name}: corrupt data ({exc})") from None
             out += chunk
             if len(out) > max_output:
-                raise _over("lzma", max_output)
+                raise _over(name, max_output)
             if engine.eof:
                 break
             if engine.needs_input:
-                raise CodecError("lzma: truncated stream")
+                raise CodecError(f"{name}: truncated frame")
             if not chunk and not feed:  # never spin on a decoder that makes no progress
-                raise CodecError("lzma: corrupt data (no progress)")
+                raise CodecError(f"{name}: corrupt data (no progress)")
             feed = b""
-        rest = engine.unused_data
+        rest = engine.unused_data or b""
         if not rest:
             return bytes(out)
-        if not rest.startswith(XZ_MAGIC):
-            raise CodecError(f"lzma: {len(rest)} bytes of trailing data after the stream")
+        if not rest.startswith(magic):
+            raise CodecError(f"{name}: {len(rest)} bytes of trailing data after the frame")
         pending = rest
 
 
