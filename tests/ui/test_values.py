@@ -26,7 +26,7 @@ async def show(pilot: Any, app: RedisTuiApp, key: bytes) -> str:
     await wait_for(pilot, lambda: key in app.browser.view.store)
     app.browser.keys.select_key(key)
     await wait_for(pilot, lambda: (v := app.browser.value_pane.value) is not None and v.key == key)
-    return app.browser.value_pane.text.text
+    return app.browser.value_pane.shown_text
 
 
 class Evil:
@@ -169,3 +169,33 @@ async def test_opening_dialogs_again_and_again_keeps_no_old_footer_keys(
         footer = app.browser.query_one(TidyFooter)
         watchers = getattr(footer, "__watchers", {}).get("compact", [])
         assert len(watchers) <= len(footer.query(FooterKey))
+
+
+async def test_pages_of_a_long_line_from_the_key_list(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """A one-line 300 KB JSON string: `]` pressed in the key list adds a page at a time, the
+    line is folded for the screen (never for `Y`), and a character cut by the page boundary
+    is shown whole."""
+    page = 64 * 1024
+    # "é" is two bytes; it straddles the first page boundary.
+    body = b'["' + b"a" * (page - 3) + "é".encode() + b"b" * (4 * page) + b'"]'
+    client.set("long", body)
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.browser.value_pane
+        await show(pilot, app, b"long")
+        assert "\\x" not in pane.shown_text and not pane.shown_text.endswith("é")
+        lines = pane.text.text.split("\n")
+        assert len(lines) > 1 and max(map(len, lines)) <= 1024
+        app.browser.keys.focus()
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await wait_for(
+            pilot, lambda: "showing the first 192.0 KB" in static_text(pilot, "#value-footer")
+        )
+        assert pane.shown_text == body[: 3 * page].decode()
+        assert pane.text.text.replace("\n", "") == pane.shown_text
+        assert app.focused is app.browser.keys  # the list keeps the focus
+        await pilot.press("Y")
+        await pilot.pause()
+        assert app.clipboard == pane.shown_text

@@ -20,6 +20,7 @@ COMPRESSIONS = ("gzip", "zlib", "zstd", "lz4", "brotli")
 # Decompressed output and rendered text are capped: a 64 KB page must not become 1 GB.
 MAX_DECODED = 8 * 1024 * 1024
 MAX_TEXT = 2 * 1024 * 1024
+TRUNCATED_NOTE = "only the first part is loaded: shown as it is"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def render(data: bytes, fmt: str = "auto", *, truncated: bool = False) -> Render
         return _as_text(data, None)
     if truncated and fmt == "auto":
         # Only the first page is loaded: structured decoders would fail on a cut value.
-        return _as_text(data, "only the first part is loaded: shown as it is")
+        return _as_text(data, TRUNCATED_NOTE)
     try:
         decoded = codecs.decode(data, None if fmt == "auto" else fmt, max_output=MAX_DECODED)
     except codecs.CodecError as exc:

@@ -41,6 +41,12 @@ def browser_bindings() -> list[BindingType]:
             ("3", "focus_pane('value')", "Value", "pane3", "Focus the value pane", False),
             ("4", "focus_pane('sessions')", "Sessions", "pane4", "Open the session inspector",
              False),
+            # The value pane's own keys, pressed elsewhere (the key list): they act on the
+            # value that is open.
+            ("right_square_bracket", "value('more')", "More", "value_more",
+             "Load the next page of the open value", False),
+            ("f", "value('cycle_format')", "Format", "value_format",
+             "Show the open string as text, JSON, hex…", False),
             ("escape", "go_back", "Back", "back", "Back to the key list", False),
         )
     ]  # fmt: skip

@@ -483,6 +483,15 @@ class BrowserScreen(Screen[None]):
             return
         self._request(action)
 
+    def action_value(self, action: str) -> None:
+        if self.value_pane.value is None:
+            self.notify("Open a key first (enter)", timeout=2)
+            return
+        if action == "more":
+            self.value_pane.action_more()
+        elif action == "cycle_format":
+            self.value_pane.action_cycle_format()
+
     def action_undo(self) -> None:
         self.edits.undo()
 

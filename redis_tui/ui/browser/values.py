@@ -73,7 +73,7 @@ class ValueFlow:
             return
         pane = self.host.value_pane
         if value.type == "string" or not value.columns:
-            text = pane.text.text
+            text = pane.shown_text
             what = "Value"
         else:
             row = self.edits.selected_row(value)

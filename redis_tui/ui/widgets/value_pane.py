@@ -12,16 +12,32 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Static, TextArea
+from textual.widgets.text_area import Location
 
 from redis_tui.data.values import formatting
-from redis_tui.data.values.display import escape_text, human_bytes, human_ttl
+from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 
 CELL_CHARS = 300
+# TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
+# costs O(line) per row painted. Long lines are folded into document lines of about this many
+# characters (a whole number of rows, so the screen looks as soft wrapping would).
+FOLD_CHARS = 1024
 # The key in the header: at most about three lines of a wide pane, then clipped.
 HEADER_KEY_CELLS = 200
+
+
+class ValueText(TextArea):
+    """The read-only text of a string value."""
+
+    def find_matching_bracket(self, bracket: str, search_from: Location) -> Location | None:
+        # TextArea looks for the matching bracket on every cursor move even when matching is
+        # off: a walk of the whole text (0.1 s on 300 KB) when the cursor sits on a bracket.
+        if not self.match_cursor_bracket:
+            return None
+        return super().find_matching_bracket(bracket, search_from)
 
 
 class ValuePane(Vertical, can_focus=False):
@@ -48,8 +64,13 @@ class ValuePane(Vertical, can_focus=False):
         # False when the loaded version is sampled, not a digest of the whole value.
         self.exact_version = True
         self._render_note: str | None = None
+        # The text shown, before folding (what ``Y`` copies), and the bytes of a UTF-8
+        # character cut by the page boundary, kept for the next page.
+        self.shown_text = ""
+        self._pending = b""
+        self._fold_width = 0
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
-        self.text = TextArea("", id="value-text", read_only=True, soft_wrap=True)
+        self.text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
         self.text.match_cursor_bracket = False
         self.table: DataTable[Text] = DataTable(
             id="value-table", cursor_type="row", zebra_stripes=True
@@ -70,7 +91,7 @@ class ValuePane(Vertical, can_focus=False):
     def clear(self, message: str = "No key selected") -> None:
         self.value = None
         self.header.update(Content(message))
-        self.text.load_text("")
+        self._load("")
         table = self.table
         table.clear(columns=True)
         table.display = False
@@ -117,10 +138,12 @@ class ValuePane(Vertical, can_focus=False):
         value = self.value
         value.ttl_ms, value.length = page.ttl_ms, page.length
         if value.type == "string":
-            self._string_data += page.data or b""
+            data = page.data or b""
+            self._string_data += data
             value.data = self._string_data
             value.truncated = page.truncated
-            self._render_string()
+            if not self._append_text(data, page.truncated):
+                self._render_string()
         else:
             value.rows.extend(page.rows)
             value.cursor = page.cursor
@@ -131,12 +154,69 @@ class ValuePane(Vertical, can_focus=False):
         if value is None:
             return
         if value.note:
-            self.text.load_text(value.note)
+            self._load(value.note)
             return
-        rendered = formatting.render(self._string_data, self.format, truncated=value.truncated)
+        data, self._pending = self._string_data, b""
+        if value.truncated:
+            data, self._pending = _split_utf8(data)
+        rendered = formatting.render(data, self.format, truncated=value.truncated)
         self._rendered_format = rendered.format
         self._render_note = rendered.note
-        self.text.load_text(rendered.text)
+        self._load(rendered.text)
+
+    def _append_text(self, data: bytes, truncated: bool) -> bool:
+        """Show the next page of plain text by adding it at the end: the cost is the page's,
+        not the whole loaded text's. False when the whole value must be rendered again (a
+        last page may decode as JSON; hex, a forced format, or a cut rendering)."""
+        if (
+            not truncated
+            or self._rendered_format != "text"
+            or self.format not in ("auto", "text")
+            or self._render_note not in (None, formatting.TRUNCATED_NOTE)
+        ):
+            return False
+        data, pending = _split_utf8(self._pending + data)
+        if not is_text(data) or len(self.shown_text) + len(data) > formatting.MAX_TEXT:
+            return False
+        self._pending = pending
+        added = escape_text(data)
+        document = self.text.document
+        last = document.line_count - 1
+        tail = document.get_line(last)
+        self.shown_text += added
+        self.text.replace(
+            self._fold(tail + added), (last, 0), document.end, maintain_selection_offset=True
+        )
+        return True
+
+    def _load(self, text: str) -> None:
+        self.shown_text = text
+        self._fold_width = self._fold_chars()
+        self.text.load_text(self._fold(text))
+
+    def _fold_chars(self) -> int:
+        width = self.text.scrollable_content_region.width - 1  # the cursor's column
+        if width < 10:
+            return FOLD_CHARS
+        return width * max(1, FOLD_CHARS // width)
+
+    def _fold(self, text: str) -> str:
+        size = self._fold_width or FOLD_CHARS
+        if len(text) <= size:
+            return text
+        lines = text.split("\n")
+        if max(map(len, lines)) <= size:
+            return text
+        return "\n".join(
+            piece
+            for line in lines
+            for piece in ([line[i : i + size] for i in range(0, len(line), size)] or [""])
+        )
+
+    def on_resize(self) -> None:
+        # Folded rows follow the pane's width; a new width folds again.
+        if self.shown_text and self._fold_chars() != self._fold_width and self.text.display:
+            self._load(self.shown_text)
 
     def _add_rows(self, page: KeyValue) -> None:
         table = self.table
@@ -203,6 +283,8 @@ class ValuePane(Vertical, can_focus=False):
     def action_more(self) -> None:
         if self.value is not None and self.value.has_more:
             self.post_message(self.MoreRequested(self.value))
+        elif self.value is not None:
+            self.notify("All of the value is shown", timeout=1.5)
 
     def action_cycle_format(self) -> None:
         if self.value is None or self.value.type != "string":
@@ -237,6 +319,16 @@ class ValuePane(Vertical, can_focus=False):
         self.app.push_screen(
             TextScreen(f"{label} — {rendered.format}, {len(raw):,} bytes{note}", rendered.text)
         )
+
+
+def _split_utf8(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` without a UTF-8 character cut at its end, and that cut character's bytes."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # the last character's first byte
+            need = 1 if byte < 0x80 else 2 if byte >> 5 == 6 else 3 if byte >> 4 == 14 else 4
+            return (data[:-back], data[-back:]) if need > back and byte >= 0xC0 else (data, b"")
+    return data, b""
 
 
 def _count(length: int | None) -> str:
