@@ -1,7 +1,5 @@
 """python -m redis_tui"""
 
-import sys
+from redis_tui.cli import entry
 
-from redis_tui.cli import main
-
-sys.exit(main())
+entry()

@@ -6,6 +6,7 @@ from rich.cells import cell_len
 from textual.color import Color, ColorParseError
 from textual.content import Content
 from textual.style import Style
+from textual.widgets import Static
 
 from redis_tui.data.values.display import escape_key
 
@@ -54,3 +55,12 @@ def key_label(key: bytes, cells: int) -> str:
     if cell_len(shown) <= cells:
         return shown
     return f"{clip_middle(shown, cells)} ({len(key):,}-byte name)"
+
+
+def update_static(widget: Static, content: Content) -> None:
+    """``widget.update(content)`` unless it already shows exactly that: an update always
+    costs a layout pass and a repaint, and the polls re-send the same lines every second."""
+    old = widget.content
+    if isinstance(old, Content) and old.plain == content.plain and old.spans == content.spans:
+        return
+    widget.update(content)

@@ -71,7 +71,7 @@ class LiveFlow:
     def sizes_fetched(self, event: m.KeySizesFetched) -> None:
         self.host.view.store.set_sizes(event.keys, event.sizes, event.hints)
         self._sizes_asked = ((), 0.0)
-        self.host.keys.refresh()
+        self.host.keys.refresh_changed()
 
     def value_changed(self, event: m.ValueChanged) -> None:
         # Never under an open dialog: an edit in progress keeps the version it started from.
@@ -82,7 +82,7 @@ class LiveFlow:
         host = self.host
         current = host.keys.current_key
         if host.view.mark_gone(list(event.gone), time.monotonic()):
-            host.keys.refresh()
+            host.keys.refresh_changed()
         if current is not None and not host.modal_open():
             if current in event.changed:
                 host.redis.load(current)

@@ -36,6 +36,7 @@ from redis_tui.ui.browser.sessions import SessionFlow
 from redis_tui.ui.browser.values import ValueFlow
 from redis_tui.ui.commands import CommandBar, CommandError, palette
 from redis_tui.ui.screens.info import TextScreen
+from redis_tui.ui.style import update_static
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.footer import TidyFooter
 from redis_tui.ui.widgets.key_list import KeyList
@@ -161,7 +162,8 @@ class BrowserScreen(Screen[None]):
         self.value_pane.border_title = "3 Value"
         self.session_pane.border_title = "4 Sessions"
         self.set_interval(min(0.5, self.poll_interval / 2), self._push_view_state)
-        self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
+        # Runs only while scan results come in: an idle app has nothing to flush.
+        self._flush_timer = self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
         self.set_interval(GONE_GRACE / 2, self._sweep_gone)
         self.keys.focus()
 
@@ -257,6 +259,7 @@ class BrowserScreen(Screen[None]):
 
     @on(m.KeysScanned)
     def keys_scanned(self, event: m.KeysScanned) -> None:
+        self._flush_timer.resume()
         now = self.view.scanned(
             event.generation, event.keys, event.types, event.pttls,
             done=event.done, batch=event.batch, meta_follows=event.meta_follows,
@@ -266,6 +269,7 @@ class BrowserScreen(Screen[None]):
 
     @on(m.KeysMetaFetched)
     def keys_meta_fetched(self, event: m.KeysMetaFetched) -> None:
+        self._flush_timer.resume()
         now = self.view.meta_fetched(
             event.generation, event.batch, event.keys, event.types, event.pttls,
             done=event.done, offset=event.offset, last=event.last, hints=event.hints,
@@ -279,6 +283,8 @@ class BrowserScreen(Screen[None]):
         self._refollow()
         if self.view.rows_dirty or self.view.scanning:
             self.update_status()
+        elif not self.view.meta_dirty:
+            self._flush_timer.pause()
 
     def _flush_rows(self, resort: bool = False) -> None:
         self.view.flush(self.keys, resort=resort)
@@ -297,7 +303,7 @@ class BrowserScreen(Screen[None]):
             self._follow = None
 
     def update_status(self) -> None:
-        self.status.update(Content(self.view.status()))
+        update_static(self.status, Content(self.view.status()))
 
     def stop_scan(self) -> None:
         if self.view.scanning:
@@ -345,7 +351,7 @@ class BrowserScreen(Screen[None]):
         self.conn_pane.set_facts(event.facts)
         self.view.dbsize = event.facts.dbsize
         self.view.store.update_ttls(event.keys, event.pttls, time.monotonic(), event.hints)
-        self.keys.refresh()
+        self.keys.refresh_changed()
         self.update_status()
 
     @on(m.WorkerFailed)
@@ -412,7 +418,7 @@ class BrowserScreen(Screen[None]):
         index = store.index_of(value.key) if not event.append else None
         if index is not None:
             store.set_meta(index, value.type, value.ttl_ms, time.monotonic())
-            self.keys.refresh()
+            self.keys.refresh_changed()
         if self.version is not None:
             self.selection.value_loaded(value.key, self.keys.current_key)
 

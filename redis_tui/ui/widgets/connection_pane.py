@@ -16,7 +16,7 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
 from redis_tui.data.values.display import escape_text
-from redis_tui.ui.style import swatch
+from redis_tui.ui.style import swatch, update_static
 
 # Cluster nodes listed one a line; the rest are summed up as "+N more".
 MAX_NODE_LINES = 6
@@ -110,7 +110,7 @@ class ConnectionPane(Static, can_focus=True):
         if f.unavailable:
             lines.append(self._unavailable_line(f.unavailable))
         lines.append(self._state_line())
-        self.update(Content("\n").join(line for line in lines if line is not None))
+        update_static(self, Content("\n").join(line for line in lines if line is not None))
 
     def _where_line(self) -> Content:
         s = self.settings

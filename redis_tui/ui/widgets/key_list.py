@@ -68,6 +68,9 @@ class KeyList(VirtualList):
         # Another view of the same keys shown instead of this list (the namespace tree):
         # focusing the key list focuses it while it is displayed.
         self.focus_proxy: Widget | None = None
+        # What each row on screen was last drawn from: a tick or a poll repaints only the
+        # rows whose TTL, type or size text changed, not the whole list.
+        self._painted: dict[int, tuple[int, str, str, int]] = {}
 
     def focus(self, scroll_visible: bool = True) -> KeyList:
         proxy = self.focus_proxy
@@ -78,8 +81,8 @@ class KeyList(VirtualList):
         return self
 
     def on_mount(self) -> None:
-        # Repaint (no network) once a second so TTLs count down.
-        self.set_interval(1.0, self.refresh)
+        # Once a second (no network) the TTLs that count down on screen are repainted.
+        self.set_interval(1.0, self.refresh_changed)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -130,10 +133,26 @@ class KeyList(VirtualList):
     def row_count(self) -> int:
         return len(self.store)
 
+    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int]:
+        store = self.store
+        index = store.row(row)
+        ttl = human_ttl(store.ttl_ms(index, now))
+        return index, store.type_name(index), ttl, store.sizes[index]
+
+    def refresh_changed(self) -> None:
+        """Repaint the visible rows whose text changed since they were drawn."""
+        painted, now = self._painted, time.monotonic()
+        rows = self.visible_range()
+        if len(painted) > 4 * max(1, len(rows)):
+            painted.clear()  # rows scrolled away long ago
+        for row in rows:
+            if painted.get(row) != self._drawn_from(row, now):
+                self.refresh_row(row)
+
     def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
-        index = self.store.row(row)
-        kind = self.store.type_name(index)
-        ttl = human_ttl(self.store.ttl_ms(index, time.monotonic()))
+        drawn = self._drawn_from(row, time.monotonic())
+        self._painted[row] = drawn
+        index, kind, ttl, _ = drawn
         raw = self.store.names[index]
         name = escape_key(raw) if raw else '""'
         if kind == "gone":

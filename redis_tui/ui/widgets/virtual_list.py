@@ -85,12 +85,12 @@ class VirtualList(ScrollView, can_focus=True):
     # -- cursor ---------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._refresh_row(old)
-        self._refresh_row(new)
+        self.refresh_row(old)
+        self.refresh_row(new)
         self.scroll_to_cursor()
         self.cursor_moved()
 
-    def _refresh_row(self, row: int) -> None:
+    def refresh_row(self, row: int) -> None:
         y = row - int(self.scroll_offset.y)
         if 0 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
