@@ -155,7 +155,10 @@ async def analyze(
     cluster = client if isinstance(client, RedisCluster) else None
     notes: list[str] = []
     started = time.perf_counter()
-    dbsize = await _dbsize(client)
+    # The cluster cursor first: it initialises the slot map that get_primaries() reads.
+    cursor: Any = await topology.start_cluster_scan(cluster) if cluster is not None else 0
+    primaries = len(cluster.get_primaries()) if cluster is not None else 1
+    dbsize = await _dbsize(client, cluster)
     server = await _server_health(client, cluster)
     sample = options.sample_per_namespace
     if sample is None and options.exact_limit is not None and (dbsize or 0) > options.exact_limit:
@@ -165,8 +168,6 @@ async def analyze(
     permitted = True
     batches = _Batches(client, settings)
     pacer = Pacer()
-    cursor: Any = await topology.start_cluster_scan(cluster) if cluster is not None else 0
-    primaries = len(cluster.get_primaries()) if cluster is not None else 1
     done = 0
     complete = True
     try:
@@ -278,14 +279,22 @@ def _result(
     )
 
 
-async def _dbsize(client: aioredis.Redis) -> int | None:
-    try:
-        size = await client.dbsize()
-    except Exception as exc:
-        if is_command_error(exc):
+async def _dbsize(client: aioredis.Redis, cluster: RedisCluster | None) -> int | None:
+    """DBSIZE, summed over a cluster's primaries; None when refused."""
+    targets: list[Any] = cluster.get_primaries() if cluster is not None else [None]
+    total = 0
+    for node in targets:
+        kwargs = {"target_nodes": node} if node is not None else {}
+        try:
+            size = await client.execute_command("DBSIZE", **kwargs)
+        except Exception as exc:
+            if is_command_error(exc):
+                return None
+            raise
+        if not isinstance(size, int):
             return None
-        raise
-    return size if isinstance(size, int) else None
+        total += size
+    return total
 
 
 _INFO_FIELDS = ("keyspace_hits", "keyspace_misses", "evicted_keys", "used_memory", "maxmemory")
