@@ -1,6 +1,7 @@
 """``redis-tui``: redis-cli's flags -> ConnectionSettings -> the app (or ``--demo``).
 
-``redis-tui sessions …`` is handed to ``redis_tui.cli.sessions``.
+``redis-tui sessions …`` is handed to ``redis_tui.cli.sessions``, ``redis-tui analyze …`` to
+``redis_tui.cli.analyze``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from redis_tui.cli.sessions import main as sessions_main
 
         return sessions_main(argv[1:])
+    if argv[:1] == ["analyze"]:
+        from redis_tui.cli.analyze import main as analyze_main
+
+        return analyze_main(argv[1:])
     args = build_parser().parse_args(argv)
     loaded = load_settings(args)
     if isinstance(loaded, int):

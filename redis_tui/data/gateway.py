@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -19,7 +19,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from redis_tui.data import sessions
+from redis_tui.data import analysis, sessions
 from redis_tui.data.client.open import Client, open_client, sentinel_manager
 from redis_tui.data.client.settings import ConnectionSettings, format_address
 from redis_tui.data.edit import bulk, ops
@@ -372,6 +372,31 @@ class Gateway:
             # A bytes command name skips redis-py's INFO callback, which drops the sections.
             raw = await self.client.execute_command(b"INFO", b"everything")
             return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    async def analyze(
+        self,
+        options: analysis.AnalysisOptions | None = None,
+        on_progress: Callable[[analysis.Progress], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> analysis.AnalysisResult:
+        """The keyspace analysis of the current database (every primary of a cluster).
+
+        Args:
+            options: delimiter, MATCH, top-N, sampling and bounds.
+            on_progress: called after each SCAN page (keys done, DBSIZE, ETA).
+            stop: set it to end after the current page with a partial result.
+
+        Returns:
+            Per-namespace figures, top keys and cache health (see ``data.analysis``).
+
+        Raises:
+            ConnectionFailed, ServerTimeout, AuthFailed: the link failed. An ACL that
+            refuses MEMORY, INFO or CONFIG degrades the result (with a note) instead.
+        """
+        async with self._errors():
+            return await analysis.analyze(
+                self.client, options, settings=self.settings, on_progress=on_progress, stop=stop
+            )
 
     async def memory_usage(self, keys: Sequence[bytes]) -> list[int | None]:
         """MEMORY USAGE of each key (``SAMPLES 5``), in one pipelined round trip.

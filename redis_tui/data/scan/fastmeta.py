@@ -90,11 +90,24 @@ class MetaConnection:
         """
         if not keys:
             return [], []
+        return parse_meta(await self.call(encode_meta(keys), 2 * len(keys)))
+
+    async def call(self, payload: bytes, expected: int) -> list[Any]:
+        """Send pre-encoded commands and read ``expected`` replies, in one round trip.
+
+        For other metadata batches of the same shape (the keyspace analysis adds ``MEMORY
+        USAGE`` and the length commands). Command errors come back inline as
+        ``redis.exceptions.ResponseError`` instances.
+
+        Raises:
+            ConnectionFailed, ServerTimeout, AuthFailed: the link failed (it is closed; the
+            next call reconnects).
+        """
         async with self._lock:
             try:
                 if self._writer is None:
                     await self._open()
-                replies = await self._roundtrip(encode_meta(keys), 2 * len(keys))
+                return await self._roundtrip(payload, expected)
             except BaseException as exc:
                 # Cancelled or broken mid-batch: unread replies would poison the next batch.
                 self._abort()
@@ -103,7 +116,6 @@ class MetaConnection:
                 if isinstance(exc, Exception):
                     raise translate(exc, self.settings.describe()) from exc
                 raise
-        return parse_meta(replies)
 
     async def close(self) -> None:
         writer, self._writer, self._reader = self._writer, None, None
