@@ -27,7 +27,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.bench_keylist import BASELINE_COUNT, RawConnection, _command, seed
+from benchmarks.bench_keylist import _command, raw_scan, seed
 from redis_tui.demo.server import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,26 +36,14 @@ TARGET_RATIO = 0.5
 
 def baseline(port: int) -> tuple[int, float]:
     """SCAN + TYPE/PTTL/MEMORY USAGE per page. Returns (keys seen, seconds)."""
-    conn = RawConnection(port)
-    cursor, seen = b"0", 0
-    started = time.perf_counter()
-    while True:
-        (reply,) = conn.roundtrip(_command(b"SCAN", cursor, b"COUNT", b"%d" % BASELINE_COUNT), 1)
-        cursor, keys = reply
-        if keys:
-            payload = b"".join(
-                _command(b"TYPE", k)
-                + _command(b"PTTL", k)
-                + _command(b"MEMORY", b"USAGE", k, b"SAMPLES", b"0")
-                for k in keys
-            )
-            conn.roundtrip(payload, 3 * len(keys))
-        seen += len(keys)
-        if cursor == b"0":
-            break
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return seen, elapsed
+    return raw_scan(
+        port,
+        lambda k: (
+            _command(b"TYPE", k),
+            _command(b"PTTL", k),
+            _command(b"MEMORY", b"USAGE", k, b"SAMPLES", b"0"),
+        ),
+    )
 
 
 def ours(port: int) -> tuple[int, float, float]:

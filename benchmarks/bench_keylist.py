@@ -157,40 +157,37 @@ def seed(port: int, n: int) -> float:
 # -- baselines -------------------------------------------------------------------------------
 
 
-def baseline_names(port: int) -> tuple[int, float]:
-    """SCAN COUNT 1000 to the end, names only. Returns (keys seen, seconds)."""
+def raw_scan(
+    port: int, per_key: Callable[[bytes], Sequence[bytes]] = lambda k: ()
+) -> tuple[int, float]:
+    """SCAN COUNT 1000 to the end; after each page, the commands ``per_key`` gives for each of
+    its keys, sent in one write (the server's limit: no client work but hiredis). Returns
+    (keys seen, seconds)."""
     conn = RawConnection(port)
     cursor, seen = b"0", 0
     started = time.perf_counter()
     while True:
         (reply,) = conn.roundtrip(_command(b"SCAN", cursor, b"COUNT", b"%d" % BASELINE_COUNT), 1)
         cursor, keys = reply
+        commands = [c for k in keys for c in per_key(k)]
+        if commands:
+            conn.roundtrip(b"".join(commands), len(commands))
         seen += len(keys)
         if cursor == b"0":
             break
     elapsed = time.perf_counter() - started
     conn.close()
     return seen, elapsed
+
+
+def baseline_names(port: int) -> tuple[int, float]:
+    """Names only."""
+    return raw_scan(port)
 
 
 def baseline_meta(port: int) -> tuple[int, float]:
-    """SCAN COUNT 1000, then TYPE + PTTL of the page in one write: the server's limit for
-    names with metadata. Returns (keys seen, seconds)."""
-    conn = RawConnection(port)
-    cursor, seen = b"0", 0
-    started = time.perf_counter()
-    while True:
-        (reply,) = conn.roundtrip(_command(b"SCAN", cursor, b"COUNT", b"%d" % BASELINE_COUNT), 1)
-        cursor, keys = reply
-        if keys:
-            payload = b"".join(_command(b"TYPE", k) + _command(b"PTTL", k) for k in keys)
-            conn.roundtrip(payload, 2 * len(keys))
-        seen += len(keys)
-        if cursor == b"0":
-            break
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return seen, elapsed
+    """Names, then TYPE + PTTL of each page: the limit for names with metadata."""
+    return raw_scan(port, lambda k: (_command(b"TYPE", k), _command(b"PTTL", k)))
 
 
 # -- the app, headless, in a child process ---------------------------------------------------

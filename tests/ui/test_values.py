@@ -199,3 +199,22 @@ async def test_pages_of_a_long_line_from_the_key_list(
         await pilot.press("Y")
         await pilot.pause()
         assert app.clipboard == pane.shown_text
+
+
+async def test_pages_typed_ahead_are_all_loaded(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """`:key` then `]` three times with no pause, from the key list: the value is opened and
+    three more pages come, one after the other (none dropped while one is on its way)."""
+    page = 64 * 1024
+    client.set("other", "x")
+    client.set("long", b"z" * (6 * page))
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: b"other" in app.browser.view.store)
+        await pilot.press(":", *"key long", "enter", "2", *["right_square_bracket"] * 3)
+        await wait_for(
+            pilot, lambda: "showing the first 256.0 KB" in static_text(pilot, "#value-footer")
+        )
+        await pilot.pause(0.3)
+        assert len(app.browser.value_pane.shown_text) == 4 * page

@@ -37,7 +37,6 @@ from redis_tui.data.values.display import escape_text
 from redis_tui.data.values.kinds import LENGTH_COMMAND
 from redis_tui.errors import is_command_error
 
-_META = b"*2\r\n$4\r\nTYPE\r\n$%d\r\n%s\r\n*2\r\n$4\r\nPTTL\r\n$%d\r\n%s\r\n"
 _MEMORY = b"*5\r\n$6\r\nMEMORY\r\n$5\r\nUSAGE\r\n$%d\r\n%s\r\n$7\r\nSAMPLES\r\n$1\r\n0\r\n"
 _ONE_ARG = b"*2\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
 _LENGTH = {kind.encode(): command.encode() for kind, command in LENGTH_COMMAND.items()}
@@ -61,7 +60,7 @@ class _Batches:
         """(types, pttls, memory replies or None where not asked) of a page."""
         measured = sum(wants)
         if self.meta is not None:
-            meta, memory = _META, _MEMORY
+            meta, memory = fastmeta.META_TEMPLATE, _MEMORY
             payload = b"".join(
                 [
                     (meta % (len(k), k, len(k), k)) + (memory % (len(k), k) if w else b"")

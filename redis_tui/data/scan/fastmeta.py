@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - hiredis is a dependency; keep the slow
 AVAILABLE = hiredis is not None
 CLIENT_NAME = b"redis-tui-meta"
 READ_CHUNK = 1 << 18
-_META_TEMPLATE = b"*2\r\n$4\r\nTYPE\r\n$%d\r\n%s\r\n*2\r\n$4\r\nPTTL\r\n$%d\r\n%s\r\n"
+META_TEMPLATE = b"*2\r\n$4\r\nTYPE\r\n$%d\r\n%s\r\n*2\r\n$4\r\nPTTL\r\n$%d\r\n%s\r\n"
 
 
 def supports(client: object) -> bool:
@@ -50,7 +50,7 @@ def supports(client: object) -> bool:
 
 def encode_meta(keys: Sequence[bytes]) -> bytes:
     """``TYPE key`` then ``PTTL key`` for each key, as one buffer."""
-    template = _META_TEMPLATE
+    template = META_TEMPLATE
     return b"".join([template % (len(k), k, len(k), k) for k in keys])
 
 

@@ -43,9 +43,9 @@ def browser_bindings() -> list[BindingType]:
              False),
             # The value pane's own keys, pressed elsewhere (the key list): they act on the
             # value that is open.
-            ("right_square_bracket", "value('more')", "More", "value_more",
+            ("right_square_bracket", "request('more')", "More", "value_more",
              "Load the next page of the open value", False),
-            ("f", "value('cycle_format')", "Format", "value_format",
+            ("f", "request('cycle_format')", "Format", "value_format",
              "Show the open string as text, JSON, hex…", False),
             ("escape", "go_back", "Back", "back", "Back to the key list", False),
         )

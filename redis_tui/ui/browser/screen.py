@@ -54,7 +54,9 @@ WRITE_ACTIONS = frozenset(
 )
 # Actions on "the selected key": typed ahead, they wait for it (see ``Selection``).
 KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save_value"})
-VALUE_ACTIONS = frozenset({"edit", "add_element", "remove_element", "copy_value"})
+VALUE_ACTIONS = frozenset(
+    {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format"}
+)
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 
@@ -483,20 +485,15 @@ class BrowserScreen(Screen[None]):
             flows.remove_element()
         elif action == "copy_value":
             self.values.copy_value()
+        elif action == "more":
+            self.value_pane.action_more()
+        elif action == "cycle_format":
+            self.value_pane.action_cycle_format()
 
     def action_request(self, action: str) -> None:
         if action in WRITE_ACTIONS and self.edits.refused(action.replace("_", " ")):
             return
         self._request(action)
-
-    def action_value(self, action: str) -> None:
-        if self.value_pane.value is None:
-            self.notify("Open a key first (enter)", timeout=2)
-            return
-        if action == "more":
-            self.value_pane.action_more()
-        elif action == "cycle_format":
-            self.value_pane.action_cycle_format()
 
     def action_undo(self) -> None:
         self.edits.undo()

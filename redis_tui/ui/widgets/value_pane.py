@@ -69,6 +69,9 @@ class ValuePane(Vertical, can_focus=False):
         self.shown_text = ""
         self._pending = b""
         self._fold_width = 0
+        # `]` pressed while a page is on its way: each is asked for when the one before lands.
+        self._page_in_flight = False
+        self._pages_wanted = 0
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
         self.text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
         self.text.match_cursor_bracket = False
@@ -90,6 +93,7 @@ class ValuePane(Vertical, can_focus=False):
 
     def clear(self, message: str = "No key selected") -> None:
         self.value = None
+        self._page_in_flight, self._pages_wanted = False, 0
         self.header.update(Content(message))
         self._load("")
         table = self.table
@@ -109,8 +113,12 @@ class ValuePane(Vertical, can_focus=False):
     def show(self, value: KeyValue, append: bool = False) -> None:
         """Display a freshly loaded value, or append the next page of the one shown."""
         if append and self.value is not None and self.value.key == value.key:
+            if value.type == "string" and value.offset != len(self._string_data):
+                return  # a page of a version reloaded since: it no longer follows on
+            self._page_in_flight = False
             self._append(value)
         else:
+            self._page_in_flight, self._pages_wanted = False, 0
             if self.value is None or self.value.key != value.key:
                 self.format = "auto"  # a new key: detect again
             self.value = value
@@ -118,6 +126,9 @@ class ValuePane(Vertical, can_focus=False):
             self._render_full(value)
         self._update_header()
         self._update_footer()
+        if append and self._pages_wanted:
+            self._pages_wanted -= 1
+            self.action_more()
 
     def _render_full(self, value: KeyValue) -> None:
         text_area = self.text
@@ -189,13 +200,20 @@ class ValuePane(Vertical, can_focus=False):
         )
         return True
 
-    def _load(self, text: str) -> None:
+    def _load(self, text: str, refold: bool = True) -> None:
         self.shown_text = text
         self._fold_width = self._fold_chars()
         self.text.load_text(self._fold(text))
+        if refold and len(text) > self._fold_width:
+            # A scrollbar that the text brings narrows the rows: fold once more to fit them.
+            self.call_after_refresh(self._refold)
+
+    def _refold(self) -> None:
+        if self.shown_text and self.text.display and self._fold_chars() != self._fold_width:
+            self._load(self.shown_text, refold=False)
 
     def _fold_chars(self) -> int:
-        width = self.text.scrollable_content_region.width - 1  # the cursor's column
+        width = self.text.wrap_width
         if width < 10:
             return FOLD_CHARS
         return width * max(1, FOLD_CHARS // width)
@@ -215,8 +233,7 @@ class ValuePane(Vertical, can_focus=False):
 
     def on_resize(self) -> None:
         # Folded rows follow the pane's width; a new width folds again.
-        if self.shown_text and self._fold_chars() != self._fold_width and self.text.display:
-            self._load(self.shown_text)
+        self._refold()
 
     def _add_rows(self, page: KeyValue) -> None:
         table = self.table
@@ -281,7 +298,10 @@ class ValuePane(Vertical, can_focus=False):
     # -- actions --------------------------------------------------------------------------
 
     def action_more(self) -> None:
-        if self.value is not None and self.value.has_more:
+        if self.value is not None and self._page_in_flight:
+            self._pages_wanted += 1
+        elif self.value is not None and self.value.has_more:
+            self._page_in_flight = True
             self.post_message(self.MoreRequested(self.value))
         elif self.value is not None:
             self.notify("All of the value is shown", timeout=1.5)
