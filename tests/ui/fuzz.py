@@ -28,7 +28,7 @@ from textual import events
 from textual.widgets import Input, Static, TextArea
 
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.display import escape_key, unescape_key
 from redis_tui.demo import seed as demo
 from redis_tui.demo.simulator import seed_sessions_from_fixtures
 from redis_tui.ui.app import RedisTuiApp
@@ -177,6 +177,9 @@ class Answer:
 
     at: float
     text: str
+    # The keys the dialog's fields name, parsed as the app parses them: a name typed with
+    # a lone backslash (a\.b) is the key a\.b, which escape_key shows with the backslash doubled.
+    typed: tuple[bytes, ...] = ()
 
 
 def _dialog_text(screen: Dialog[Any]) -> str:
@@ -207,7 +210,7 @@ def _named(key: bytes, answers: list[Answer], before: float) -> bool:
     for answer in answers:
         if answer.at > before:
             break
-        if shown in answer.text:
+        if shown in answer.text or key in answer.typed:
             return True
         # A long key is clipped in the middle in titles: both ends are shown.
         if len(shown) > 55 and shown[:20] in answer.text and shown[-8:] in answer.text:
@@ -262,7 +265,8 @@ async def run_fuzzer(
 
     def recording_dismiss(self: Dialog[Any], result: Any = None) -> Any:
         if result and not self._answered and self.is_current:
-            findings.answers.append(Answer(time.monotonic(), _dialog_text(self)))
+            typed = tuple(unescape_key(box.value) for box in self.query(Input))
+            findings.answers.append(Answer(time.monotonic(), _dialog_text(self), typed))
         return original_dismiss(self, result)
 
     Dialog.dismiss = recording_dismiss  # type: ignore[method-assign]
