@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import redis
 from textual.pilot import Pilot
 
@@ -108,3 +109,49 @@ def test_help(snap_compare: Any, client: redis.Redis, settings: ConnectionSettin
         await pilot.pause()
 
     assert snap_compare(app_for(settings), terminal_size=SIZE, run_before=before)
+
+
+# The main screens at the sizes people use: a small terminal (the panes take turns) and a
+# big one (side by side).
+LAYOUTS = [(80, 24), (200, 50)]
+
+
+@pytest.mark.parametrize("size", LAYOUTS, ids=["80x24", "200x50"])
+def test_key_list_at(
+    snap_compare: Any, client: redis.Redis, settings: ConnectionSettings, size: tuple[int, int]
+) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"cache:user:1")
+
+    assert snap_compare(app_for(settings), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", LAYOUTS, ids=["80x24", "200x50"])
+def test_value_opened_at(
+    snap_compare: Any, client: redis.Redis, settings: ConnectionSettings, size: tuple[int, int]
+) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"user:1:profile")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause(0.1)
+        await pilot.pause()
+
+    assert snap_compare(app_for(settings), terminal_size=size, run_before=before)
+
+
+def test_value_zoomed(snap_compare: Any, client: redis.Redis, settings: ConnectionSettings) -> None:
+    seed(client)
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, b"cache:user:1")
+        await pilot.press("3", "z")
+        await pilot.pause()
+        await pilot.pause(0.1)
+        await pilot.pause()
+
+    assert snap_compare(app_for(settings), terminal_size=(80, 24), run_before=before)

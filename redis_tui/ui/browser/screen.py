@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import ClassVar, Literal, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -57,6 +57,23 @@ KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save
 VALUE_ACTIONS = frozenset(
     {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format"}
 )
+# Below this width the panes take turns: the key list full width, the value pane full width
+# on enter and back on esc (as lazygit does), so key names keep their room.
+NARROW_WIDTH = 100
+# The footer shows the focused pane's keys, in this order (binding ids); the rest still work.
+FOOTER_KEYS: dict[str, tuple[str, ...]] = {
+    "keys": ("keys.open", "tree.open", "tree.up", "app.filter", "app.command", "app.ttl",
+             "app.delete", "app.undo", "app.tree", "app.zoom", "app.connect", "app.help",
+             "app.quit"),
+    "value": ("value.more", "value.format", "app.edit", "app.back", "value.remove", "app.add",
+              "app.zoom", "app.copy_value", "app.save_value", "app.help", "app.quit"),
+    "sessions": ("sessions.open", "sessions.revoke", "sessions.ttl", "sessions.edit",
+                 "app.back", "sessions.filter", "sessions.group", "sessions.sort",
+                 "sessions.cookie", "sessions.report", "app.zoom", "app.help", "app.quit"),
+    "connection": ("app.connect", "app.command", "app.pane2", "app.zoom", "app.help",
+                   "app.quit"),
+}  # fmt: skip
+Pane = Literal["connection", "keys", "value", "sessions"]
 LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 
@@ -99,6 +116,7 @@ class BrowserScreen(Screen[None]):
         self.sessions = SessionFlow(self, self.edits)
         self.values = ValueFlow(self, self.edits)
         self.live = LiveFlow(self, self.conn_pane)
+        self.pane: Pane | None = None
 
     # -- what the flows read (attributes down from the App) -----------------------------
 
@@ -650,7 +668,8 @@ class BrowserScreen(Screen[None]):
         if pane == "connection":
             target = self.conn_pane
         elif pane == "keys":
-            target = self.keys
+            tree = self.values.tree
+            target = tree if tree is not None and tree.display else self.keys
         elif pane == "sessions":
             self.sessions.show_sessions()
             target = self.session_pane.list
@@ -658,7 +677,88 @@ class BrowserScreen(Screen[None]):
             self.switcher.current = "value"
             table = self.value_pane.table
             target = table if table.display else self.value_pane.text
+        # A narrow screen shows the pane's side before the focus lands on it.
+        self.set_class(pane in ("value", "sessions"), "-right")
         target.focus()
+
+    # -- which pane has focus: its border, its footer keys; the narrow layout -------------
+
+    def pane_of(self, widget: Widget | None) -> Pane | None:
+        panes: tuple[tuple[Widget, Pane], ...] = (
+            (self.conn_pane, "connection"), (self.keys, "keys"),
+            (self.value_pane, "value"), (self.session_pane, "sessions"),
+        )  # fmt: skip
+        tree = self.values.tree
+        node = widget
+        while node is not None and node is not self:
+            if tree is not None and node is tree:
+                return "keys"
+            for pane_widget, name in panes:
+                if node is pane_widget:
+                    return name
+            parent = node.parent
+            node = parent if isinstance(parent, Widget) else None
+        return None
+
+    @on(events.DescendantFocus)
+    def descendant_focused(self, event: events.DescendantFocus) -> None:
+        pane = self.pane_of(event.widget)
+        if pane is not None:
+            self.pane = pane
+            self.set_class(pane in ("value", "sessions"), "-right")
+        self.refresh_bindings()
+
+    def footer_keys(self) -> tuple[str, ...] | None:
+        """The focused pane's keys for the footer (binding ids); None: Textual's choice."""
+        focused = self.focused
+        pane = self.pane_of(focused) if focused is not None else None
+        return FOOTER_KEYS.get(pane) if pane is not None else None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    def _pane_chain(self) -> list[Widget]:
+        """What Tab visits on a narrow screen, where half the panes are not displayed."""
+        tree = self.values.tree
+        chain: list[Widget] = [self.conn_pane]
+        chain.append(tree if tree is not None and tree.display else self.keys)
+        if self.switcher.current == "sessions":
+            attrs = self.session_pane.attrs
+            chain += [self.session_pane.list, *([attrs] if attrs.display else [])]
+        else:
+            table = self.value_pane.table
+            chain.append(table if table.display else self.value_pane.text)
+        return chain
+
+    def _cycle_panes(self, step: int) -> Widget | None:
+        chain = self._pane_chain()
+        focused = self.focused
+        at = next(
+            (i for i, w in enumerate(chain) if focused is not None
+             and (focused is w or w in focused.ancestors)),
+            -1 if step > 0 else 0,
+        )  # fmt: skip
+        target = chain[(at + step) % len(chain)]
+        self.set_class(self.pane_of(target) in ("value", "sessions"), "-right")
+        target.focus()
+        return target
+
+    def focus_next(self, selector: str | type[Widget] = "*") -> Widget | None:
+        if self.has_class("-narrow") and selector == "*":
+            return self._cycle_panes(1)
+        return super().focus_next(selector)
+
+    def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None:
+        if self.has_class("-narrow") and selector == "*":
+            return self._cycle_panes(-1)
+        return super().focus_previous(selector)
+
+    def action_zoom(self) -> None:
+        """Maximise the focused pane (Textual's maximize), or restore it."""
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused)
 
     class ConnectionRequested(Message):
         """Asks the App (which owns connections) to act: ``settings`` opens the connection

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -145,6 +146,8 @@ class AttributeTree(Tree[AttrPath]):
 class SessionPane(Vertical):
     """Header, the session list, the selected session's tree."""
 
+    ALLOW_MAXIMIZE = True  # z maximises the whole pane, not the table inside it
+
     BINDINGS = [
         Binding("U", "group", "By user", id="sessions.group", tooltip="Group sessions by user"),
         Binding("s", "sort", "Sort", id="sessions.sort", tooltip="Sort: TTL, user, size…"),
@@ -212,6 +215,10 @@ class SessionPane(Vertical):
             for name, cells, right in column_layout(width)
         ]
         self.columns.update(" ".join(columns))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Reading the tree: it gets the room, the list keeps a few rows.
+        self.set_class(event.widget is self.attrs, "-tree")
 
     def on_mount(self) -> None:
         self.attrs.show_root = False

@@ -43,6 +43,8 @@ class ValueText(TextArea):
 class ValuePane(Vertical, can_focus=False):
     """Shows a KeyValue. It never reads Redis itself: it asks for pages with messages."""
 
+    ALLOW_MAXIMIZE = True  # z maximises the whole pane, not the table inside it
+
     BINDINGS = [
         Binding("right_square_bracket,n", "more", "More", id="value.more", tooltip="Next page"),
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
