@@ -10,6 +10,7 @@ from typing import Any
 
 import msgpack
 import redis
+from textual import events
 from textual.widgets import OptionList
 
 from redis_tui.data.client.settings import ConnectionSettings
@@ -218,3 +219,46 @@ async def test_pages_typed_ahead_are_all_loaded(
         )
         await pilot.pause(0.3)
         assert len(app.browser.value_pane.shown_text) == 4 * page
+
+
+def tree_labels(app: RedisTuiApp) -> list[str]:
+    nodes, queue = [], list(app.browser.value_pane.data_tree.root.children)
+    while queue:
+        node = queue.pop(0)
+        nodes.append(str(node.label))
+        queue.extend(node.children)
+    return nodes
+
+
+async def test_json_opens_as_a_tree_with_its_text_one_key_away(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    doc = {"[bold]name": "Zoë\x1b[31m", "roles": ["admin", {"deep": None}], "ok": True, "n": 2}
+    client.set("doc", json.dumps(doc))
+    client.set("plain", "just words")
+    client.set("many", json.dumps(list(range(6_000))))  # one page, more nodes than the cap
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.browser.value_pane
+        await show(pilot, app, b"doc")
+        assert pane.data_tree.display and not pane.text.display
+        labels = tree_labels(app)
+        # JSON as JSON writes it; markup and escape bytes as text, never interpreted.
+        assert '[bold]name: "Zoë\\u001b[31m"' in labels
+        assert "ok: true" in labels and "n: 2" in labels and "deep: null" in labels
+        assert "roles" in labels
+        # 3 then T typed at once: the pretty text, focused; T again: the tree.
+        for key in ("3", "T"):
+            app.post_message(events.Key(key, key))
+        await wait_for(pilot, lambda: pane.text.display and pane.text.has_focus)
+        assert not pane.data_tree.display and '"roles": [' in pane.shown_text
+        await pilot.press("T")
+        await wait_for(pilot, lambda: pane.data_tree.has_focus)
+        # The choice holds for the next key; a plain string has no tree.
+        await pilot.press("escape")
+        await show(pilot, app, b"plain")
+        assert pane.text.display and not pane.data_tree.display
+        # A huge array: the tree stops at its node cap and says so.
+        await show(pilot, app, b"many")
+        labels = tree_labels(app)
+        assert len(labels) <= 5001 and labels[-1] == "… (more not shown)"

@@ -28,6 +28,9 @@ class Rendered:
     format: str
     text: str
     note: str | None = None
+    # The decoded structure (a dict, list or decoded object) when there is one: the value
+    # pane shows it as a tree. Plain data only: nothing in it was executed.
+    data: object = None
 
 
 def render(data: bytes, fmt: str = "auto", *, truncated: bool = False) -> Rendered:
@@ -53,7 +56,11 @@ def render(data: bytes, fmt: str = "auto", *, truncated: bool = False) -> Render
         text = json.dumps(decoded.value, indent=2, ensure_ascii=False, default=str)
     else:
         text = codecs.pretty(decoded.value)
-    return _capped(_label(decoded.format, decoded.layers), escape_text(text))
+    rendered = _capped(_label(decoded.format, decoded.layers), escape_text(text))
+    structure = decoded.value
+    if isinstance(structure, dict | list | tuple | codecs.ObjectValue) and structure:
+        return Rendered(rendered.format, rendered.text, rendered.note, structure)
+    return rendered
 
 
 def _as_text(data: bytes, note: str | None) -> Rendered:

@@ -65,8 +65,8 @@ FOOTER_KEYS: dict[str, tuple[str, ...]] = {
     "keys": ("keys.open", "tree.open", "tree.up", "app.filter", "app.command", "app.ttl",
              "app.delete", "app.undo", "app.tree", "app.zoom", "app.connect", "app.help",
              "app.quit"),
-    "value": ("value.more", "value.format", "app.edit", "app.back", "value.remove", "app.add",
-              "app.zoom", "app.copy_value", "app.save_value", "app.help", "app.quit"),
+    "value": ("value.more", "value.format", "app.edit", "app.back", "value.remove", "value.tree",
+              "app.add", "app.zoom", "app.copy_value", "app.save_value", "app.help", "app.quit"),
     "sessions": ("sessions.open", "sessions.revoke", "sessions.ttl", "sessions.edit",
                  "app.back", "sessions.filter", "sessions.group", "sessions.sort",
                  "sessions.cookie", "sessions.report", "app.zoom", "app.help", "app.quit"),
@@ -675,8 +675,7 @@ class BrowserScreen(Screen[None]):
             target = self.session_pane.list
         else:
             self.switcher.current = "value"
-            table = self.value_pane.table
-            target = table if table.display else self.value_pane.text
+            target = self.value_pane.body
         # A narrow screen shows the pane's side before the focus lands on it.
         self.set_class(pane in ("value", "sessions"), "-right")
         target.focus()
@@ -726,8 +725,7 @@ class BrowserScreen(Screen[None]):
             attrs = self.session_pane.attrs
             chain += [self.session_pane.list, *([attrs] if attrs.display else [])]
         else:
-            table = self.value_pane.table
-            chain.append(table if table.display else self.value_pane.text)
+            chain.append(self.value_pane.body)
         return chain
 
     def _cycle_panes(self, step: int) -> Widget | None:

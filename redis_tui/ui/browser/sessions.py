@@ -39,7 +39,8 @@ from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.screens.report import SessionReportScreen
 from redis_tui.ui.style import clip_middle, key_label
-from redis_tui.ui.widgets.session_pane import AttrPath, SessionPane
+from redis_tui.ui.widgets.data_tree import AttrPath
+from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,11 +22,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static, Tree
-from textual.widgets.tree import TreeNode
 
-from redis_tui.data import codecs
 from redis_tui.data.sessions import Discovery, Session
 from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
+from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree
 from redis_tui.ui.widgets.session_rows import SORTS, Row, SessionRows
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 
@@ -128,10 +126,6 @@ class SessionList(VirtualList):
     def action_open(self) -> None:
         if self.row_count():
             self.post_message(self.Opened(self.cursor))
-
-
-# The steps from a session's data to one attribute: mapping keys and list indexes.
-AttrPath = tuple[object, ...]
 
 
 class AttributeTree(Tree[AttrPath]):
@@ -451,7 +445,7 @@ class SessionPane(Vertical):
             return
         self._draw_facts()
         budget = [MAX_TREE_NODES]
-        _fill(self.attrs.root, session.data, (), budget)
+        fill_tree(self.attrs.root, session.data, (), budget)
         self.attrs.root.expand_all()
 
     def _tick(self) -> None:
@@ -567,50 +561,6 @@ class SessionPane(Vertical):
         self.list.cursor = position
         self._rebuild(self.selected)
         return True
-
-
-def _fill(node: TreeNode[AttrPath], value: object, path: AttrPath, budget: list[int]) -> None:
-    """Add ``value`` under ``node``: containers become branches, scalars leaves."""
-    items: list[tuple[object, object]]
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list | tuple):
-        items = list(enumerate(value))
-    elif isinstance(value, codecs.ObjectValue):
-        items = list(value.fields.items())
-    else:
-        node.add_leaf(Text(_scalar(value)), data=path)
-        return
-    for name, child in items:
-        budget[0] -= 1
-        if budget[0] < 0:
-            node.add_leaf(Text("… (more not shown)"))
-            return
-        label = escape_text(str(name), multiline=False)
-        child_path = (*path, name)
-        if isinstance(child, dict | list | tuple | codecs.ObjectValue) and child:
-            kind = (
-                f" <{escape_text(child.class_name, multiline=False)}>"
-                if isinstance(child, codecs.ObjectValue)
-                else ""
-            )
-            branch = node.add(Text(f"{label}{kind}"), data=child_path)
-            _fill(branch, child, child_path, budget)
-        else:
-            node.add_leaf(Text(f"{label}: {_scalar(child)}"), data=child_path)
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "0x" + value[:64].hex() + ("…" if len(value) > 64 else "")
-    if isinstance(value, str):
-        text = escape_text(value, multiline=False)
-        return repr(text[:200] + ("…" if len(text) > 200 else ""))
-    if isinstance(value, dict | list | tuple):
-        return "{}" if isinstance(value, dict) else "[]"
-    return escape_text(repr(value), multiline=False)[:200]
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import DataTable, Static, TextArea, Tree
 from textual.widgets.text_area import Location
 
 from redis_tui.data.values import formatting
@@ -19,6 +20,7 @@ from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, i
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
+from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
 
 CELL_CHARS = 300
 # TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
@@ -40,6 +42,19 @@ class ValueText(TextArea):
         return super().find_matching_bracket(bracket, search_from)
 
 
+# A tree holds at most this many nodes; a small one opens fully expanded.
+MAX_TREE_NODES, EXPAND_ALL_NODES = 5000, 300
+
+
+class ValueTree(Tree[AttrPath]):
+    """A decoded string value as a tree; j/k move, enter or space folds a branch."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="value_tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="value_tree.up"),
+    ]
+
+
 class ValuePane(Vertical, can_focus=False):
     """Shows a KeyValue. It never reads Redis itself: it asks for pages with messages."""
 
@@ -50,6 +65,8 @@ class ValuePane(Vertical, can_focus=False):
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
         Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
+        Binding("T", "toggle_tree", "Tree/text", id="value.tree",
+                tooltip="A JSON (or decoded) value as a tree, or as its pretty text"),
     ]  # fmt: skip
 
     class MoreRequested(Message):
@@ -81,15 +98,30 @@ class ValuePane(Vertical, can_focus=False):
             id="value-table", cursor_type="row", zebra_stripes=True
         )
         self.footer = Static("", id="value-footer", markup=False)
+        # A decoded structure (JSON, msgpack, PHP…) opens as a tree; T shows the text.
+        self.data_tree: Tree[AttrPath] = ValueTree("value", id="value-tree")
+        self.prefer_tree = True
+        self._structure: object = None
 
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.text
+        yield self.data_tree
         yield self.table
         yield self.footer
 
     def on_mount(self) -> None:
         self.table.display = False
+        self.data_tree.display = False
+        self.data_tree.show_root = False
+        self.data_tree.guide_depth = 2
+
+    @property
+    def body(self) -> Widget:
+        """What shows the value now, and takes the focus: the table, the tree or the text."""
+        if self.table.display:
+            return self.table
+        return self.data_tree if self.data_tree.display else self.text
 
     # -- showing --------------------------------------------------------------------------
 
@@ -101,7 +133,7 @@ class ValuePane(Vertical, can_focus=False):
         table = self.table
         table.clear(columns=True)
         table.display = False
-        self.text.display = True
+        self._set_structure(None)
         self.footer.update("")
 
     def show_error(self, key: bytes, reason: str) -> None:
@@ -140,6 +172,7 @@ class ValuePane(Vertical, can_focus=False):
             text_area.display = True
             self._render_string()
             return
+        self._set_structure(None)
         text_area.display = False
         table.display = True
         table.clear(columns=True)
@@ -167,6 +200,7 @@ class ValuePane(Vertical, can_focus=False):
         if value is None:
             return
         if value.note:
+            self._set_structure(None)
             self._load(value.note)
             return
         data, self._pending = self._string_data, b""
@@ -176,6 +210,38 @@ class ValuePane(Vertical, can_focus=False):
         self._rendered_format = rendered.format
         self._render_note = rendered.note
         self._load(rendered.text)
+        self._set_structure(rendered.data)
+
+    def _set_structure(self, structure: object) -> None:
+        """Show ``structure`` as the tree (when there is one and the user prefers it)."""
+        self._structure = structure
+        tree = self.data_tree
+        had_focus = self.text.has_focus or tree.has_focus
+        show = structure is not None and self.prefer_tree
+        tree.clear()
+        if show:
+            scalar = json_scalar if self._rendered_format == "json" else None
+            budget = [MAX_TREE_NODES]
+            fill_tree(tree.root, structure, (), budget, scalar)
+            if MAX_TREE_NODES - budget[0] <= EXPAND_ALL_NODES:
+                tree.root.expand_all()
+            else:
+                tree.root.expand()
+            tree.cursor_line = 0
+        if self.table.display:
+            tree.display = False
+            return
+        tree.display = show
+        self.text.display = not show
+        if had_focus and not self.body.has_focus:
+            self.body.focus()
+
+    def action_toggle_tree(self) -> None:
+        if self._structure is None:
+            self.notify("Only a decoded structure (JSON, msgpack, PHP…) has a tree", timeout=2)
+            return
+        self.prefer_tree = not self.prefer_tree
+        self._set_structure(self._structure)
 
     def _append_text(self, data: bytes, truncated: bool) -> bool:
         """Show the next page of plain text by adding it at the end: the cost is the page's,
