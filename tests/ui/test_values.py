@@ -262,3 +262,57 @@ async def test_json_opens_as_a_tree_with_its_text_one_key_away(
         await show(pilot, app, b"many")
         labels = tree_labels(app)
         assert len(labels) <= 5001 and labels[-1] == "… (more not shown)"
+
+
+async def test_slash_searches_the_value_and_n_N_step_through_matches(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    # A long one-line value is folded into rows: a match across a fold is still found.
+    line = ("x" * 1500) + "needle" + ("y" * 3000) + "Needle" + "z" * 10
+    client.set("text", line + "\nsecond line with needle\n")
+    client.hset("h", mapping={"a": "hay", "b": "more hay", "c": "the needle", "d": "hay"})
+    client.set("doc", json.dumps({"list": [{"deep": {"needle": 1}}], "other": "needle too"}))
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.browser.value_pane
+        await show(pilot, app, b"text")
+
+        def selected() -> str:
+            return pane.text.selected_text
+
+        # Typed at once: 3 / needle enter n n N — in order, none dropped.
+        for key in ("3", "slash", *"needle", "enter", "n", "n", "N"):
+            app.post_message(
+                events.Key(key, key if len(key) == 1 else "/" if key == "slash" else None)
+            )
+        await wait_for(pilot, lambda: not pane.search_box.display and selected())
+        await pilot.pause()
+        # needle (1500), Needle (4506), needle (line 2), back to Needle: smart case folds.
+        assert selected().lower() == "needle"
+        start = pane._offset_of(pane.text.selection.start)
+        assert start == pane.shown_text.lower().index("needle", 1600)
+        # A capital letter matches exactly; esc closes the box and keeps the pane.
+        await pilot.press("slash", *"Needle", "enter")
+        await pilot.pause()
+        assert pane._offset_of(pane.text.selection.start) == pane.shown_text.index("Needle")
+        await pilot.press("slash", "a", "escape")
+        assert not pane.search_box.display and pane.text.has_focus
+        # A hash: the cursor goes to the matching field.
+        await pilot.press("escape")
+        await show(pilot, app, b"h")
+        await pilot.press("3", "slash", *"needle", "enter")
+        await wait_for(pilot, lambda: pane.table.cursor_row == 2)
+        # The tree: the match is opened and the cursor is on it.
+        await pilot.press("escape")
+        await show(pilot, app, b"doc")
+        await pilot.press("3", "slash", *"needle", "enter")
+        await pilot.pause()
+        node = pane.data_tree.cursor_node
+        assert node is not None and "needle" in str(node.label)
+        await pilot.press("n")
+        await pilot.pause()
+        node = pane.data_tree.cursor_node
+        assert node is not None and str(node.label) == 'other: "needle too"'
+        await pilot.press("slash", *"absent", "enter")
+        await pilot.pause()
+        assert any("Not found" in n.message for n in app._notifications)

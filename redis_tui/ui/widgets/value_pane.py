@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Static, TextArea, Tree
-from textual.widgets.text_area import Location
+from textual.widgets import DataTable, Input, Static, TextArea, Tree
+from textual.widgets.text_area import Location, Selection
+from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
@@ -61,7 +62,12 @@ class ValuePane(Vertical, can_focus=False):
     ALLOW_MAXIMIZE = True  # z maximises the whole pane, not the table inside it
 
     BINDINGS = [
-        Binding("right_square_bracket,n", "more", "More", id="value.more", tooltip="Next page"),
+        Binding("right_square_bracket", "more", "More", id="value.more", tooltip="Next page"),
+        Binding("slash", "search", "Search", id="value.search",
+                tooltip="Search the loaded value (n / N: next / previous match)"),
+        Binding("n", "search_next", "Next match", show=False, id="value.search_next"),
+        Binding("N", "search_previous", "Previous match", show=False,
+                id="value.search_previous"),
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
         Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
@@ -102,16 +108,22 @@ class ValuePane(Vertical, can_focus=False):
         self.data_tree: Tree[AttrPath] = ValueTree("value", id="value-tree")
         self.prefer_tree = True
         self._structure: object = None
+        self.search_box = Input(
+            placeholder="search the value (enter finds, esc cancels)", id="value-search"
+        )
+        self.search_text = ""
 
     def compose(self) -> ComposeResult:
         yield self.header
         yield self.text
         yield self.data_tree
         yield self.table
+        yield self.search_box
         yield self.footer
 
     def on_mount(self) -> None:
         self.table.display = False
+        self.search_box.display = False
         self.data_tree.display = False
         self.data_tree.show_root = False
         self.data_tree.guide_depth = 2
@@ -390,6 +402,136 @@ class ValuePane(Vertical, can_focus=False):
         self._render_string()
         self._update_header()
         self._update_footer()
+
+    # -- / search: in the text, the tree's labels or the table's loaded rows ----------------
+
+    def action_search(self) -> None:
+        if self.value is None:
+            return
+        box = self.search_box
+        box.value = self.search_text
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#value-search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search_box.display = False
+        self.search_text = event.value
+        self.body.focus()
+        if event.value:
+            self._find(1, from_start=True)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.search_box.has_focus:
+            event.stop()
+            self.search_box.display = False
+            self.body.focus()
+
+    def action_search_next(self) -> None:
+        self._find(1)
+
+    def action_search_previous(self) -> None:
+        self._find(-1)
+
+    def _find(self, step: int, from_start: bool = False) -> None:
+        query = self.search_text
+        if not query or self.value is None:
+            if not query:
+                self.notify("/ searches the value first", timeout=1.5)
+            return
+        # Smart case: a query with a capital letter matches case exactly.
+        fold = query == query.lower()
+        needle = query.lower() if fold else query
+        if self.table.display:
+            found = self._find_row(needle, fold, step, from_start)
+        elif self.data_tree.display:
+            found = self._find_node(needle, fold, step, from_start)
+        else:
+            found = self._find_text(needle, fold, step, from_start)
+        if not found:
+            more = " (] loads more of the value)" if self.value.has_more else ""
+            self.notify(f"Not found in what is loaded: {query}{more}", timeout=2, markup=False)
+
+    def _find_text(self, needle: str, fold: bool, step: int, from_start: bool) -> bool:
+        text = self.shown_text.lower() if fold else self.shown_text
+        area = self.text
+        here = 0 if from_start else self._offset_of(area.selection.start)
+        if step > 0:
+            at = text.find(needle, here if from_start else here + 1)
+            at = text.find(needle) if at < 0 else at  # wrap around
+        else:
+            at = text.rfind(needle, 0, max(0, here))
+            at = text.rfind(needle) if at < 0 else at
+        if at < 0:
+            return False
+        area.selection = Selection(self._location(at), self._location(at + len(needle)))
+        area.scroll_cursor_visible(center=True)
+        return True
+
+    def _location(self, offset: int) -> tuple[int, int]:
+        """Where ``offset`` of the unfolded text sits in the folded document."""
+        text = self.shown_text
+        start = text.rfind("\n", 0, offset) + 1
+        column = offset - start
+        if self.text.text == text:  # nothing was folded
+            return text.count("\n", 0, start), column
+        size = self._fold_width or FOLD_CHARS
+        rows = sum(max(1, -(-len(line) // size)) for line in text[:start].split("\n")[:-1])
+        return rows + column // size, column % size
+
+    def _offset_of(self, location: tuple[int, int]) -> int:
+        row, column = location
+        text = self.shown_text
+        if self.text.text == text:
+            lines = text.split("\n")[:row]
+            return sum(len(line) + 1 for line in lines) + column
+        size = self._fold_width or FOLD_CHARS
+        offset = 0
+        for line in text.split("\n"):
+            pieces = max(1, -(-len(line) // size))
+            if row < pieces:
+                return offset + row * size + column
+            row -= pieces
+            offset += len(line) + 1
+        return len(text)
+
+    def _find_row(self, needle: str, fold: bool, step: int, from_start: bool) -> bool:
+        assert self.value is not None
+        rows = self.value.rows
+        if not rows:
+            return False
+        table = self.table
+        first = 0 if from_start else table.cursor_row + step
+        for i in range(len(rows)):
+            index = (first + i * step) % len(rows)
+            cells = " ".join(_plain(c) for c in rows[index])
+            if needle in (cells.lower() if fold else cells):
+                table.move_cursor(row=index)
+                return True
+        return False
+
+    def _find_node(self, needle: str, fold: bool, step: int, from_start: bool) -> bool:
+        tree = self.data_tree
+        nodes: list[TreeNode[AttrPath]] = []
+        queue = list(reversed(tree.root.children))
+        while queue:  # depth first, in the order the tree draws them
+            node = queue.pop()
+            nodes.append(node)
+            queue.extend(reversed(node.children))
+        current = tree.cursor_node
+        here = nodes.index(current) if current in nodes and not from_start else -step
+        for i in range(1, len(nodes) + 1):
+            node = nodes[(here + i * step) % len(nodes)]
+            label = str(node.label)
+            if needle in (label.lower() if fold else label):
+                parent = node.parent
+                while parent is not None:
+                    parent.expand()
+                    parent = parent.parent
+                tree.move_cursor(node)
+                return True
+        return False
 
     @on(DataTable.RowSelected, "#value-table")
     def element_selected(self, event: DataTable.RowSelected) -> None:
