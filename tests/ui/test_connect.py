@@ -336,3 +336,46 @@ async def test_pane_markers_are_plain_text(settings: ConnectionSettings) -> None
         assert "sentinel [b]evil[/b] → master 10.0.0.9:6379 · 1 replica · 3 sentinels" in pane
         assert "failover in progress" in pane and "replica down: 10.0.0.10:6379" in pane
         assert "not permitted: INFO, MEMORY (degraded: no server facts, memory sizes)" in pane
+
+
+async def test_the_form_says_what_it_edits_keeps_a_failed_test_as_typed_and_enter_saves(
+    settings: ConnectionSettings, tmp_path: Path
+) -> None:
+    path = tmp_path / "config.toml"
+    app = make_app(settings, Config(path=path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_connect(pilot)
+        assert str(screen.query_one("#connect-profile", Static).content).startswith(
+            "new connection"
+        )
+        dead = free_port()
+        await fill(pilot, "host", "127.0.0.1")
+        await fill(pilot, "port", str(dead))
+        await fill(pilot, "username", "app")
+        await fill(pilot, "password", "s3cret")
+        await fill(pilot, "db", "4")
+        typed = {
+            i: screen.query_one(f"#{i}", Input).value
+            for i in ("host", "port", "username", "password", "db")
+        }
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: result(pilot).startswith("✖"))
+        assert {i: screen.query_one(f"#{i}", Input).value for i in typed} == typed
+        # Enter in the profile name saves at once, as the hint says.
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, SaveProfileScreen))
+        await pilot.press(*"dead-box", "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: "Saved profile dead-box" in result(pilot))
+        assert "dead-box" in load_config(path).profiles
+        assert {i: screen.query_one(f"#{i}", Input).value for i in typed} == typed
+        listing = screen.query_one(ProfileList)
+        listing.focus()
+        listing.highlighted = 1
+        await pilot.press("enter")
+
+        def editing() -> str:
+            return str(screen.query_one("#connect-profile", Static).content)
+
+        await pilot.pause(0.3)
+        assert editing().startswith("editing profile ● dead-box"), editing()

@@ -153,6 +153,9 @@ def test_status_counts_read_right() -> None:
     assert view.status() == "1 key"
     view.dbsize = 1
     assert view.status() == "1 key of 1"
+    view.dbsize = 5
+    assert view.status() == "1 key of 5"
+    view.dbsize = 1
     page(view, [b"two"], 2)
     view.scanning = False
     assert view.status().startswith("2 keys of 2")  # never more listed than the total

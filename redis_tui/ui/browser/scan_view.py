@@ -283,7 +283,7 @@ class ScanView:
         state = (
             " (scanning…)" if self.scanning else " (stopped: x continues)" if self.stopped else ""
         )
-        noun = "key" if of == 1 else "keys"  # "1 key of 1", "0 keys of 1", "2 keys of 5"
+        noun = "key" if count == 1 else "keys"  # "1 key of 5", "0 keys of 1", "2 keys of 5"
         parts = [f"{count:,} {noun}{total}{state}"]
         if filters.pattern:
             parts.append(f"filter {filters.pattern}")

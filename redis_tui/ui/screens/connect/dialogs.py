@@ -163,12 +163,10 @@ class SaveProfileScreen(Dialog[ProfileChoice | None]):
         self._show_env()
 
     @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
+    def submitted(self, event: Input.Submitted) -> None:
+        # Enter saves from any field, the profile name too, as the hint says.
         event.stop()
-        if event.input.id == "save-name":
-            self.focus_next()
-        else:
-            self.action_save()
+        self.action_save()
 
     def action_save(self) -> None:
         name = self.query_one("#save-name", Input).value.strip()

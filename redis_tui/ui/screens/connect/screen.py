@@ -170,12 +170,15 @@ class ConnectScreen(Dialog[tuple[ConnectionSettings, Profile | None] | None]):
     def _show_chosen(self) -> None:
         chosen = self.chosen
         if chosen is None:
-            line = Content.styled("no profile: a one-off connection", "dim")
+            line = Content.assemble(
+                Content.styled("new connection", "bold"),
+                Content.styled("  (no profile: ctrl+n saves one)", "dim"),
+            )
         else:
             line = Content.assemble(
-                "profile ",
+                Content.styled("editing profile ", "bold"),
                 profile_label(chosen),
-                Content.styled("  (used on connect)", "dim"),
+                Content.styled("  (connect uses it; ctrl+n saves changes)", "dim"),
             )
         self.query_one("#connect-profile", Static).update(line)
 
