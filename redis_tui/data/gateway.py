@@ -60,10 +60,17 @@ PERMISSION_PROBES: tuple[tuple[str, tuple[str | int, ...]], ...] = (
 class Gateway:
     """A connection to one Redis server, with the operations redis-tui needs."""
 
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(
+        self, settings: ConnectionSettings, log: CommandLog | None = None, label: str = ""
+    ) -> None:
         self.settings = settings
-        # The session's write context: read-only switch, command log (``@``), undo stack (``u``).
-        self.guard = WriteGuard(settings.readonly, log=CommandLog(), undo=UndoStack())
+        # The write context: read-only switch, command log (``@``; the run's, shared by every
+        # connection, when given), undo stack (``u``).
+        self._label = label
+        shared = log if log is not None else CommandLog()
+        self.guard = WriteGuard(
+            settings.readonly, log=shared.for_source(self._source()), undo=UndoStack()
+        )
         self._client: Client | None = None
         self._multi_section_info = True
         # Dedicated hiredis connection for TYPE + PTTL of scanned keys (not for a cluster).
@@ -614,7 +621,14 @@ class Gateway:
         connections never mix databases. Returns the old client for the caller to close."""
         client, self._client = self._client, None
         self.settings = self.settings.replace(db=db)
+        if self.guard.log is not None:
+            self.guard.log.source = self._source()
         return client
+
+    def _source(self) -> str:
+        """Where writes go, for the command log: the profile's name or the URL, and the db."""
+        where = self._label or self.settings.describe()
+        return where if self.settings.cluster else f"{where} db{self.settings.db}"
 
 
 @dataclass(frozen=True)

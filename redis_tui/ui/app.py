@@ -20,6 +20,7 @@ from textual.screen import Screen
 from redis_tui.config import Config, Profile
 from redis_tui.crash import crash_line, write_report
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.screen import BrowserScreen
@@ -60,6 +61,8 @@ class RedisTuiApp(App[None]):
         self.poll_interval = poll_interval
         self.config = config or Config()
         self.profile = profile
+        # Every write of this run, of every connection (``@``).
+        self.command_log = CommandLog()
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
         self.key_router = KeyRouter(self, self._route_key)
@@ -179,9 +182,11 @@ class RedisTuiApp(App[None]):
 
     def _start_worker(self, settings: ConnectionSettings) -> None:
         old = self.worker_
+        label = f"profile {self.profile.name}" if self.profile is not None else ""
         self.worker_ = RedisWorker(
-            self, settings, poll_interval=self.poll_interval, target=self.browser
-        )
+            self, settings, poll_interval=self.poll_interval, target=self.browser,
+            log=self.command_log, log_label=label,
+        )  # fmt: skip
         if old is not None:
             # Generations keep counting up, so late results of the old worker never match.
             self.worker_.scan_generation = old.scan_generation

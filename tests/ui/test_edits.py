@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -11,8 +12,8 @@ from textual.widgets import Input, Static, TextArea
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
+from redis_tui.ui.screens.cmdlog import CommandLogScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
-from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, PromptScreen
 
 from .helpers import wait_for
@@ -195,8 +196,8 @@ async def test_ttl_rename_copy_undo_and_log(
         assert 7000 < client.ttl("b") <= 7200
         await wait_for(pilot, lambda: b"b" in app.browser.view.store)
         await pilot.press("at")
-        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
-        log = app.screen.text
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandLogScreen))
+        log = "\n".join(app.screen.lines)
         assert "PEXPIRE" in log and "UNLINK" in log and "RESTORE" in log
 
 
@@ -307,3 +308,53 @@ async def test_edit_confirmed_before_a_db_switch_is_not_applied_after(
         await wait_for(pilot, lambda: notified(app, "database changed"))
         assert other.get("same") == b"db1" and client.get("same") == b"db0"
     other.close()
+
+
+async def test_command_log_keeps_every_connection_newest_first_filters_and_saves(
+    client: redis.Redis, settings: ConnectionSettings, fresh_server: Any, tmp_path: Path
+) -> None:
+    client.set("first", "1")
+    client.set("second", "2")
+    with redis.Redis(host="127.0.0.1", port=fresh_server.port) as other:
+        other.set("elsewhere", "x")
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 2)
+        app.browser.keys.select_key(b"first")
+        await pilot.press("t", *"1h", "enter")
+        await wait_for(pilot, lambda: client.ttl("first") > 0)
+        # Another database, then another server: what was written before stays in the log.
+        await pilot.press("colon", *"db 1", "enter")
+        await wait_for(pilot, lambda: app.browser.settings.db == 1)
+        app.switch_connection(settings.replace(port=fresh_server.port, db=0))
+        await wait_for(pilot, lambda: b"elsewhere" in app.browser.view.store)
+        app.browser.keys.select_key(b"elsewhere")
+        await pilot.press("t", *"2h", "enter")
+        with redis.Redis(host="127.0.0.1", port=fresh_server.port) as other:
+            await wait_for(pilot, lambda: other.ttl("elsewhere") > 3600)
+        await pilot.press("at")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandLogScreen))
+        screen = app.screen
+        assert isinstance(screen, CommandLogScreen)
+        newest, oldest = screen.lines[0], screen.lines[-1]
+        assert "elsewhere" in newest and f":{fresh_server.port} db0]" in newest
+        assert "first" in oldest and f":{settings.port} db0]" in oldest
+        # / then text narrows the entries at once; the title says how many of all.
+        await pilot.press("slash", *"elsewhere")
+        await wait_for(pilot, lambda: len(screen.shown) == 1)
+        assert "1 of 2 writes" in str(screen.query_one("#text-title", Static).content)
+        await pilot.press("escape", "w")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        target = tmp_path / "log.txt"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists())
+        saved = target.read_text()
+        assert "elsewhere" in saved and "first" not in saved
+        # Saving over a file is refused, with the reason; the app goes on.
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("exists" in n.message for n in app._notifications))
+        assert target.read_text() == saved

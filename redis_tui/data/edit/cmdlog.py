@@ -1,7 +1,9 @@
-"""The session's command log: every write redis-tui sent, exactly, with its time and result.
+"""The run's command log: every write redis-tui sent, exactly, with its time and result.
 
-The ``@`` screen shows it. Entries are kept in memory only, in a bounded deque. Two things are
-never stored as sent:
+The ``@`` screen shows it. One log serves every connection of the run (``for_source`` gives
+each connection its own view of it, which stamps entries with where they were sent), so
+writes made before a connection or database switch stay in it. Entries are kept in memory
+only, in a bounded deque. Two things are never stored as sent:
 
 - secrets: the arguments of AUTH, HELLO … AUTH, MIGRATE … AUTH/AUTH2, CONFIG SET of a password
   and ``>password`` rules of ACL SETUSER are replaced by ``(redacted)``;
@@ -19,7 +21,7 @@ from typing import Any
 
 from redis_tui.data.values.display import escape_key
 
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 10_000
 # Bytes of one argument kept in the log; the rest is summarised by its size.
 ARG_CAP = 256
 # Arguments of one command kept in the log (an UNLINK of 500 keys keeps the first ones).
@@ -53,6 +55,8 @@ class LogEntry:
     result: str
     ok: bool
     op: str = ""
+    # Where it was sent: ``redis://host:port/db``, or a profile's name.
+    source: str = ""
 
 
 @dataclass
@@ -60,10 +64,19 @@ class CommandLog:
     """Bounded, in-memory log of writes; the oldest entries fall off."""
 
     maxlen: int = MAX_ENTRIES
+    # Stamped on each entry appended through this view (see ``for_source``).
+    source: str = ""
     _entries: deque[LogEntry] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._entries = deque(maxlen=self.maxlen)
+
+    def for_source(self, source: str) -> CommandLog:
+        """A view of this log whose entries say they come from ``source``: one per
+        connection, all sharing the same entries (deque appends are thread-safe)."""
+        view = CommandLog(self.maxlen, source)
+        view._entries = self._entries
+        return view
 
     def append(
         self,
@@ -85,6 +98,7 @@ class CommandLog:
             result=result if isinstance(result, str) else describe_reply(result),
             ok=ok,
             op=op,
+            source=self.source,
         )
         self._entries.append(entry)
         return entry
@@ -171,7 +185,11 @@ def format_entry(entry: LogEntry) -> str:
     when = entry.at.astimezone().strftime("%H:%M:%S.%f")[:-3]
     words = " ".join(format_arg(arg) for arg in entry.command) or f"({entry.op})"
     mark = "→" if entry.ok else "✗"
-    return f"{when}  {words}  {mark} {escape_key(entry.result.encode('utf-8', 'surrogateescape'))}"
+    where = (
+        f"[{escape_key(entry.source.encode('utf-8', 'surrogateescape'))}]  " if entry.source else ""
+    )
+    result = escape_key(entry.result.encode("utf-8", "surrogateescape"))
+    return f"{when}  {where}{words}  {mark} {result}"
 
 
 def format_arg(arg: LogArg) -> str:

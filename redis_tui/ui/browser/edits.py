@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
-from redis_tui.data.edit.cmdlog import format_entry
 from redis_tui.data.edit.ops import (
     AddSetMembers,
     AddStreamEntry,
@@ -42,8 +43,8 @@ from redis_tui.data.values.display import escape_key, escape_text, unescape_key
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
+from redis_tui.ui.screens.cmdlog import CommandLogScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
-from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, Field, PromptScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.worker import messages as m
@@ -495,12 +496,33 @@ class EditFlow:
         self.confirm_write("undo", self.host.redis.undo)
 
     def command_log(self) -> None:
+        # The log is the run's: every connection's writes, not only this worker's.
         log = self.host.redis.gateway.guard.log
         entries = log.entries() if log is not None else []
-        text = "\n".join(format_entry(e) for e in entries) or "No writes yet."
-        self.host.push_screen(
-            TextScreen(f"Command log ({len(entries)} writes, oldest first)", text)
-        )
+        self.host.push_screen(CommandLogScreen(entries, self._save_log))
+
+    def _save_log(self, text: str) -> None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        default = str(Path.cwd() / f"redis-tui-commands-{stamp}.log")
+
+        def chosen(values: list[str] | None) -> None:
+            if not values or not values[0].strip():
+                return
+            path = Path(values[0].strip()).expanduser()
+            try:
+                with path.open("x", encoding="utf-8") as out:  # never overwrites
+                    out.write(text)
+            except FileExistsError:
+                self.host.notify(f"{path} exists: choose another name", severity="warning",
+                                 markup=False)  # fmt: skip
+            except OSError as exc:
+                self.host.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
+                                 markup=False)  # fmt: skip
+            else:
+                self.host.notify(f"Command log saved to {path}", markup=False, timeout=4)
+
+        self.host.push_screen(PromptScreen("Save the command log", [Field("file", default)]),
+                              chosen)  # fmt: skip
 
     # -- results --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker
 
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
@@ -112,6 +113,8 @@ class RedisWorker:
         poll_interval: float = 2.0,
         *,
         target: MessagePump | None = None,
+        log: CommandLog | None = None,
+        log_label: str = "",
     ) -> None:
         self.app = app
         # Where results go: the screen that shows them (the app when none is given).
@@ -119,7 +122,8 @@ class RedisWorker:
         self.id = next(_WORKER_IDS)
         # Every task this worker started: ``cancel_all`` stops what a connection started.
         self._tasks: set[Worker[None]] = set()
-        self.gateway = Gateway(settings)
+        # The run's command log, when given; entries name ``log_label`` (a profile) or the URL.
+        self.gateway = Gateway(settings, log, log_label)
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
         self.edits: asyncio.Queue[_Stamped | _Wake] = asyncio.Queue()
