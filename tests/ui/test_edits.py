@@ -191,7 +191,15 @@ async def test_ttl_rename_copy_undo_and_log(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("b"))
+        # u says what it will put back, and writes nothing until it is confirmed.
         await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        said = str(app.screen.body)
+        assert "Undo delete b" in said and "b gets back its value" in said and "TTL 1h" in said
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert not client.exists("b")
+        await pilot.press("u", "y")
         await wait_for(pilot, lambda: client.get("b") == b"1")
         assert 7000 < client.ttl("b") <= 7200
         await wait_for(pilot, lambda: b"b" in app.browser.view.store)
@@ -271,7 +279,7 @@ async def test_undo_refused_when_the_key_came_back(
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("k"))
         client.set("k", "new")  # someone re-created it
-        await pilot.press("u")
+        await pilot.press("u", "y")
         await wait_for(pilot, lambda: notified(app, "re-created"))
         assert app.is_running and client.get("k") == b"new"
 

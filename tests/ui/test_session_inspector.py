@@ -187,7 +187,7 @@ async def test_revoke_keeps_an_undo_that_u_restores_with_its_ttl(
         await pilot.press("y")
         await wait_for(pilot, lambda: victim.key in pane.gone)
         assert not client.exists(victim.key)
-        await pilot.press("u")
+        await pilot.press("u", "y")
         await wait_for(pilot, lambda: client.exists(victim.key) == 1)
         assert client.dump(victim.key) == raw
         assert 0 < client.pttl(victim.key) <= ttl
@@ -202,7 +202,7 @@ async def test_revoke_keeps_an_undo_that_u_restores_with_its_ttl(
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not any(client.exists(k) for k in theirs))
-        await pilot.press("u")
+        await pilot.press("u", "y")
         await wait_for(pilot, lambda: all(client.exists(k) for k in theirs))
         await wait_for(pilot, lambda: not any(k in pane.gone for k in theirs))
 

@@ -38,8 +38,14 @@ from redis_tui.data.edit.ops import (
     SetZsetScore,
     json_for_saving,
 )
-from redis_tui.data.edit.undo import UNDO_CAP
-from redis_tui.data.values.display import escape_key, escape_text, unescape_key
+from redis_tui.data.edit.undo import UNDO_CAP, UndoEntry
+from redis_tui.data.values.display import (
+    escape_key,
+    escape_text,
+    human_bytes,
+    human_ttl,
+    unescape_key,
+)
 from redis_tui.data.values.durations import parse_ttl
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.ui.screens.bulk import BulkDeleteScreen
@@ -55,6 +61,7 @@ if TYPE_CHECKING:
 
 # A key in a dialog's body (about nine lines of it) and in a dialog's title.
 DIALOG_KEY_CELLS = 560
+UNDO_SHOWN = 8  # keys of one change named in the undo dialog
 TITLE_KEY_CELLS = 60
 TTL_HELP = "90, 90s, 15m, 2h, 1d, 1h30m, an ISO time like 2026-12-01T10:00Z, or persist"
 
@@ -493,7 +500,42 @@ class EditFlow:
     def undo(self) -> None:
         if self.refused("undo"):
             return
-        self.confirm_write("undo", self.host.redis.undo)
+        stack = self.host.redis.gateway.guard.undo
+        newest = stack.peek() if stack is not None else None
+        if stack is None or newest is None:
+            self.host.notify("Nothing to undo", timeout=2)
+            return
+        # Say what will be put back, key by key, before anything is written.
+        change = [e for e in stack.entries() if newest.group and e.group == newest.group]
+        change = list(reversed(change)) or [newest]
+        lines = [self._undo_line(entry) for entry in change[:UNDO_SHOWN]]
+        if len(change) > UNDO_SHOWN:
+            lines.append(Content(f"… and {len(change) - UNDO_SHOWN:,} more keys"))
+        body = Content.assemble(
+            Content.from_markup("Undo [b]$op[/b]?\n\n", op=newest.describe()),
+            Content("\n").join(lines),
+            Content(f"\n\nin db {self.host.settings.db}. A key changed since is not touched."),
+        )
+        self.host.push_screen(
+            ConfirmScreen("Undo", body, confirm_label="Undo"),
+            lambda yes: self.confirm_write("undo", self.host.redis.undo) if yes else None,
+        )
+
+    def _undo_line(self, entry: UndoEntry) -> Content:
+        key = key_label(entry.key, DIALOG_KEY_CELLS)
+        if entry.moved_from is not None:
+            back = key_label(entry.moved_from, DIALOG_KEY_CELLS)
+            return Content.from_markup("• [b]$key[/b] is renamed back to [b]$back[/b]",
+                                       key=key, back=back)  # fmt: skip
+        if entry.dump is None:
+            return Content.from_markup("• [b]$key[/b] is deleted (it did not exist before)",
+                                       key=key)  # fmt: skip
+        ttl = entry.remaining_ttl_ms()
+        after = "no TTL" if ttl is None else "already expired" if ttl <= 0 else (
+            f"TTL {human_ttl(ttl)}"
+        )  # fmt: skip
+        return Content.from_markup("• [b]$key[/b] gets back its value ($size), $ttl", key=key,
+                                   size=human_bytes(entry.size), ttl=after)  # fmt: skip
 
     def command_log(self) -> None:
         # The log is the run's: every connection's writes, not only this worker's.
