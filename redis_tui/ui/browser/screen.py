@@ -643,7 +643,8 @@ class BrowserScreen(Screen[None]):
         self.filter_box.display = False
         self.command_bar.display = False
         self.switcher.current = "value"
-        self.keys.focus()
+        # Focus now, not after the queue: keys typed ahead (enter esc enter) land in order.
+        self.set_focus(self.keys)
 
     def action_refresh(self) -> None:
         self.start_scan(keep_cursor=True)
@@ -677,9 +678,10 @@ class BrowserScreen(Screen[None]):
         else:
             self.switcher.current = "value"
             target = self.value_pane.body
-        # A narrow screen shows the pane's side before the focus lands on it.
+        # A narrow screen shows the pane's side before the focus lands on it; the focus moves
+        # now, so a burst of pane keys ends where its last key says.
         self.set_class(pane in ("value", "sessions"), "-right")
-        target.focus()
+        self.set_focus(target)
 
     # -- which pane has focus: its border, its footer keys; the narrow layout -------------
 
