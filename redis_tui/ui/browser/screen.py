@@ -702,6 +702,17 @@ class BrowserScreen(Screen[None]):
             node = parent if isinstance(parent, Widget) else None
         return None
 
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        # The side of a narrow screen follows the focus in the same step: a widget focused
+        # on the hidden side would be refocused elsewhere by Textual before it is shown.
+        pane = self.pane_of(widget) if widget is not None else None
+        if pane is not None:
+            self.pane = pane
+            self.set_class(pane in ("value", "sessions"), "-right")
+        super().set_focus(widget, scroll_visible, from_app_focus)
+
     @on(events.DescendantFocus)
     def descendant_focused(self, event: events.DescendantFocus) -> None:
         pane = self.pane_of(event.widget)
