@@ -68,8 +68,10 @@ class Gateway:
         # connection, when given), undo stack (``u``).
         self._label = label
         shared = log if log is not None else CommandLog()
+        # One undo stack per database: `u` after `:db 1` must never restore a db0 key in db1.
+        self._undos: dict[int, UndoStack] = {settings.db: UndoStack()}
         self.guard = WriteGuard(
-            settings.readonly, log=shared.for_source(self._source()), undo=UndoStack()
+            settings.readonly, log=shared.for_source(self._source()), undo=self._undos[settings.db]
         )
         self._client: Client | None = None
         self._multi_section_info = True
@@ -621,6 +623,7 @@ class Gateway:
         connections never mix databases. Returns the old client for the caller to close."""
         client, self._client = self._client, None
         self.settings = self.settings.replace(db=db)
+        self.guard.undo = self._undos.setdefault(db, UndoStack())
         if self.guard.log is not None:
             self.guard.log.source = self._source()
         return client
