@@ -32,7 +32,7 @@ from redis_tui.data.edit.version import Version, key_version
 from redis_tui.data.scan import fastmeta, keyspace, topology
 from redis_tui.data.scan import process as scanproc
 from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
-from redis_tui.data.values import export
+from redis_tui.data.values import export, streams
 from redis_tui.data.values import readers as values
 from redis_tui.data.values.kinds import LENGTH_COMMAND
 from redis_tui.data.values.readers import KeyValue
@@ -476,6 +476,20 @@ class Gateway:
         """See ``values.read_value``."""
         async with self._errors():
             return await values.read_value(self.client, key, **kwargs)
+
+    async def stream_groups(
+        self, key: bytes, group: bytes | None, after: bytes | None = None
+    ) -> tuple[list[streams.StreamGroup], streams.GroupDetail | None]:
+        """The consumer groups of stream ``key`` and, for ``group``, its consumers and a page
+        of its pending entries after id ``after`` (see ``values.streams``)."""
+        async with self._errors():
+            groups = await streams.read_groups(self.client, key)
+            if group is None and groups:  # the group with most pending first: the likely question
+                group = max(groups, key=lambda g: g.pending).name
+            detail = None
+            if group is not None and any(g.name == group for g in groups):
+                detail = await streams.read_group(self.client, key, group, after)
+            return groups, detail
 
     async def read_value_versioned(self, key: bytes, **kwargs: Any) -> tuple[KeyValue, Version]:
         """A page of the value and the version it was read at (see ``version.Version``).
