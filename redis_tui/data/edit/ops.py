@@ -93,6 +93,17 @@ class SetHashField(_Edit):
 
 
 @dataclass(frozen=True)
+class SetHashFieldTtl(_Edit):
+    """One field's TTL (Redis 7.4+, Valkey 9): ``HPEXPIRE key ms FIELDS 1 field``, or
+    ``HPERSIST key FIELDS 1 field`` when ``ttl_ms`` is None. Refused when the field is gone."""
+
+    field: bytes
+    ttl_ms: int | None
+    action = "hash field ttl"
+    kinds = ("hash",)
+
+
+@dataclass(frozen=True)
 class DeleteHashField(_Edit):
     """``HDEL key field…`` (deleting the last one deletes the key)."""
 
@@ -339,6 +350,7 @@ class Delete(_Edit):
 EditOp = (
     SetString
     | SetHashField
+    | SetHashFieldTtl
     | DeleteHashField
     | RenameHashField
     | SetListElement
@@ -381,6 +393,8 @@ async def apply(client: AnyClient, guard: WriteGuard, op: EditOp) -> EditResult:
             plan = plans.set_string(key, op.value, op.keep_ttl)
         case SetHashField():
             plan = plans.set_hash_field(key, op.field, op.value, op.must_be_new, op.expected)
+        case SetHashFieldTtl():
+            plan = plans.set_hash_field_ttl(key, op.field, op.ttl_ms)
         case DeleteHashField():
             plan = plans.many("HDEL", key, op.fields, "field(s)", "deleted")
         case RenameHashField():
@@ -455,6 +469,8 @@ def check(op: EditOp, version: Version) -> None:
             plans.score_arg(op.score)
         case AddStreamEntry(fields=()):
             raise ValueError("An entry needs at least one field")
+        case SetHashFieldTtl() if op.ttl_ms is not None and op.ttl_ms <= 0:
+            raise ValueError("A field TTL must be positive (use x to remove the field)")
         case SetTtl() if op.ttl_ms is not None and op.ttl_ms <= 0:
             raise ValueError("A TTL must be positive (use delete to delete the key)")
         case Rename() | Copy() if op.new == op.key:

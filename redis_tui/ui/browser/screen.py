@@ -50,12 +50,22 @@ T = TypeVar("T")
 
 # Actions that write: on a read-only connection they say why they are refused.
 WRITE_ACTIONS = frozenset(
-    {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
+    {
+        "delete",
+        "edit",
+        "add_element",
+        "remove_element",
+        "ttl",
+        "rename",
+        "copy_to",
+        "undo",
+        "field_ttl",
+    }
 )
 # Actions on "the selected key": typed ahead, they wait for it (see ``Selection``).
 KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save_value"})
 VALUE_ACTIONS = frozenset(
-    {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format"}
+    {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format", "field_ttl"}
 )
 # Below this width the panes take turns: the key list full width, the value pane full width
 # on enter and back on esc (as lazygit does), so key names keep their room.
@@ -500,6 +510,8 @@ class BrowserScreen(Screen[None]):
             flows.edit()
         elif action == "add_element":
             flows.add_element()
+        elif action == "field_ttl":
+            flows.field_ttl()
         elif action == "remove_element":
             flows.remove_element()
         elif action == "copy_value":

@@ -73,6 +73,8 @@ class ValuePane(Vertical, can_focus=False):
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
         Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
+        Binding("F", "screen.request('field_ttl')", "Field TTL", id="value.field_ttl",
+                tooltip="TTL of the selected hash field (Redis 7.4+, Valkey 9)"),
         Binding("T", "toggle_tree", "Tree/text", id="value.tree",
                 tooltip="A JSON (or decoded) value as a tree, or as its pretty text"),
     ]  # fmt: skip
@@ -205,6 +207,8 @@ class ValuePane(Vertical, can_focus=False):
             if not self._append_text(data, page.truncated):
                 self._render_string()
         else:
+            if value.field_ttls is not None:  # kept row for row, for the field TTL dialog
+                value.field_ttls += page.field_ttls or [-1] * len(page.rows)
             value.rows.extend(page.rows)
             value.cursor = page.cursor
             self._add_rows(page)
@@ -325,6 +329,12 @@ class ValuePane(Vertical, can_focus=False):
                 when = entry_time(raw[0]) if isinstance(raw[0], bytes) else ""
                 if when:
                     row[0].append(f"  {when}", style="dim")
+        if page.type == "hash" and len(table.columns) == 3:  # the server has field TTLs
+            ttls = page.field_ttls or [-1] * len(rows)
+            rows = [
+                (*row, Text(human_ttl(t) if t >= 0 else ""))
+                for row, t in zip(rows, ttls, strict=False)
+            ]
         table.add_rows(rows)
 
     def _update_header(self) -> None:
