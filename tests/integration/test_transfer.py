@@ -306,3 +306,48 @@ async def test_export_keeps_absolute_expiry(
     assert record["key"] == "t" and record["type"] == "string"
     assert 110_000 < record["pttl"] <= 120_000
     assert abs(record["expire_at_ms"] - (time.time() * 1000 + record["pttl"])) < 5_000
+
+
+# -- cluster --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three() -> Iterator[Any]:
+    from tests.integration.servers import cluster
+
+    with cluster(3) as group:
+        yield group
+
+
+@pytest.mark.parametrize("dump", [False, True])
+async def test_cluster_export_import_every_primary(three: Any, tmp_path: Path, dump: bool) -> None:
+    with three.client() as c:
+        c.flushall()
+        for i in range(300):
+            c.set(f"k:{i}", f"v{i}")
+        c.hset("{user:1}:profile", mapping={f"f{i}": str(i) for i in range(2000)})
+        c.rpush("odd{brace", *[str(i) for i in range(1500)])  # no valid hash tag
+        c.zadd("z", {"a": float("-inf"), "b": 1.5})
+        c.set("ttl", "x", px=500_000)
+    cluster_settings = ConnectionSettings(
+        port=three.ports[0], cluster=True, connect_timeout=2.0, command_timeout=5.0
+    )
+    gateway = Gateway(cluster_settings)
+    path = str(tmp_path / "cluster.jsonl")
+    summary = await gateway.export_keys(b"*", path, dump=dump)
+    assert summary.keys == 304
+    with three.client() as c:
+        c.flushall()
+    dry = await gateway.import_plan(path, "skip")
+    assert dry.create == 304
+    done = await gateway.import_file(path, "skip")
+    assert done.created == 304
+    with three.client() as c:
+        assert c.get("k:7") == b"v7" and c.hlen("{user:1}:profile") == 2000
+        assert c.lrange("odd{brace", 0, -1) == [str(i).encode() for i in range(1500)]
+        assert c.zrange("z", 0, -1, withscores=True) == [(b"a", float("-inf")), (b"b", 1.5)]
+        assert 490_000 < c.pttl("ttl") <= 500_000
+        assert not list(c.scan_iter(match="*redis-tui-import*"))
+    done = await gateway.import_file(path, "replace")
+    assert done.replaced == 304
+    await gateway.close()

@@ -143,7 +143,10 @@ class Reader:
         return obj
 
     def header(self) -> Header:
-        obj = self._next()
+        try:
+            obj = self._next()
+        except TransferRefused:
+            obj = None
         if obj is None or obj.get(MAGIC) != VERSION or obj.get("format") not in FORMATS:
             raise TransferRefused("Not a redis-tui export file (no header line)")
         pattern = to_bytes(obj.get("pattern", "*"), "line 1")
