@@ -176,6 +176,8 @@ class TransferScreen(Dialog[bool]):
     def imported(self, summary: ImportSummary) -> None:
         self.stage = "done"
         self.wrote = self.wrote or summary.created + summary.replaced > 0
+        if not summary.cancelled:  # the last progress message may have been throttled away
+            self._total = self._read = self._total or 1
         self._say(summary.describe(), "esc: close")
 
     def failed(self, reason: str) -> None:
