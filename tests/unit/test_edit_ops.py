@@ -11,9 +11,11 @@ import typing
 import pytest
 
 from redis_tui.data.edit.ops import (
+    AckStreamEntries,
     AddSetMembers,
     AddStreamEntry,
     AddZsetMembers,
+    ClaimStreamEntries,
     Copy,
     Delete,
     DeleteHashField,
@@ -63,6 +65,8 @@ ONE_OF_EACH: list[EditOp] = [
     SetZsetScore(K, Version("zset", 1, "z"), b"m", 2.0, expected=1.5),
     AddStreamEntry(K, Version("stream", 1, "x"), ((b"f", b"v"),), entry_id=b"1-0"),
     DeleteStreamEntries(K, Version("stream", 1, "x"), (b"1-0",)),
+    AckStreamEntries(K, None, b"g", (b"1-0",)),
+    ClaimStreamEntries(K, None, b"g", b"worker", 1000, (b"1-0",)),
     SetTtl(K, SEEN, 90_000),
     Rename(K, SEEN, b"new"),
     Copy(K, SEEN, b"new"),
@@ -72,7 +76,7 @@ ONE_OF_EACH: list[EditOp] = [
 
 def test_one_dataclass_per_edit_and_every_one_is_in_the_union() -> None:
     assert {type(op) for op in ONE_OF_EACH} == set(typing.get_args(EditOp))
-    assert len(ONE_OF_EACH) == 19
+    assert len(ONE_OF_EACH) == 21
 
 
 @pytest.mark.parametrize("op", ONE_OF_EACH, ids=lambda op: type(op).__name__)
@@ -89,7 +93,7 @@ def test_action_names_are_the_logged_op_names() -> None:
         "set string", "hash set field", "hash delete field", "hash rename field",
         "list set", "list insert", "list push", "list remove",
         "set add", "set remove", "zset add", "zset remove", "zset set score",
-        "stream add", "stream delete", "set ttl", "rename", "copy", "delete",
+        "stream add", "stream delete", "stream ack", "stream claim", "set ttl", "rename", "copy", "delete",
     ]  # fmt: skip
 
 

@@ -171,6 +171,15 @@ def add_stream_entry(key: bytes, pairs: tuple[tuple[bytes, bytes], ...], entry_i
     return plan
 
 
+def stream_group_write(command: Command, message: str) -> PlanFn:
+    """XACK / XCLAIM: the group's state changes, not the entries; nothing to undo with."""
+
+    async def plan(ctx: Ctx) -> Plan:
+        return Plan([command], message, undo_wanted=False)
+
+    return plan
+
+
 def many(command: str, key: bytes, data: tuple[bytes, ...], noun: str, done: str) -> PlanFn:
     """The shape most collection edits share: one command over several members."""
 

@@ -401,22 +401,26 @@ class EditFlow:
 
     def ttl(self, key: bytes, typed: str | None = None) -> None:
         self._base_for(key)
+        # The key list counts down; the value pane's TTL is as it was read.
+        store = self.host.view.store
+        index = store.index_of(key)
+        ttl_ms = store.ttl_ms(index) if index is not None else None
         value = self.host.value_pane.value
-        if value is not None and value.key == key:
-            ttl_ms: int | None = value.ttl_ms
-        else:
-            store = self.host.view.store
-            index = store.index_of(key)
-            ttl_ms = store.ttl_ms(index) if index is not None else None
+        if ttl_ms is None and value is not None and value.key == key:
+            ttl_ms = value.ttl_ms
         if ttl_ms is None:
-            current = ""
+            current, now = "", "unknown"
+        elif ttl_ms == -1:
+            current = now = "persist"
+        elif ttl_ms <= 0:  # expired, or about to: nothing sensible to pre-fill
+            current, now = "", "expired"
         else:
-            current = "persist" if ttl_ms < 0 else f"{math.ceil(ttl_ms / 1000)}s"
+            current = now = f"{math.ceil(ttl_ms / 1000)}s"
         self.host.push_screen(
             PromptScreen(
                 f"Set TTL of {key_label(key, TITLE_KEY_CELLS)}",
                 [Field("TTL", current if typed is None else typed, TTL_HELP)],
-                note=f"now: {current or 'unknown'}",
+                note=f"now: {now}",
                 validate=lambda v: _ttl_error(v[0]),
             ),
             given(lambda v: self.apply_ttl_text(v[0], key)),

@@ -526,6 +526,9 @@ class BrowserScreen(Screen[None]):
     def action_toggle_tree(self) -> None:
         self.values.toggle_tree()
 
+    def action_stream_groups(self) -> None:
+        self.values.stream_groups()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "request" and parameters:
             action = str(parameters[0])
@@ -547,6 +550,11 @@ class BrowserScreen(Screen[None]):
     @on(m.EditApplied)
     def edit_applied(self, event: m.EditApplied) -> None:
         self.edits.applied(event)
+        self.values.edit_applied(event)
+
+    @on(m.StreamGroupsLoaded)
+    def stream_groups_loaded(self, event: m.StreamGroupsLoaded) -> None:
+        self.values.stream_groups_loaded(event)
 
     @on(m.EditConflicted)
     def edit_conflicted(self, event: m.EditConflicted) -> None:

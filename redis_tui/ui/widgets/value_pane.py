@@ -19,6 +19,7 @@ from textual.widgets.tree import TreeNode
 from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
 from redis_tui.data.values.readers import KeyValue
+from redis_tui.data.values.streams import entry_time
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
@@ -318,7 +319,13 @@ class ValuePane(Vertical, can_focus=False):
 
     def _add_rows(self, page: KeyValue) -> None:
         table = self.table
-        table.add_rows([tuple(_cell(c) for c in row) for row in page.rows])
+        rows = [tuple(_cell(c) for c in row) for row in page.rows]
+        if page.type == "stream":  # an entry id is a time: say which
+            for row, raw in zip(rows, page.rows, strict=True):
+                when = entry_time(raw[0]) if isinstance(raw[0], bytes) else ""
+                if when:
+                    row[0].append(f"  {when}", style="dim")
+        table.add_rows(rows)
 
     def _update_header(self) -> None:
         value = self.value
