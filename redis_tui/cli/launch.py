@@ -1,7 +1,7 @@
 """``redis-tui``: redis-cli's flags -> ConnectionSettings -> the app (or ``--demo``).
 
 ``redis-tui sessions …`` is handed to ``redis_tui.cli.sessions``, ``redis-tui analyze …`` to
-``redis_tui.cli.analyze``.
+``redis_tui.cli.analyze``, ``export``/``import`` to ``redis_tui.cli.transfer``.
 """
 
 from __future__ import annotations
@@ -68,6 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from redis_tui.cli.analyze import main as analyze_main
 
         return analyze_main(argv[1:])
+    if argv[:1] in (["export"], ["import"]):
+        from redis_tui.cli import transfer
+
+        run = transfer.export_main if argv[0] == "export" else transfer.import_main
+        return run(argv[1:])
     args = build_parser().parse_args(argv)
     loaded = load_settings(args)
     if isinstance(loaded, int):

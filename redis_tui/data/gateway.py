@@ -32,6 +32,8 @@ from redis_tui.data.edit.version import Version, key_version
 from redis_tui.data.scan import fastmeta, keyspace, topology
 from redis_tui.data.scan import process as scanproc
 from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
+from redis_tui.data.transfer import exporter, importer
+from redis_tui.data.transfer.fileformat import TransferRefused
 from redis_tui.data.values import export, streams
 from redis_tui.data.values import readers as values
 from redis_tui.data.values.kinds import LENGTH_COMMAND
@@ -544,6 +546,56 @@ class Gateway:
             return await bulk.bulk_delete(
                 self.client, self.guard, pattern, on_progress=on_progress, cancel=cancel
             )
+
+    # -- export / import of many keys (see ``data.transfer``) --------------------------------
+
+    @asynccontextmanager
+    async def _transfer_errors(self, path: str) -> AsyncIterator[None]:
+        async with self._errors():
+            try:
+                yield
+            except OSError as exc:
+                if isinstance(exc, ConnectionError | TimeoutError):
+                    raise
+                raise TransferRefused(f"Cannot use {path}: {exc.strerror or exc}") from exc
+
+    async def export_keys(
+        self,
+        pattern: bytes,
+        path: str,
+        dump: bool = False,
+        on_progress: Callable[[exporter.ExportProgress], None] | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> exporter.ExportSummary:
+        """``exporter.export_keys`` on this connection. Raises ExportRefused (the file
+        exists), TransferRefused (cannot write it) and connection errors."""
+        async with self._transfer_errors(path):
+            return await exporter.export_keys(
+                self.client, pattern, path, dump=dump, on_progress=on_progress, cancel=cancel
+            )
+
+    async def import_plan(
+        self, path: str, policy: importer.Policy, cancel: asyncio.Event | None = None
+    ) -> importer.ImportPlan:
+        """The dry run of an import (``importer.plan``): nothing is written."""
+        async with self._transfer_errors(path):
+            return await importer.plan(self.client, path, policy, cancel)
+
+    async def import_file(
+        self,
+        path: str,
+        policy: importer.Policy,
+        ask: importer.Ask | None = None,
+        on_progress: Callable[[importer.ImportProgress], None] | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> importer.ImportSummary:
+        """``importer.import_file``: refused when read-only; every write is logged."""
+        self.guard.check("import")
+        async with self._transfer_errors(path):
+            return await importer.import_file(
+                self.client, self.guard, path, policy,
+                ask=ask, on_progress=on_progress, cancel=cancel,
+            )  # fmt: skip
 
     # -- live ----------------------------------------------------------------------------
 

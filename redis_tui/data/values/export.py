@@ -29,10 +29,10 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import redis.asyncio as aioredis
 
@@ -101,17 +101,34 @@ async def export_value(
     if reader is None:
         raise ExportRefused(f"Cannot save a value of type {kind}")
     total = await _length(client, kind, key)
-    part = target.with_name(target.name + ".part")
     written = items = 0
+    with exclusive_output(target, overwrite=overwrite) as out:
+        async for data, count in reader(client, key, chunk, page):
+            await asyncio.to_thread(out.write, data)
+            written += len(data)
+            items += count
+            if on_progress is not None:
+                on_progress(ExportProgress(key, str(target), written, items, total))
+    return written
+
+
+@contextlib.contextmanager
+def exclusive_output(target: Path, *, overwrite: bool = False) -> Iterator[BinaryIO]:
+    """A binary file to write ``target`` through: ``target.part``, created exclusively,
+    published as ``target`` only when the block ends without an error (a failed or cancelled
+    export leaves no half file), never over an existing ``target`` unless ``overwrite``.
+
+    Raises:
+        ExportRefused: ``target`` exists (or appeared meanwhile), or ``target.part`` does.
+        OSError: the file cannot be written.
+    """
+    if target.exists() and not overwrite:
+        raise ExportRefused(f"{target} exists: not overwritten")
+    part = target.with_name(target.name + ".part")
     try:
         # "x": never truncate a file of the user's that happens to be called PATH.part.
         with part.open("xb") as out:
-            async for data, count in reader(client, key, chunk, page):
-                await asyncio.to_thread(out.write, data)
-                written += len(data)
-                items += count
-                if on_progress is not None:
-                    on_progress(ExportProgress(key, str(target), written, items, total))
+            yield out
         if overwrite:
             os.replace(part, target)
         else:
@@ -127,7 +144,6 @@ async def export_value(
         with contextlib.suppress(OSError):
             part.unlink()
         raise
-    return written
 
 
 Reader = Callable[[aioredis.Redis, bytes, int, int], AsyncIterator[tuple[bytes, int]]]
@@ -227,7 +243,7 @@ async def _scan(
             return
 
 
-def _j(data: Any) -> Any:
+def json_bytes(data: Any) -> Any:
     """Bytes as a JSON string when UTF-8, else ``{"base64": ...}``."""
     if isinstance(data, bytes | bytearray):
         try:
@@ -235,6 +251,9 @@ def _j(data: Any) -> Any:
         except UnicodeDecodeError:
             return {"base64": base64.b64encode(data).decode("ascii")}
     return data
+
+
+_j = json_bytes
 
 
 def _id(entry_id: Any) -> str:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection
     from redis_tui.ui.browser.sessions import SessionFlow
+    from redis_tui.ui.browser.transfer import TransferFlow
     from redis_tui.ui.widgets.connection_pane import ConnectionPane
     from redis_tui.ui.worker.service import RedisWorker
 
@@ -32,6 +33,7 @@ class CommandHost(Protocol):
     selection: Selection
     edits: EditFlow
     sessions: SessionFlow
+    transfer: TransferFlow
 
     @property
     def redis(self) -> RedisWorker: ...
@@ -129,6 +131,22 @@ def _key(host: CommandHost, arg: str) -> None:
 )
 def _del(host: CommandHost, arg: str) -> None:
     host.edits.open_bulk_delete(unescape_key(arg))
+
+
+@COLON_COMMANDS.command(
+    "export", "PATTERN PATH [--dump]", "save the keys matching a pattern to a new file",
+    needs_arg=True,
+)  # fmt: skip
+def _export(host: CommandHost, arg: str) -> None:
+    host.transfer.export_command(arg)
+
+
+@COLON_COMMANDS.command(
+    "import", "PATH [--replace|--skip]", "load keys from an export file, after a dry run",
+    needs_arg=True,
+)  # fmt: skip
+def _import(host: CommandHost, arg: str) -> None:
+    host.transfer.import_command(arg)
 
 
 @COLON_COMMANDS.command(

@@ -33,6 +33,7 @@ from redis_tui.ui.browser.live import LiveFlow
 from redis_tui.ui.browser.scan_view import GONE_GRACE, SORT_ORDER, Filters, ScanView
 from redis_tui.ui.browser.selection import Selection
 from redis_tui.ui.browser.sessions import SessionFlow
+from redis_tui.ui.browser.transfer import TransferFlow
 from redis_tui.ui.browser.values import ValueFlow
 from redis_tui.ui.commands import CommandBar, CommandError, palette
 from redis_tui.ui.screens.info import TextScreen
@@ -45,6 +46,7 @@ from redis_tui.ui.widgets.session_pane import SessionPane
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.service import RedisWorker
+from redis_tui.ui.worker.transfer import TransferMessage
 
 T = TypeVar("T")
 
@@ -126,6 +128,7 @@ class BrowserScreen(Screen[None]):
         self.edits = EditFlow(self)
         self.sessions = SessionFlow(self, self.edits)
         self.values = ValueFlow(self, self.edits)
+        self.transfer = TransferFlow(self, self.edits)
         self.live = LiveFlow(self, self.conn_pane)
         self.pane: Pane | None = None
 
@@ -573,6 +576,10 @@ class BrowserScreen(Screen[None]):
     def key_restored(self, event: m.KeyRestored) -> None:
         if not self.sessions.restored(event):
             self.edits.restored(event)
+
+    @on(TransferMessage)
+    def transfer_event(self, event: TransferMessage) -> None:
+        self.transfer.handle(event)
 
     @on(m.BulkDryRunDone)
     def bulk_dry_run_done(self, event: m.BulkDryRunDone) -> None:

@@ -20,6 +20,7 @@ class Group(enum.StrEnum):
     EVENTS = "events"
     SIZES = "sizes"
     EXPORT = "export"
+    TRANSFER = "transfer"  # :export / :import of many keys
     STREAM_GROUPS = "stream-groups"
     CLOSE = "close"  # closing an old client: never cancelled, it must finish
 
@@ -28,5 +29,5 @@ class Group(enum.StrEnum):
 # replaced by the new one the screen starts; the main loop and the edit queue go on).
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
-     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.STREAM_GROUPS}
+     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.TRANSFER, Group.STREAM_GROUPS}
 )  # fmt: skip

@@ -43,6 +43,7 @@ from redis_tui.errors import (
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 from redis_tui.ui.worker.scanning import ScanRun
+from redis_tui.ui.worker.transfer import TransferJobs
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 # Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
@@ -135,6 +136,8 @@ class RedisWorker:
         self.watched_session: bytes | None = None
         self.sessions_generation = 0
         self.bulk_cancel = asyncio.Event()
+        # :export / :import (their own jobs and messages).
+        self.transfer = TransferJobs(self, self._spawn)
         # The database before ``:db N``, until the switch succeeds.
         self._previous_db: int | None = None
         self.backoff = Backoff()
