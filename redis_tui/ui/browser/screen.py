@@ -26,6 +26,7 @@ from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.version import Version
 from redis_tui.data.values.display import escape_key
+from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.edits import EditFlow
@@ -117,6 +118,7 @@ class BrowserScreen(Screen[None]):
         self.sessions = SessionFlow(self, self.edits)
         self.values = ValueFlow(self, self.edits)
         self.live = LiveFlow(self, self.conn_pane)
+        self.analysis = AnalysisFlow(self)
         self.pane: Pane | None = None
 
     # -- what the flows read (attributes down from the App) -----------------------------
@@ -241,6 +243,14 @@ class BrowserScreen(Screen[None]):
     def key_sizes_fetched(self, event: m.KeySizesFetched) -> None:
         self.live.sizes_fetched(event)
 
+    @on(m.AnalysisProgressed)
+    def analysis_progressed(self, event: m.AnalysisProgressed) -> None:
+        self.analysis.progressed(event)
+
+    @on(m.AnalysisFinished)
+    def analysis_finished(self, event: m.AnalysisFinished) -> None:
+        self.analysis.finished(event)
+
     @on(m.ValueChanged)
     def value_changed(self, event: m.ValueChanged) -> None:
         self.live.value_changed(event)
@@ -285,6 +295,7 @@ class BrowserScreen(Screen[None]):
             event.generation, event.keys, event.types, event.pttls,
             done=event.done, batch=event.batch, meta_follows=event.meta_follows,
         )  # fmt: skip
+        self.analysis.keys_listed(event.keys)  # sizes the last :analyze measured
         if now:
             self._flush_rows(resort=True)
 
