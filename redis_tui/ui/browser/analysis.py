@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from redis_tui.data.analysis import AnalysisOptions, AnalysisResult
-from redis_tui.data.values.display import escape_key
+from redis_tui.data.values.display import escape_key, escape_text
 from redis_tui.ui.screens.analysis import AnalysisScreen
 from redis_tui.ui.worker import messages as m
 
@@ -65,9 +65,10 @@ class AnalysisFlow:
     def scope(self) -> str:
         filters = self.host.view.filters
         if filters.pattern:
-            text = f"keys matching {filters.pattern} (the key list's filter; :filter changes it)"
+            pattern = escape_text(filters.pattern, multiline=False)
+            text = f"keys matching {pattern} (the key list's filter)"
         else:
-            text = "every key (a :filter pattern would narrow it)"
+            text = "every key"
         if filters.type_name or filters.no_ttl_only:
             text += " · the type and no-TTL filters do not apply: every type, with or without TTL"
         return text
@@ -84,7 +85,9 @@ class AnalysisFlow:
         settings = host.settings
         where = f"db {settings.db} · {settings.describe()}"
         kept = self.kept.get(settings)
-        scope = kept.scope if kept is not None and not self.running() else self.scope()
+        scope = self.scope()
+        if kept is not None and not self.running() and kept.scope != scope:
+            scope = f"{kept.scope} · the key list now shows {scope}: r analyses those"
         self.screen = AnalysisScreen(where, scope, stop=self.stop, rerun=self.rerun)
         host.push_screen(self.screen, self._closed)
         if self.running():

@@ -169,6 +169,8 @@ def summary_line(result: AnalysisResult) -> str:
     else:
         of = f" of {total:,}" if total is not None else ""
         head = f"stopped at {result.keys:,}{of} keys after {result.seconds:.1f} s: partial figures"
+    if result.mode == "cluster":
+        head = f"cluster of {result.primaries} primaries: {head}"
     return f"{head} · {sampling_statement(result)}"
 
 
