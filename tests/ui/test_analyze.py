@@ -242,7 +242,15 @@ async def test_results_are_kept_per_connection_and_database(
         await wait_for(pilot, lambda: app.screen is app.browser)
         monkeypatch.setattr(analysis_screen, "wall_clock", lambda: at + 180)
         runs = flow.run
-        screen = await open_analysis(pilot)
+        # From the palette this time: it fills the command bar, enter runs it.
+        await pilot.press("ctrl+p", *"analyze")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.browser.command_bar.value == ":analyze")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
         assert flow.run == runs and screen.result is first
         await wait_for(pilot, lambda: "analysed 3 min ago" in state_text(screen))
         await pilot.press("r")
@@ -378,3 +386,15 @@ def test_result_screen_at(
 
     assert snap_compare(RedisTuiApp(settings, poll_interval=3600), terminal_size=size,
                         run_before=before)  # fmt: skip
+
+
+async def test_a_stop_while_not_connected_does_not_wait_for_the_server() -> None:
+    app = RedisTuiApp(ConnectionSettings(port=1, connect_timeout=0.5), poll_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_analysis(pilot)
+        assert screen.state == "running"
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen.state == "failed")
+        assert "not connected: stopped before it began · r tries again" in state_text(screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.browser)

@@ -669,6 +669,8 @@ class BrowserScreen(Screen[None]):
                 f"Cannot sort by {field}: name, ttl, type, size or none", severity="warning"
             )
             return
+        if field == "size":
+            self.analysis.apply_sizes()  # the biggest keys :analyze measured, even unseen
         self.view.sort_by(field, self.keys)
         self.update_status()
         self.notify(f"Sorted by {field or 'scan order'}", timeout=1.5)

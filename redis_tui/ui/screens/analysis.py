@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static, TabbedConten
 
 from redis_tui.data.analysis import AnalysisResult, Progress
 from redis_tui.ui.screens.analysis_rows import (
+    MAX_NAMESPACE_ROWS,
     TOP_ROWS,
     TTL_COLUMNS,
     Row,
@@ -151,6 +152,7 @@ class AnalysisScreen(Screen[bytes | None]):
     def _show(self, tables: bool = False) -> None:
         if not self._composed:
             return
+        self.refresh_bindings()
         running = self.state in ("running", "stopping")
         self.query_one("#analysis-progress").display = running
         self._show_state()
@@ -193,15 +195,24 @@ class AnalysisScreen(Screen[bytes | None]):
         if result is None:
             return
         self._rows("namespaces", namespace_rows(result))
-        self._top_keys["top-memory"] = [e.key for e in result.top_by_memory[:TOP_ROWS]]
-        self._top_keys["top-length"] = [e.key for e in result.top_by_length[:TOP_ROWS]]
-        self._rows("top-memory", top_rows(result.top_by_memory))
-        self._rows("top-length", top_rows(result.top_by_length))
+        # The top tables a moment later: one handler builds at most 200 rows, not 300.
+        self.call_later(self._fill_tops, result)
         tabs = self.query_one(TabbedContent)
+        shown, total = min(len(result.namespaces), MAX_NAMESPACE_ROWS), len(result.namespaces)
+        if shown < total:
+            tabs.get_tab("namespaces").label = Content(f"Namespaces ({shown:,} of {total:,})")
         if not result.memory_mode.permitted:
             tabs.get_tab("top-memory").label = Content("Top memory (not permitted)")
         lines = health_lines(result)
         self.query_one("#analysis-health", Static).update(Content("\n".join(lines)))
+
+    def _fill_tops(self, result: AnalysisResult) -> None:
+        if result is not self.result:
+            return  # a newer result came meanwhile
+        self._top_keys["top-memory"] = [e.key for e in result.top_by_memory[:TOP_ROWS]]
+        self._top_keys["top-length"] = [e.key for e in result.top_by_length[:TOP_ROWS]]
+        self._rows("top-memory", top_rows(result.top_by_memory))
+        self._rows("top-length", top_rows(result.top_by_length))
 
     def _rows(self, name: str, rows: Sequence[Row]) -> None:
         table = self._table(name)
@@ -219,10 +230,20 @@ class AnalysisScreen(Screen[bytes | None]):
 
     # -- keys ------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Shown dimmed where they do nothing now: stop when nothing runs, rerun while it runs.
+        running = self.state in ("running", "stopping")
+        if action == "stop":
+            return True if self.state == "running" else None
+        if action == "rerun":
+            return None if running else True
+        return True
+
     def action_back(self) -> None:
         if self.state == "running":
             self.action_stop()
-        elif self.state != "stopping":
+        else:
+            # Stopping: the partial result is kept when it comes, shown by :analyze again.
             self._dismiss(None)
 
     def action_stop(self) -> None:

@@ -21,7 +21,7 @@ from redis_tui.ui.style import key_label
 
 # The namespace table shows at most this many (the biggest by memory, their ancestors with
 # them): a DataTable of thousands of rows costs more than a UI handler may take.
-MAX_NAMESPACE_ROWS = 300
+MAX_NAMESPACE_ROWS = 200
 TOP_ROWS = 50  # top keys shown per list (the analysis keeps more, for :sort size)
 KEY_CELLS = 60  # a key name's cells in a table before it is clipped in the middle
 NAMESPACE_CELLS = 32  # a namespace segment's cells: the figures beside it stay on screen

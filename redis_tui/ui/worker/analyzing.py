@@ -45,7 +45,17 @@ async def run_analysis(
             host.post(m.AnalysisProgressed(run, progress))
 
     try:
-        await host.connected.wait()
+        if not host.connected.is_set():
+            # Not connected (yet): a stop must not wait for the connection to come back.
+            waits = [asyncio.ensure_future(e.wait()) for e in (host.connected, stop)]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+            if not host.connected.is_set():
+                host.post(m.AnalysisFinished(run, None, "not connected: stopped before it began"))
+                return
         result = await host.gateway.analyze(options, on_progress=progressed, stop=stop)
     except ConnectionFailed as exc:
         host.lost(exc)
