@@ -19,6 +19,7 @@ from textual.widgets.tree import TreeNode
 from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
 from redis_tui.data.values.readers import KeyValue
+from redis_tui.data.values.streams import entry_time
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
@@ -72,6 +73,8 @@ class ValuePane(Vertical, can_focus=False):
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
         Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
+        Binding("F", "screen.request('field_ttl')", "Field TTL", id="value.field_ttl",
+                tooltip="TTL of the selected hash field (Redis 7.4+, Valkey 9)"),
         Binding("T", "toggle_tree", "Tree/text", id="value.tree",
                 tooltip="A JSON (or decoded) value as a tree, or as its pretty text"),
     ]  # fmt: skip
@@ -204,6 +207,8 @@ class ValuePane(Vertical, can_focus=False):
             if not self._append_text(data, page.truncated):
                 self._render_string()
         else:
+            if value.field_ttls is not None:  # kept row for row, for the field TTL dialog
+                value.field_ttls += page.field_ttls or [-1] * len(page.rows)
             value.rows.extend(page.rows)
             value.cursor = page.cursor
             self._add_rows(page)
@@ -318,7 +323,19 @@ class ValuePane(Vertical, can_focus=False):
 
     def _add_rows(self, page: KeyValue) -> None:
         table = self.table
-        table.add_rows([tuple(_cell(c) for c in row) for row in page.rows])
+        rows = [tuple(_cell(c) for c in row) for row in page.rows]
+        if page.type == "stream":  # an entry id is a time: say which
+            for row, raw in zip(rows, page.rows, strict=True):
+                when = entry_time(raw[0]) if isinstance(raw[0], bytes) else ""
+                if when:
+                    row[0].append(f"  {when}", style="dim")
+        if page.type == "hash" and len(table.columns) == 3:  # the server has field TTLs
+            ttls = page.field_ttls or [-1] * len(rows)
+            rows = [
+                (*row, Text(human_ttl(t) if t >= 0 else ""))
+                for row, t in zip(rows, ttls, strict=False)
+            ]
+        table.add_rows(rows)
 
     def _update_header(self) -> None:
         value = self.value
