@@ -24,7 +24,7 @@ from redis_tui.ui.style import key_label
 MAX_NAMESPACE_ROWS = 200
 TOP_ROWS = 50  # top keys shown per list (the analysis keeps more, for :sort size)
 KEY_CELLS = 60  # a key name's cells in a table before it is clipped in the middle
-NAMESPACE_CELLS = 32  # a namespace segment's cells: the figures beside it stay on screen
+NAMESPACE_CELLS = 20  # a namespace segment's cells: the figures beside it stay on screen
 TTL_COLUMNS = ("no TTL", "<1m", "<1h", "<1d", "longer")
 
 Row = tuple[str, ...]
