@@ -56,7 +56,7 @@ TEXT = "abcxyz019*:/ []{}\\_-."
 COMMANDS = [
     "key {key}", "ttl 5m", "ttl persist", "sort size", "sort name", "db 1", "db 0",
     "sessions", "sessions report", "cookie PHPSESSID=abc123", "cookie s%3Aabc.def", "del zz*",
-    "help", "info", "dbs", "filter *", "nosuchcommand", "key", "ttl",
+    "help", "info", "dbs", "filter *", "nosuchcommand", "key", "ttl", "analyze",
 ]  # fmt: skip
 SIZES = [(80, 24), (160, 45), (100, 30), (60, 20), (200, 50)]
 NAMED_CHARS = {"slash": "/", "colon": ":", "enter": "\r", "escape": "\x1b", "space": " ",

@@ -180,7 +180,13 @@ class Accumulator:
                 group.memory += memory
                 group.sumsq += memory * memory
                 largest = group.largest
-                if largest is None or memory > largest[0]:
+                # Ties go to the greater name, as in the rollup: the same answer whatever
+                # the SCAN order.
+                if (
+                    largest is None
+                    or memory > largest[0]
+                    or (memory == largest[0] and key > largest[1])
+                ):
                     group.largest = (memory, key, name, length, pttl)
                 if len(top_memory) < top_n:
                     heapq.heappush(top_memory, (memory, key, name, length, pttl))

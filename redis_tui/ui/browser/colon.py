@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
     from redis_tui.data.client.settings import ConnectionSettings
+    from redis_tui.ui.browser.analysis import AnalysisFlow
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.scan_view import ScanView
     from redis_tui.ui.browser.selection import Selection
@@ -34,6 +35,7 @@ class CommandHost(Protocol):
     edits: EditFlow
     sessions: SessionFlow
     transfer: TransferFlow
+    analysis: AnalysisFlow
 
     @property
     def redis(self) -> RedisWorker: ...
@@ -172,6 +174,14 @@ def _sessions(host: CommandHost, arg: str) -> None:
 )  # fmt: skip
 def _cookie(host: CommandHost, arg: str) -> None:
     host.sessions.cookie(arg)
+
+
+@COLON_COMMANDS.command(
+    "analyze", "", "keyspace analysis: memory by namespace, top keys, cache health",
+    aliases=("analyse",),
+)  # fmt: skip
+def _analyze(host: CommandHost, arg: str) -> None:
+    host.analysis.open()
 
 
 @COLON_COMMANDS.command("info", "", "show the server's INFO")

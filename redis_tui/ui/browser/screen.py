@@ -26,6 +26,7 @@ from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.version import Version
 from redis_tui.data.values.display import escape_key
+from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.edits import EditFlow
@@ -130,6 +131,7 @@ class BrowserScreen(Screen[None]):
         self.values = ValueFlow(self, self.edits)
         self.transfer = TransferFlow(self, self.edits)
         self.live = LiveFlow(self, self.conn_pane)
+        self.analysis = AnalysisFlow(self)
         self.pane: Pane | None = None
 
     # -- what the flows read (attributes down from the App) -----------------------------
@@ -254,6 +256,14 @@ class BrowserScreen(Screen[None]):
     def key_sizes_fetched(self, event: m.KeySizesFetched) -> None:
         self.live.sizes_fetched(event)
 
+    @on(m.AnalysisProgressed)
+    def analysis_progressed(self, event: m.AnalysisProgressed) -> None:
+        self.analysis.progressed(event)
+
+    @on(m.AnalysisFinished)
+    def analysis_finished(self, event: m.AnalysisFinished) -> None:
+        self.analysis.finished(event)
+
     @on(m.ValueChanged)
     def value_changed(self, event: m.ValueChanged) -> None:
         self.live.value_changed(event)
@@ -298,6 +308,7 @@ class BrowserScreen(Screen[None]):
             event.generation, event.keys, event.types, event.pttls,
             done=event.done, batch=event.batch, meta_follows=event.meta_follows,
         )  # fmt: skip
+        self.analysis.keys_listed(event.keys)  # sizes the last :analyze measured
         if now:
             self._flush_rows(resort=True)
 
@@ -685,6 +696,8 @@ class BrowserScreen(Screen[None]):
                 f"Cannot sort by {field}: name, ttl, type, size or none", severity="warning"
             )
             return
+        if field == "size":
+            self.analysis.apply_sizes()  # the biggest keys :analyze measured, even unseen
         self.view.sort_by(field, self.keys)
         self.update_status()
         self.notify(f"Sorted by {field or 'scan order'}", timeout=1.5)

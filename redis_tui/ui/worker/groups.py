@@ -21,6 +21,7 @@ class Group(enum.StrEnum):
     SIZES = "sizes"
     EXPORT = "export"
     TRANSFER = "transfer"  # :export / :import of many keys
+    ANALYZE = "analyze"
     STREAM_GROUPS = "stream-groups"
     CLOSE = "close"  # closing an old client: never cancelled, it must finish
 
@@ -29,5 +30,6 @@ class Group(enum.StrEnum):
 # replaced by the new one the screen starts; the main loop and the edit queue go on).
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
-     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.TRANSFER, Group.STREAM_GROUPS}
+     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.TRANSFER, Group.ANALYZE,
+     Group.STREAM_GROUPS}
 )  # fmt: skip

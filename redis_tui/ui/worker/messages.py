@@ -13,6 +13,8 @@ from typing import Literal
 
 from textual.message import Message
 
+from redis_tui.data.analysis import AnalysisResult
+from redis_tui.data.analysis import Progress as AnalysisProgress
 from redis_tui.data.edit.bulk import DryRun, Progress, Summary
 from redis_tui.data.edit.ops import EditOp
 from redis_tui.data.edit.version import Version
@@ -290,3 +292,21 @@ class DatabaseRefused(WorkerMessage):
 
     refused: int
     back_to: int
+
+
+@dataclass
+class AnalysisProgressed(WorkerMessage):
+    """The keyspace analysis ``run`` got this far (keys done of DBSIZE, its ETA)."""
+
+    run: int
+    progress: AnalysisProgress
+
+
+@dataclass
+class AnalysisFinished(WorkerMessage):
+    """The keyspace analysis ``run`` ended: its result (partial when stopped), or None and
+    why it failed."""
+
+    run: int
+    result: AnalysisResult | None
+    reason: str = ""

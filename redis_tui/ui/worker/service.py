@@ -20,6 +20,7 @@ from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker
 
+from redis_tui.data.analysis import AnalysisOptions
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
@@ -41,6 +42,7 @@ from redis_tui.errors import (
     RedisTuiError,
 )
 from redis_tui.ui.worker import messages as m
+from redis_tui.ui.worker.analyzing import run_analysis
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 from redis_tui.ui.worker.scanning import ScanRun
 from redis_tui.ui.worker.transfer import TransferJobs
@@ -138,6 +140,7 @@ class RedisWorker:
         self.bulk_cancel = asyncio.Event()
         # :export / :import (their own jobs and messages).
         self.transfer = TransferJobs(self, self._spawn)
+        self.analysis_stop = asyncio.Event()
         # The database before ``:db N``, until the switch succeeds.
         self._previous_db: int | None = None
         self.backoff = Backoff()
@@ -361,6 +364,17 @@ class RedisWorker:
     def cancel_bulk(self) -> None:
         """Stop a dry run or bulk delete after the batch in flight (cooperative, not a kill)."""
         self.bulk_cancel.set()
+
+    def analyze(self, run: int, options: AnalysisOptions) -> None:
+        """Start the keyspace analysis ``run`` (replacing one still running); posts
+        ``AnalysisProgressed`` and one ``AnalysisFinished``."""
+        self.analysis_stop.set()  # a run this one replaces ends with its page in flight
+        self.analysis_stop = asyncio.Event()
+        self._spawn(partial(run_analysis, self, run, options, self.analysis_stop), Group.ANALYZE)
+
+    def stop_analysis(self) -> None:
+        """End the analysis after the page in flight: its partial result is posted."""
+        self.analysis_stop.set()
 
     def lookup(self, key: bytes) -> None:
         """Find one key by exact name (``:key NAME``), without scanning."""
