@@ -411,6 +411,7 @@ class BrowserScreen(Screen[None]):
         if self._load_timer is not None:
             self._load_timer.stop()
         self.version = None
+        self.redis.cancel_search()  # another key: the search inside the last one stops
         self.selection.highlighted(event.key, None)
         if event.key is None:
             self.value_pane.clear()
@@ -448,6 +449,18 @@ class BrowserScreen(Screen[None]):
         if event.key == self.keys.current_key:
             self.value_pane.show_error(event.key, event.reason)
             self.selection.value_failed(event.key, event.reason)
+
+    @on(ValuePane.SearchRequested)
+    def value_search_requested(self, event: ValuePane.SearchRequested) -> None:
+        self.values.search_requested(event)
+
+    @on(ValuePane.OrderRequested)
+    def value_order_requested(self, event: ValuePane.OrderRequested) -> None:
+        self.values.order_requested(event)
+
+    @on(m.ValueSearched)
+    def value_searched(self, event: m.ValueSearched) -> None:
+        self.values.value_searched(event)
 
     @on(ValuePane.MoreRequested)
     def more_requested(self, event: ValuePane.MoreRequested) -> None:

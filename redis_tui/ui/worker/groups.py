@@ -20,6 +20,7 @@ class Group(enum.StrEnum):
     EVENTS = "events"
     SIZES = "sizes"
     EXPORT = "export"
+    SEARCH = "search"  # / inside a value: the newest search replaces the one running
     CLOSE = "close"  # closing an old client: never cancelled, it must finish
 
 
@@ -27,5 +28,5 @@ class Group(enum.StrEnum):
 # replaced by the new one the screen starts; the main loop and the edit queue go on).
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
-     Group.COOKIE, Group.EVENTS, Group.SIZES}
+     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.SEARCH}
 )  # fmt: skip
