@@ -115,6 +115,7 @@ async def search(
     total: int | None = None,
     start: int = 0,
     reverse: bool = False,
+    memory: int | None = None,
 ) -> AsyncIterator[Batch]:
     """Search the value of ``key`` (of type ``kind``) for ``query``, batch by batch.
 
@@ -122,12 +123,14 @@ async def search(
         total: the key's length, for the progress (None: unknown).
         start: strings: the byte offset to search from (what is loaded is searched on screen).
         reverse: lists: from the tail.
+        memory: the key's MEMORY USAGE: a hash within ``MAX_READ_BYTES`` has its values
+            searched too (read here), after its field names (matched by the server).
 
     Raises:
         redis-py errors (the gateway translates them).
     """
     if kind in SCAN_COMMANDS:
-        async for batch in _search_scan(client, key, kind, query, total):
+        async for batch in _search_scan(client, key, kind, query, total, memory):
             yield batch
     elif kind == "list":
         async for batch in _search_list(client, key, query, total, reverse):
@@ -143,34 +146,59 @@ async def search(
 
 
 async def _search_scan(
-    client: aioredis.Redis, key: bytes, kind: str, query: Query, total: int | None
+    client: aioredis.Redis,
+    key: bytes,
+    kind: str,
+    query: Query,
+    total: int | None,
+    memory: int | None,
 ) -> AsyncIterator[Batch]:
+    """Names (members) on the server with MATCH; then, for a hash small enough to read
+    (``MAX_READ_BYTES`` by MEMORY USAGE), its values, filtered here."""
     command = SCAN_COMMANDS[kind]
-    scope = "field names" if kind == "hash" else "members"
-    pattern = query.glob()
-    budget, count = _Budget(), SCAN_COUNT
-    cursor, examined = 0, 0
-    while True:
-        began = time.perf_counter()
-        cursor, flat = await scan_call(client, command, key, cursor, count, match=pattern)
-        examined += count
-        if time.perf_counter() - began > SLOW_CALL:
-            count = max(MIN_SCAN_COUNT, count // 2)
-        if kind == "set":
-            found: list[tuple[Any, ...]] = [(m,) for m in flat]
-        elif kind == "zset":
-            found = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
-        else:
-            found = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
-        rows, capped = budget.take(found)
-        done = cursor == 0 or capped
-        if done and not capped and total is not None:
-            examined = total
-        elif total is not None:
-            examined = min(examined, max(total - 1, 0))
-        yield Batch(rows, examined, total, done, capped and cursor != 0, scope)
-        if done:
-            return
+    budget = _Budget()
+    values = kind == "hash" and _readable(memory, total)
+    phases: list[tuple[bytes | None, str]] = [
+        (query.glob(), "field names" if kind == "hash" else "members")
+    ]
+    if values:
+        phases.append((None, "field names and values"))
+    for phase, (pattern, scope) in enumerate(phases):
+        last = phase == len(phases) - 1
+        count, cursor, examined = SCAN_COUNT, 0, 0
+        while True:
+            began = time.perf_counter()
+            cursor, flat = await scan_call(client, command, key, cursor, count, match=pattern)
+            examined += count
+            if time.perf_counter() - began > SLOW_CALL:
+                count = max(MIN_SCAN_COUNT, count // 2)
+            if kind == "set":
+                found: list[tuple[Any, ...]] = [(m,) for m in flat]
+            elif kind == "zset":
+                found = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]
+            else:
+                found = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+            if pattern is None:  # the values pass: fields found by name came already
+                found = [r for r in found if query.found_in(r[1]) and not query.found_in(r[0])]
+            rows, capped = budget.take(found)
+            end = cursor == 0 or capped
+            if end and not capped and total is not None:
+                examined = total
+            elif total is not None:
+                examined = min(examined, max(total - 1, 0))
+            done = capped or (end and last)
+            yield Batch(rows, examined, total, done, capped and (cursor != 0 or not last), scope)
+            if capped:
+                return
+            if end:
+                break
+
+
+def _readable(memory: int | None, total: int | None) -> bool:
+    """Whether a hash's values may all be read for a search (its memory within the cap)."""
+    if memory is not None:
+        return memory <= MAX_READ_BYTES
+    return total is not None and total <= 100_000
 
 
 async def _search_list(

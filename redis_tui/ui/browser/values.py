@@ -81,7 +81,7 @@ class ValueFlow:
             return
         search.generation = redis.search_value(
             value.key, value.type, query_of(event.query),
-            total=value.length, start=event.start, reverse=value.reverse,
+            total=value.length, start=event.start, reverse=value.reverse, memory=value.memory,
         )  # fmt: skip
 
     def order_requested(self, event: ValuePane.OrderRequested) -> None:

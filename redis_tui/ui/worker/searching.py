@@ -36,6 +36,7 @@ async def run_search(
     total: int | None,
     start: int,
     reverse: bool,
+    memory: int | None,
 ) -> None:
     """Search ``key`` and post what it finds, until done, capped or replaced."""
     pending = Batch()
@@ -54,7 +55,7 @@ async def run_search(
     try:
         await host.connected.wait()
         async for batch in host.gateway.search_value(
-            key, kind, query, total=total, start=start, reverse=reverse
+            key, kind, query, total=total, start=start, reverse=reverse, memory=memory
         ):
             if generation != host.search_generation:
                 return

@@ -288,12 +288,15 @@ class RedisWorker:
         total: int | None = None,
         start: int = 0,
         reverse: bool = False,
+        memory: int | None = None,
     ) -> int:
         """Search inside ``key``'s value on the server (``/`` in the value pane); a newer
         search replaces one still running. Posts ``ValueSearched``; returns its generation."""
         self.search_generation += 1
         generation = self.search_generation
-        work = partial(run_search, self, generation, key, kind, query, total, start, reverse)
+        work = partial(
+            run_search, self, generation, key, kind, query, total, start, reverse, memory
+        )
         self._spawn(work, Group.SEARCH)
         return generation
 
