@@ -398,6 +398,9 @@ class BrowserScreen(Screen[None]):
         self.conn_pane.set_settings(self._settings, self._profile)
         self.redis.select_db(db)
         self.start_scan()
+        if self.view.filters.active:  # the filters stay on: say so
+            self.notify(f"db {db}: the filter is still on ({self.view.status_filters()})",
+                        timeout=3, markup=False)  # fmt: skip
 
     # -- the value of the highlighted key ---------------------------------------------------
 
@@ -628,6 +631,8 @@ class BrowserScreen(Screen[None]):
             self.update_status()
         self.keys.select_key(event.key)
         self.keys.focus()
+        if self.view.filters.pattern and not self.view.filters.matches(event.key):
+            self.notify("This key does not match the filter: shown by :key", timeout=3)
         # The key was there already under the cursor: no Highlighted comes, the lookup is done.
         self.selection.highlighted(self.keys.current_key, self._loaded_key())
 
