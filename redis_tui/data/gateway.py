@@ -32,7 +32,7 @@ from redis_tui.data.edit.version import Version, key_version
 from redis_tui.data.scan import fastmeta, keyspace, topology
 from redis_tui.data.scan import process as scanproc
 from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
-from redis_tui.data.values import export
+from redis_tui.data.values import export, streams
 from redis_tui.data.values import readers as values
 from redis_tui.data.values import search as value_search
 from redis_tui.data.values.kinds import LENGTH_COMMAND
@@ -69,8 +69,10 @@ class Gateway:
         # connection, when given), undo stack (``u``).
         self._label = label
         shared = log if log is not None else CommandLog()
+        # One undo stack per database: `u` after `:db 1` must never restore a db0 key in db1.
+        self._undos: dict[int, UndoStack] = {settings.db: UndoStack()}
         self.guard = WriteGuard(
-            settings.readonly, log=shared.for_source(self._source()), undo=UndoStack()
+            settings.readonly, log=shared.for_source(self._source()), undo=self._undos[settings.db]
         )
         self._client: Client | None = None
         self._multi_section_info = True
@@ -488,6 +490,20 @@ class Gateway:
             async for batch in value_search.search(self.client, key, kind, query, **kwargs):
                 yield batch
 
+    async def stream_groups(
+        self, key: bytes, group: bytes | None, after: bytes | None = None
+    ) -> tuple[list[streams.StreamGroup], streams.GroupDetail | None]:
+        """The consumer groups of stream ``key`` and, for ``group``, its consumers and a page
+        of its pending entries after id ``after`` (see ``values.streams``)."""
+        async with self._errors():
+            groups = await streams.read_groups(self.client, key)
+            if group is None and groups:  # the group with most pending first: the likely question
+                group = max(groups, key=lambda g: g.pending).name
+            detail = None
+            if group is not None and any(g.name == group for g in groups):
+                detail = await streams.read_group(self.client, key, group, after)
+            return groups, detail
+
     async def read_value_versioned(self, key: bytes, **kwargs: Any) -> tuple[KeyValue, Version]:
         """A page of the value and the version it was read at (see ``version.Version``).
 
@@ -634,6 +650,7 @@ class Gateway:
         connections never mix databases. Returns the old client for the caller to close."""
         client, self._client = self._client, None
         self.settings = self.settings.replace(db=db)
+        self.guard.undo = self._undos.setdefault(db, UndoStack())
         if self.guard.log is not None:
             self.guard.log.source = self._source()
         return client

@@ -29,8 +29,8 @@ from redis_tui.ui.keys import KeyRouter
 from redis_tui.ui.screens.help import HelpScreen
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
-from redis_tui.ui.widgets.session_pane import SessionPane
-from redis_tui.ui.widgets.value_pane import ValuePane
+from redis_tui.ui.widgets.session_pane import AttributeTree, SessionList, SessionPane
+from redis_tui.ui.widgets.value_pane import ValuePane, ValueTree
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.groups import Group
 from redis_tui.ui.worker.service import RedisWorker
@@ -249,14 +249,7 @@ class RedisTuiApp(App[None]):
 
     def action_help(self) -> None:
         rows: list[tuple[str, str, str, str]] = []
-        for where, bindings in (
-            ("everywhere", [*self.BINDINGS, *BrowserScreen.BINDINGS]),
-            ("key list", KeyList.BINDINGS),
-            ("namespace tree", NamespaceList.BINDINGS),
-            ("value pane", ValuePane.BINDINGS),
-            ("session inspector", SessionPane.BINDINGS),
-            ("command bar", CommandBar.BINDINGS),
-        ):
+        for where, bindings in help_sections():
             for binding in bindings:
                 if isinstance(binding, Binding):
                     keys = ", ".join(
@@ -277,3 +270,17 @@ class RedisTuiApp(App[None]):
             for spec in COLON_COMMANDS
         ]
         self.push_screen(HelpScreen(rows))
+
+
+def help_sections() -> list[tuple[str, list[BindingType]]]:
+    """Every pane's bindings, as ``?`` lists them (the README's key table is checked against it)."""
+    return [
+        ("everywhere", [*RedisTuiApp.BINDINGS, *BrowserScreen.BINDINGS]),
+        ("key list", list(KeyList.BINDINGS)),
+        ("namespace tree", list(NamespaceList.BINDINGS)),
+        ("value pane", list(ValuePane.BINDINGS)),
+        ("value tree", list(ValueTree.BINDINGS)),
+        ("session inspector", [*SessionPane.BINDINGS, *SessionList.BINDINGS]),
+        ("session tree", list(AttributeTree.BINDINGS)),
+        ("command bar", list(CommandBar.BINDINGS)),
+    ]

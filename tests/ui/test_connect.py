@@ -379,3 +379,19 @@ async def test_the_form_says_what_it_edits_keeps_a_failed_test_as_typed_and_ente
 
         await pilot.pause(0.3)
         assert editing().startswith("editing profile ● dead-box"), editing()
+
+
+async def test_a_url_typed_without_enter_keeps_the_password_typed_beside_it(
+    settings: ConnectionSettings, fresh_server: EmbeddedServer
+) -> None:
+    with redis.Redis(host="127.0.0.1", port=fresh_server.port) as c:
+        c.config_set("requirepass", "s3cret")
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_connect(pilot)
+        await fill(pilot, "password", "s3cret")
+        await fill(pilot, "url", f"redis://127.0.0.1:{fresh_server.port}/0", paste=True)
+        await pilot.press("ctrl+t")  # no enter in the URL field first
+        await wait_for(pilot, lambda: result(pilot).startswith("✔ OK"))
+        assert screen.query_one("#password", Input).value == "s3cret"
+        assert screen.query_one("#port", Input).value == str(fresh_server.port)

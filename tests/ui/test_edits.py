@@ -366,3 +366,34 @@ async def test_command_log_keeps_every_connection_newest_first_filters_and_saves
         await pilot.press("enter")
         await wait_for(pilot, lambda: any("exists" in n.message for n in app._notifications))
         assert target.read_text() == saved
+
+
+async def test_undo_belongs_to_the_database_it_was_made_in(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set("gone", "db0 value")
+    other = redis.Redis(port=settings.port, db=1)
+    other.set("stay", "db1")
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, app, b"gone")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not client.exists("gone"))
+        # In db1, u has nothing of its own to undo: it never puts a db0 key into db1.
+        await pilot.press("colon", *"db 1", "enter")
+        await wait_for(pilot, lambda: b"stay" in app.browser.view.store)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: notified(app, "Nothing to undo"))
+        assert not other.exists("gone")
+        # Back in db0, the delete is undone where it was made.
+        await pilot.press("colon", *"db 0", "enter")
+        await wait_for(pilot, lambda: app.browser.settings.db == 0)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "in db 0" in str(app.screen.body)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: client.get("gone") == b"db0 value")
+        assert not other.exists("gone")
+    other.close()

@@ -11,9 +11,11 @@ import typing
 import pytest
 
 from redis_tui.data.edit.ops import (
+    AckStreamEntries,
     AddSetMembers,
     AddStreamEntry,
     AddZsetMembers,
+    ClaimStreamEntries,
     Copy,
     Delete,
     DeleteHashField,
@@ -27,6 +29,7 @@ from redis_tui.data.edit.ops import (
     Rename,
     RenameHashField,
     SetHashField,
+    SetHashFieldTtl,
     SetListElement,
     SetString,
     SetTtl,
@@ -50,6 +53,7 @@ K = b"k"
 ONE_OF_EACH: list[EditOp] = [
     SetString(K, Version("string", 1, "s"), b"v"),
     SetHashField(K, SEEN, b"f", b"v", expected=b"old"),
+    SetHashFieldTtl(K, SEEN, b"f", 90_000),
     DeleteHashField(K, SEEN, (b"f",)),
     RenameHashField(K, SEEN, b"a", b"b", expected=b"old"),
     SetListElement(K, Version("list", 3, "l"), 1, b"v", expected=b"old"),
@@ -63,6 +67,8 @@ ONE_OF_EACH: list[EditOp] = [
     SetZsetScore(K, Version("zset", 1, "z"), b"m", 2.0, expected=1.5),
     AddStreamEntry(K, Version("stream", 1, "x"), ((b"f", b"v"),), entry_id=b"1-0"),
     DeleteStreamEntries(K, Version("stream", 1, "x"), (b"1-0",)),
+    AckStreamEntries(K, None, b"g", (b"1-0",)),
+    ClaimStreamEntries(K, None, b"g", b"worker", 1000, (b"1-0",)),
     SetTtl(K, SEEN, 90_000),
     Rename(K, SEEN, b"new"),
     Copy(K, SEEN, b"new"),
@@ -72,7 +78,7 @@ ONE_OF_EACH: list[EditOp] = [
 
 def test_one_dataclass_per_edit_and_every_one_is_in_the_union() -> None:
     assert {type(op) for op in ONE_OF_EACH} == set(typing.get_args(EditOp))
-    assert len(ONE_OF_EACH) == 19
+    assert len(ONE_OF_EACH) == 22
 
 
 @pytest.mark.parametrize("op", ONE_OF_EACH, ids=lambda op: type(op).__name__)
@@ -86,10 +92,10 @@ def test_edits_are_frozen_and_hashable(op: EditOp) -> None:
 
 def test_action_names_are_the_logged_op_names() -> None:
     assert [op.action for op in ONE_OF_EACH] == [
-        "set string", "hash set field", "hash delete field", "hash rename field",
+        "set string", "hash set field", "hash field ttl", "hash delete field", "hash rename field",
         "list set", "list insert", "list push", "list remove",
         "set add", "set remove", "zset add", "zset remove", "zset set score",
-        "stream add", "stream delete", "set ttl", "rename", "copy", "delete",
+        "stream add", "stream delete", "stream ack", "stream claim", "set ttl", "rename", "copy", "delete",
     ]  # fmt: skip
 
 

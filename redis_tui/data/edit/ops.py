@@ -26,6 +26,7 @@ from redis_tui.data.edit import plans
 from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.data.edit.txn import EditResult, PlanFn, transact
 from redis_tui.data.edit.version import AnyClient, Version, key_version
+from redis_tui.data.values.display import escape_key
 from redis_tui.errors import KeyMissing
 
 
@@ -89,6 +90,17 @@ class SetHashField(_Edit):
 
     def replacing(self) -> Self:
         return replace(self, must_be_new=False)
+
+
+@dataclass(frozen=True)
+class SetHashFieldTtl(_Edit):
+    """One field's TTL (Redis 7.4+, Valkey 9): ``HPEXPIRE key ms FIELDS 1 field``, or
+    ``HPERSIST key FIELDS 1 field`` when ``ttl_ms`` is None. Refused when the field is gone."""
+
+    field: bytes
+    ttl_ms: int | None
+    action = "hash field ttl"
+    kinds = ("hash",)
 
 
 @dataclass(frozen=True)
@@ -265,6 +277,30 @@ class DeleteStreamEntries(_Edit):
     kinds = ("stream",)
 
 
+@dataclass(frozen=True)
+class AckStreamEntries(_Edit):
+    """``XACK key group id…``: the entries leave the group's pending list (no undo: the
+    pending list is not restored)."""
+
+    group: bytes
+    ids: tuple[bytes, ...]
+    action = "stream ack"
+    kinds = ("stream",)
+
+
+@dataclass(frozen=True)
+class ClaimStreamEntries(_Edit):
+    """``XCLAIM key group consumer min-idle-ms id…``: pending entries idle for at least
+    ``min_idle_ms`` move to ``consumer`` (their delivery count goes up; no undo)."""
+
+    group: bytes
+    consumer: bytes
+    min_idle_ms: int
+    ids: tuple[bytes, ...]
+    action = "stream claim"
+    kinds = ("stream",)
+
+
 # -- any key --------------------------------------------------------------------------------
 
 
@@ -314,6 +350,7 @@ class Delete(_Edit):
 EditOp = (
     SetString
     | SetHashField
+    | SetHashFieldTtl
     | DeleteHashField
     | RenameHashField
     | SetListElement
@@ -327,6 +364,8 @@ EditOp = (
     | SetZsetScore
     | AddStreamEntry
     | DeleteStreamEntries
+    | AckStreamEntries
+    | ClaimStreamEntries
     | SetTtl
     | Rename
     | Copy
@@ -354,6 +393,8 @@ async def apply(client: AnyClient, guard: WriteGuard, op: EditOp) -> EditResult:
             plan = plans.set_string(key, op.value, op.keep_ttl)
         case SetHashField():
             plan = plans.set_hash_field(key, op.field, op.value, op.must_be_new, op.expected)
+        case SetHashFieldTtl():
+            plan = plans.set_hash_field_ttl(key, op.field, op.ttl_ms)
         case DeleteHashField():
             plan = plans.many("HDEL", key, op.fields, "field(s)", "deleted")
         case RenameHashField():
@@ -380,6 +421,15 @@ async def apply(client: AnyClient, guard: WriteGuard, op: EditOp) -> EditResult:
             plan = plans.add_stream_entry(key, op.fields, op.entry_id)
         case DeleteStreamEntries():
             plan = plans.many("XDEL", key, op.ids, "entr(y/ies)", "deleted")
+        case AckStreamEntries():
+            plan = plans.stream_group_write(
+                (b"XACK", key, op.group, *op.ids), f"{len(op.ids)} entr(y/ies) acknowledged"
+            )
+        case ClaimStreamEntries():
+            plan = plans.stream_group_write(
+                (b"XCLAIM", key, op.group, op.consumer, op.min_idle_ms, *op.ids),
+                f"{len(op.ids)} entr(y/ies) claimed by {escape_key(op.consumer)}",
+            )
         case SetTtl():
             plan = plans.set_ttl(key, op.ttl_ms)
         case Rename() | Copy():
@@ -419,6 +469,8 @@ def check(op: EditOp, version: Version) -> None:
             plans.score_arg(op.score)
         case AddStreamEntry(fields=()):
             raise ValueError("An entry needs at least one field")
+        case SetHashFieldTtl() if op.ttl_ms is not None and op.ttl_ms <= 0:
+            raise ValueError("A field TTL must be positive (use x to remove the field)")
         case SetTtl() if op.ttl_ms is not None and op.ttl_ms <= 0:
             raise ValueError("A TTL must be positive (use delete to delete the key)")
         case Rename() | Copy() if op.new == op.key:
@@ -429,8 +481,10 @@ def check(op: EditOp, version: Version) -> None:
             AddSetMembers(members=()) | RemoveSetMembers(members=()) | RemoveZsetMembers(members=())
         ):
             raise ValueError("Nothing given: no member to change")
-        case DeleteStreamEntries(ids=()):
-            raise ValueError("Nothing given: no entr to change")
+        case DeleteStreamEntries(ids=()) | AckStreamEntries(ids=()) | ClaimStreamEntries(ids=()):
+            raise ValueError("Nothing given: no entry to change")
+        case ClaimStreamEntries() if not op.consumer or op.min_idle_ms < 0:
+            raise ValueError("A claim needs a consumer name and an idle time of 0 or more")
 
 
 # -- outside the typed edits ----------------------------------------------------------------

@@ -64,6 +64,22 @@ def set_hash_field(
     return plan
 
 
+def set_hash_field_ttl(key: bytes, name: bytes, ttl_ms: int | None) -> PlanFn:
+    async def plan(ctx: Ctx) -> Plan:
+        if not await ctx.run("HEXISTS", key, name):
+            raise EditConflict(
+                f"Field {escape_key(name)} is gone", current="field deleted", key=key
+            )
+        command: Command
+        if ttl_ms is None:
+            command, message = (b"HPERSIST", key, b"FIELDS", 1, name), "Field TTL removed"
+        else:
+            command, message = (b"HPEXPIRE", key, ttl_ms, b"FIELDS", 1, name), "Field TTL set"
+        return Plan([command], message, undo_wanted=False)
+
+    return plan
+
+
 def rename_hash_field(
     key: bytes, old: bytes, new: bytes, overwrite: bool, expected: bytes | None
 ) -> PlanFn:
@@ -167,6 +183,15 @@ def add_stream_entry(key: bytes, pairs: tuple[tuple[bytes, bytes], ...], entry_i
 
     async def plan(ctx: Ctx) -> Plan:
         return Plan([("XADD", key, entry_id, *flat)], "Entry added")
+
+    return plan
+
+
+def stream_group_write(command: Command, message: str) -> PlanFn:
+    """XACK / XCLAIM: the group's state changes, not the entries; nothing to undo with."""
+
+    async def plan(ctx: Ctx) -> Plan:
+        return Plan([command], message, undo_wanted=False)
 
     return plan
 

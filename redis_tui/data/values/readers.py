@@ -6,12 +6,13 @@ collections one page at a time (HSCAN/SSCAN cursors, LRANGE/ZRANGE windows, XRAN
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoPermissionError
+from redis.exceptions import NoPermissionError, RedisError
 
 from redis_tui.data.values.display import human_bytes
 from redis_tui.data.values.kinds import KINDS, LENGTH_COMMAND, pairs
@@ -76,6 +77,10 @@ class KeyValue:
     @property
     def reverse(self) -> bool:
         return self.order.reverse
+
+    # Hashes on servers with field TTLs (Redis 7.4+, Valkey 9): each row's field TTL in ms
+    # (-1: none), from HPTTL; None where the server has no field TTLs.
+    field_ttls: list[int] | None = None
 
     @property
     def has_more(self) -> bool:
@@ -192,6 +197,28 @@ async def _read_hash(client: aioredis.Redis, v: KeyValue, cursor: int, page: int
     v.length = int(await client.execute_command("HLEN", v.key))
     v.cursor, flat = await _scan_collection(client, "HSCAN", v.key, cursor, _fit_page(v, page))
     v.rows = [(flat[i], flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+    v.field_ttls = await _field_ttls(client, v.key, [row[0] for row in v.rows])
+    if v.field_ttls is not None:
+        v.columns = ("field", "value", "field ttl")
+
+
+# Servers that answered HPTTL with "unknown command": asked once per client.
+_NO_FIELD_TTLS: weakref.WeakSet[aioredis.Redis] = weakref.WeakSet()
+
+
+async def _field_ttls(client: aioredis.Redis, key: bytes, fields: list[bytes]) -> list[int] | None:
+    """HPTTL of ``fields`` (one round trip), or None when the server has no field TTLs."""
+    if not fields or client in _NO_FIELD_TTLS:
+        return None
+    try:
+        reply = await client.execute_command("HPTTL", key, "FIELDS", len(fields), *fields)
+    except RedisError as exc:  # a cluster client says so before asking the server
+        if "unknown command" in str(exc).lower() or "doesn't exist" in str(exc):
+            _NO_FIELD_TTLS.add(client)
+        return None  # also a NOPERM: the value still shows, without the column
+    if not isinstance(reply, list) or len(reply) != len(fields):
+        return None
+    return [int(t) if isinstance(t, int) and t >= 0 else -1 for t in reply]
 
 
 async def _read_set(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:

@@ -47,6 +47,8 @@ def browser_bindings() -> list[BindingType]:
              "Load the next page of the open value", False),
             ("f", "request('cycle_format')", "Format", "value_format",
              "Show the open string as text, JSON, hex…", False),
+            ("P", "stream_groups", "Groups", "stream_groups",
+             "The open stream's consumer groups, consumers and pending entries", False),
             ("z", "zoom", "Zoom", "zoom", "Maximise the focused pane, or restore it", False),
             ("escape", "go_back", "Back", "back", "Back to the key list", False),
         )

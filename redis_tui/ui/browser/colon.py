@@ -64,6 +64,8 @@ class CommandHost(Protocol):
 
     def sort_by(self, field: str | None) -> None: ...
 
+    def action_stream_groups(self) -> None: ...
+
     def request_connection(
         self, what: Literal["settings", "reconnect", "disconnect", "help"]
     ) -> None: ...
@@ -157,6 +159,11 @@ def _cookie(host: CommandHost, arg: str) -> None:
 @COLON_COMMANDS.command("info", "", "show the server's INFO")
 def _info(host: CommandHost, arg: str) -> None:
     host.redis.fetch_info()
+
+
+@COLON_COMMANDS.command("groups", "", "the open stream's consumer groups, consumers, pending")
+def _groups(host: CommandHost, arg: str) -> None:
+    host.action_stream_groups()
 
 
 @COLON_COMMANDS.command("dbs", "", "list the non-empty databases")

@@ -32,6 +32,7 @@ from redis_tui.data.edit.ops import (
     Rename,
     RenameHashField,
     SetHashField,
+    SetHashFieldTtl,
     SetListElement,
     SetString,
     SetTtl,
@@ -401,25 +402,69 @@ class EditFlow:
 
     def ttl(self, key: bytes, typed: str | None = None) -> None:
         self._base_for(key)
+        # The key list counts down; the value pane's TTL is as it was read.
+        store = self.host.view.store
+        index = store.index_of(key)
+        ttl_ms = store.ttl_ms(index) if index is not None else None
         value = self.host.value_pane.value
-        if value is not None and value.key == key:
-            ttl_ms: int | None = value.ttl_ms
-        else:
-            store = self.host.view.store
-            index = store.index_of(key)
-            ttl_ms = store.ttl_ms(index) if index is not None else None
+        if ttl_ms is None and value is not None and value.key == key:
+            ttl_ms = value.ttl_ms
         if ttl_ms is None:
-            current = ""
+            current, now = "", "unknown"
+        elif ttl_ms == -1:
+            current = now = "persist"
+        elif ttl_ms <= 0:  # expired, or about to: nothing sensible to pre-fill
+            current, now = "", "expired"
         else:
-            current = "persist" if ttl_ms < 0 else f"{math.ceil(ttl_ms / 1000)}s"
+            current = now = f"{math.ceil(ttl_ms / 1000)}s"
         self.host.push_screen(
             PromptScreen(
                 f"Set TTL of {key_label(key, TITLE_KEY_CELLS)}",
                 [Field("TTL", current if typed is None else typed, TTL_HELP)],
-                note=f"now: {current or 'unknown'}",
+                note=f"now: {now}",
                 validate=lambda v: _ttl_error(v[0]),
             ),
             given(lambda v: self.apply_ttl_text(v[0], key)),
+        )
+
+    def field_ttl(self) -> None:
+        """``F``: the TTL of the selected hash field (Redis 7.4+, Valkey 9)."""
+        value = self.loaded()
+        if value is None:
+            return
+        row = self.selected_row(value) if value.type == "hash" else None
+        if value.type != "hash" or row is None:
+            self.host.notify("Select a hash field first (3, then j/k)", severity="warning")
+            return
+        if value.field_ttls is None:
+            self.host.notify(
+                "This server has no hash field TTLs (Redis 7.4+, Valkey 9)", severity="warning"
+            )
+            return
+        index = value.rows.index(row)
+        ttl = value.field_ttls[index] if index < len(value.field_ttls) else -1
+        current = "persist" if ttl < 0 else f"{math.ceil(ttl / 1000)}s"
+        key, name = value.key, row[0]
+        base = self._edit_base
+
+        def given_ttl(values: list[str] | None) -> None:
+            if values is None or self.refused("hash field ttl"):
+                return
+            try:
+                ttl_ms = parse_ttl(values[0])
+            except ValueError as exc:
+                self.host.notify(str(exc), severity="warning", markup=False)
+                return
+            self._queue(SetHashFieldTtl(key, base, name, ttl_ms))
+
+        self.host.push_screen(
+            PromptScreen(
+                f"TTL of field {key_label(name, TITLE_KEY_CELLS)} of {_of(key)}",
+                [Field("TTL", current, TTL_HELP)],
+                note=f"now: {current} (the key's own TTL is t)",
+                validate=lambda v: _ttl_error(v[0]),
+            ),
+            given_ttl,
         )
 
     def apply_ttl_text(self, text: str, key: bytes) -> bool:

@@ -50,12 +50,22 @@ T = TypeVar("T")
 
 # Actions that write: on a read-only connection they say why they are refused.
 WRITE_ACTIONS = frozenset(
-    {"delete", "edit", "add_element", "remove_element", "ttl", "rename", "copy_to", "undo"}
+    {
+        "delete",
+        "edit",
+        "add_element",
+        "remove_element",
+        "ttl",
+        "rename",
+        "copy_to",
+        "undo",
+        "field_ttl",
+    }
 )
 # Actions on "the selected key": typed ahead, they wait for it (see ``Selection``).
 KEY_ACTIONS = frozenset({"delete", "ttl", "rename", "copy_to", "copy_key", "save_value"})
 VALUE_ACTIONS = frozenset(
-    {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format"}
+    {"edit", "add_element", "remove_element", "copy_value", "more", "cycle_format", "field_ttl"}
 )
 # Below this width the panes take turns: the key list full width, the value pane full width
 # on enter and back on esc (as lazygit does), so key names keep their room.
@@ -516,6 +526,8 @@ class BrowserScreen(Screen[None]):
             flows.edit()
         elif action == "add_element":
             flows.add_element()
+        elif action == "field_ttl":
+            flows.field_ttl()
         elif action == "remove_element":
             flows.remove_element()
         elif action == "copy_value":
@@ -539,6 +551,9 @@ class BrowserScreen(Screen[None]):
     def action_toggle_tree(self) -> None:
         self.values.toggle_tree()
 
+    def action_stream_groups(self) -> None:
+        self.values.stream_groups()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "request" and parameters:
             action = str(parameters[0])
@@ -560,6 +575,11 @@ class BrowserScreen(Screen[None]):
     @on(m.EditApplied)
     def edit_applied(self, event: m.EditApplied) -> None:
         self.edits.applied(event)
+        self.values.edit_applied(event)
+
+    @on(m.StreamGroupsLoaded)
+    def stream_groups_loaded(self, event: m.StreamGroupsLoaded) -> None:
+        self.values.stream_groups_loaded(event)
 
     @on(m.EditConflicted)
     def edit_conflicted(self, event: m.EditConflicted) -> None:

@@ -1,5 +1,6 @@
 """The key browser's extras: the namespace tree (``v``), copy the value (``Y``), save a value to
-a file (``w``). The tree widget reads the store; the worker streams files.
+a file (``w``), a stream's consumer groups (``P``). The tree widget reads the store; the worker
+streams files.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widget import Widget
 
+from redis_tui.data.edit.ops import AckStreamEntries, ClaimStreamEntries, EditOp
 from redis_tui.data.values.display import escape_key, human_bytes
 from redis_tui.data.values.export import default_filename
 from redis_tui.data.values.formatting import render
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
+from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.ui.widgets.value_search import query_of
@@ -32,6 +35,7 @@ class ValueFlow:
         self.host = host
         self.edits = edits
         self.tree: NamespaceList | None = None
+        self.groups: StreamGroupsScreen | None = None  # the one open, for the worker's replies
 
     # -- v: the namespace tree -------------------------------------------------------------
 
@@ -173,3 +177,32 @@ class ValueFlow:
 
     def exported(self, event: m.ValueExported) -> None:
         self.host.notify(f"Saved {event.size:,} bytes to {event.path}", timeout=4, markup=False)
+
+    # -- P: a stream's consumer groups -----------------------------------------------------
+
+    def stream_groups(self) -> None:
+        value = self.host.value_pane.value
+        if value is None or value.type != "stream":
+            self.host.notify("Consumer groups belong to a stream: open one first", timeout=2)
+            return
+
+        def write(what: str, op: EditOp) -> None:
+            self.edits.confirm_write(what, lambda: self.host.redis.edit(op))
+
+        self.groups = StreamGroupsScreen(value.key, self.host.redis.load_stream_groups, write)
+        self.host.push_screen(self.groups)
+
+    def _groups_screen(self, key: bytes) -> StreamGroupsScreen | None:
+        screen = self.groups
+        return screen if screen is not None and screen.is_attached and screen.key == key else None
+
+    def stream_groups_loaded(self, event: m.StreamGroupsLoaded) -> None:
+        screen = self._groups_screen(event.key)
+        if screen is not None:
+            screen.show(event.groups, event.detail, event.append)
+
+    def edit_applied(self, event: m.EditApplied) -> None:
+        """After an ack or a claim, the groups screen reads the group again."""
+        screen = self._groups_screen(event.key)
+        if screen is not None and isinstance(event.edit, AckStreamEntries | ClaimStreamEntries):
+            screen.action_reload()

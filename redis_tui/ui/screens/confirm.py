@@ -15,6 +15,7 @@ class ConfirmScreen(Dialog[bool]):
     """Dismisses with True on ``y``, False on ``n`` or ``esc``."""
 
     DECISION = True
+    AUTO_FOCUS = "#confirm-no"  # a stray enter cancels; focusing in on_mount races a fast dismiss
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
@@ -34,9 +35,6 @@ class ConfirmScreen(Dialog[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="error", id="confirm-yes")
                 yield Button("Cancel (n)", id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")

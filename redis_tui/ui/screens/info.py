@@ -16,6 +16,8 @@ from redis_tui.ui.screens.base import Dialog
 class TextScreen(Dialog[None]):
     """A titled, read-only text in a dialog; esc or q closes it."""
 
+    AUTO_FOCUS = "TextArea"
+
     BINDINGS = [
         Binding("escape", "close", "Close", id="text.close", tooltip="Close"),
         Binding("q", "app.quit", "Quit", show=False, id="text.quit", tooltip="Quit redis-tui"),
@@ -32,9 +34,6 @@ class TextScreen(Dialog[None]):
             yield TextArea(
                 escape_text(self.text.replace("\r\n", "\n")), read_only=True, id="text-body"
             )
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -28,6 +28,7 @@ class PromptScreen(Dialog[list[str] | None]):
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Cancel")]
+    AUTO_FOCUS = "#field-0"
 
     def __init__(
         self,
@@ -56,9 +57,6 @@ class PromptScreen(Dialog[list[str] | None]):
                 Content("enter: save · tab: next field · esc: cancel"), classes="dialog-hint"
             )
 
-    def on_mount(self) -> None:
-        self.query_one("#field-0", Input).focus()
-
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))
@@ -81,6 +79,8 @@ class PromptScreen(Dialog[list[str] | None]):
 class EditTextScreen(Dialog[str | None]):
     """Edit a string value in a text area. ctrl+s saves, esc cancels."""
 
+    AUTO_FOCUS = "TextArea"
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the value"),
         Binding("escape", "cancel", "Cancel", id="edit.cancel", tooltip="Cancel the edit"),
@@ -100,9 +100,6 @@ class EditTextScreen(Dialog[str | None]):
             yield TextArea(self.text, id="edit-text", soft_wrap=True, show_line_numbers=True)
             yield Static("", id="edit-error", markup=False)
             yield Static(Content("ctrl+s: save · esc: cancel"), classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
 
     def show_error(self, message: str) -> None:
         self.query_one("#edit-error", Static).update(Content(message))

@@ -17,6 +17,8 @@ from redis_tui.ui.screens.base import Dialog
 class SessionReportScreen(Dialog[None]):
     """Read-only; esc closes it."""
 
+    AUTO_FOCUS = "TextArea"
+
     BINDINGS = [
         Binding("escape", "close", "Close", id="report.close", tooltip="Close"),
         Binding("q", "app.quit", "Quit", show=False, id="report.quit", tooltip="Quit redis-tui"),
@@ -49,9 +51,6 @@ class SessionReportScreen(Dialog[None]):
                     markup=False,
                 )
             yield TextArea(escape_text(self.text), read_only=True, id="report-body")
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

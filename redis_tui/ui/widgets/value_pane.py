@@ -21,6 +21,7 @@ from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
 from redis_tui.data.values.readers import KeyValue, ValueOrder
 from redis_tui.data.values.search import Batch
+from redis_tui.data.values.streams import entry_time
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
@@ -85,6 +86,8 @@ class ValuePane(Vertical, can_focus=False):
                 tooltip="A sorted set by descending rank, a list from the tail (O again: back)"),
         Binding("B", "by_score", "By score", id="value.by_score",
                 tooltip="A sorted set's members with scores from min to max"),
+        Binding("F", "screen.request('field_ttl')", "Field TTL", id="value.field_ttl",
+                tooltip="TTL of the selected hash field (Redis 7.4+, Valkey 9)"),
         Binding("T", "toggle_tree", "Tree/text", id="value.tree",
                 tooltip="A JSON (or decoded) value as a tree, or as its pretty text"),
     ]  # fmt: skip
@@ -236,6 +239,8 @@ class ValuePane(Vertical, can_focus=False):
             if not self._append_text(data, page.truncated):
                 self._render_string()
         else:
+            if value.field_ttls is not None:  # kept row for row, for the field TTL dialog
+                value.field_ttls += page.field_ttls or [-1] * len(page.rows)
             value.rows.extend(page.rows)
             value.cursor = page.cursor
             self._add_rows(page)
@@ -350,7 +355,19 @@ class ValuePane(Vertical, can_focus=False):
 
     def _add_rows(self, page: KeyValue) -> None:
         table = self.table
-        table.add_rows([tuple(_cell(c) for c in row) for row in page.rows])
+        rows = [tuple(_cell(c) for c in row) for row in page.rows]
+        if page.type == "stream":  # an entry id is a time: say which
+            for row, raw in zip(rows, page.rows, strict=True):
+                when = entry_time(raw[0]) if isinstance(raw[0], bytes) else ""
+                if when:
+                    row[0].append(f"  {when}", style="dim")
+        if page.type == "hash" and len(table.columns) == 3:  # the server has field TTLs
+            ttls = page.field_ttls or [-1] * len(rows)
+            rows = [
+                (*row, Text(human_ttl(t) if t >= 0 else ""))
+                for row, t in zip(rows, ttls, strict=False)
+            ]
+        table.add_rows(rows)
 
     def _update_header(self) -> None:
         value = self.value
@@ -507,6 +524,8 @@ class ValuePane(Vertical, can_focus=False):
             return  # the screen loads the pages again
         self.search = ServerSearch(query, value.type, total=value.length)
         value.rows = []
+        if value.field_ttls is not None:
+            value.field_ttls = []
         self.table.clear()
         self._update_footer()
 
@@ -521,7 +540,9 @@ class ValuePane(Vertical, can_focus=False):
             self.notify(f"Not found: {search.status()}", timeout=3, markup=False)
         if search.kind != "string" and batch_rows:
             value.rows.extend(batch_rows)
-            self.table.add_rows([tuple(_cell(c) for c in row) for row in batch_rows])
+            if value.field_ttls is not None:  # not read for matches: shown as unknown
+                value.field_ttls += [-1] * len(batch_rows)
+            self._add_rows(KeyValue(value.key, value.type, value.ttl_ms, rows=batch_rows))
             wanted = search.wanted_row
             if wanted is not None and (wanted < len(value.rows) or search.done):
                 search.wanted_row = None

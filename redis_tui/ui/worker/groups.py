@@ -21,6 +21,7 @@ class Group(enum.StrEnum):
     SIZES = "sizes"
     EXPORT = "export"
     SEARCH = "search"  # / inside a value: the newest search replaces the one running
+    STREAM_GROUPS = "stream-groups"
     CLOSE = "close"  # closing an old client: never cancelled, it must finish
 
 
@@ -28,5 +29,5 @@ class Group(enum.StrEnum):
 # replaced by the new one the screen starts; the main loop and the edit queue go on).
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
-     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.SEARCH}
+     Group.COOKIE, Group.EVENTS, Group.SIZES, Group.SEARCH, Group.STREAM_GROUPS}
 )  # fmt: skip

@@ -21,6 +21,7 @@ from redis_tui.data.sessions import CookieLookup, Discovery, Session
 from redis_tui.data.values.export import ExportProgress
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.data.values.search import Batch
+from redis_tui.data.values.streams import GroupDetail, StreamGroup
 
 # (worker id, epoch): which connection of which worker a message belongs to.
 Stamp = tuple[int, int]
@@ -130,6 +131,17 @@ class KeyFound(WorkerMessage):
 @dataclass
 class InfoLoaded(WorkerMessage):
     text: str
+
+
+@dataclass
+class StreamGroupsLoaded(WorkerMessage):
+    """A stream's consumer groups, and one group's consumers and pending page."""
+
+    key: bytes
+    groups: list[StreamGroup]
+    detail: GroupDetail | None
+    # True: a further page of the pending list, to be added below what is shown.
+    append: bool = False
 
 
 @dataclass

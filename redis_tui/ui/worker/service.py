@@ -401,6 +401,17 @@ class RedisWorker:
     def fetch_info(self) -> None:
         self._spawn(partial(self._fetch_info), Group.INFO)
 
+    def load_stream_groups(
+        self, key: bytes, group: bytes | None = None, after: bytes | None = None
+    ) -> None:
+        """Consumer groups of a stream; ``after``: the next page of ``group``'s pending list."""
+        self._spawn(partial(self._stream_groups, key, group, after), Group.STREAM_GROUPS)
+
+    async def _stream_groups(self, key: bytes, group: bytes | None, after: bytes | None) -> None:
+        with self._failures("consumer groups", key):
+            groups, detail = await self.gateway.stream_groups(key, group, after)
+            self.post(m.StreamGroupsLoaded(key, groups, detail, append=after is not None))
+
     def reconnect(self) -> None:
         """Drop the connection and connect again at once (``:reconnect``)."""
         self.connected.clear()

@@ -24,6 +24,7 @@ class PasswordScreen(Dialog[str | None]):
     """Ask for one password in a masked input: enter gives it, esc gives None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="password.cancel", tooltip="Cancel")]
+    AUTO_FOCUS = "Input"
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -34,9 +35,6 @@ class PasswordScreen(Dialog[str | None]):
             yield Static(Content(self.question), classes="dialog-title", markup=False)
             yield Input(password=True, id="password-input")
             yield Static(Content("enter: use it · esc: leave it empty"), classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
 
     @on(Input.Submitted)
     def given(self, event: Input.Submitted) -> None:

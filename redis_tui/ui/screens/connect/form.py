@@ -213,8 +213,9 @@ class ConnectionForm(VerticalScroll):
         event.stop()
         self._show_groups()
 
-    def apply_url(self, url: str) -> None:
-        """Parse ``url`` into the form (fields the URL does not give keep their defaults).
+    def apply_url(self, url: str, *, keep_password: bool = False) -> None:
+        """Parse ``url`` into the form (fields the URL does not give keep their defaults;
+        with ``keep_password``, a password typed in its field stays when the URL has none).
 
         Raises:
             ValueError: the URL cannot be parsed; the message says why.
@@ -227,6 +228,9 @@ class ConnectionForm(VerticalScroll):
                 message = f"bad number in {url!r}"
             raise ValueError(message) from exc
         self._url_applied = url
+        typed = self.query_one("#password", Input).value
+        if keep_password and typed and parsed.password is None:
+            parsed = parsed.replace(password=typed)
         self.fill(
             parsed.replace(
                 connect_timeout=self.initial.connect_timeout,
@@ -245,7 +249,8 @@ class ConnectionForm(VerticalScroll):
         url = self._get("url")
         if url and url != self._url_applied:
             try:
-                self.apply_url(url)
+                # ctrl+t / ctrl+s without enter in the URL: the password typed beside it stays.
+                self.apply_url(url, keep_password=True)
             except ValueError as exc:
                 raise ValueError(f"Bad URL: {exc}") from exc
         socket = self._get("socket") or None
