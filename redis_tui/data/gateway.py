@@ -36,6 +36,7 @@ from redis_tui.data.transfer import exporter, importer
 from redis_tui.data.transfer.fileformat import TransferRefused
 from redis_tui.data.values import export, streams
 from redis_tui.data.values import readers as values
+from redis_tui.data.values import search as value_search
 from redis_tui.data.values.kinds import LENGTH_COMMAND
 from redis_tui.data.values.readers import KeyValue
 from redis_tui.errors import (
@@ -478,6 +479,18 @@ class Gateway:
         """See ``values.read_value``."""
         async with self._errors():
             return await values.read_value(self.client, key, **kwargs)
+
+    async def search_value(
+        self, key: bytes, kind: str, query: value_search.Query, **kwargs: Any
+    ) -> AsyncIterator[value_search.Batch]:
+        """Search one key's value on the server, batch by batch (see ``search.search``).
+
+        Raises:
+            Our errors (connection, permission), from any batch.
+        """
+        async with self._errors():
+            async for batch in value_search.search(self.client, key, kind, query, **kwargs):
+                yield batch
 
     async def stream_groups(
         self, key: bytes, group: bytes | None, after: bytes | None = None

@@ -297,11 +297,12 @@ async def test_slash_searches_the_value_and_n_N_step_through_matches(
         assert pane._offset_of(pane.text.selection.start) == pane.shown_text.index("Needle")
         await pilot.press("slash", "a", "escape")
         assert not pane.search_box.display and pane.text.has_focus
-        # A hash: the cursor goes to the matching field.
+        # A hash: searched whole on the server; the matching field replaces the page.
         await pilot.press("escape")
         await show(pilot, app, b"h")
         await pilot.press("3", "slash", *"needle", "enter")
-        await wait_for(pilot, lambda: pane.table.cursor_row == 2)
+        await wait_for(pilot, lambda: pane.search is not None and pane.search.done)
+        assert pane.value is not None and pane.value.rows == [(b"c", b"the needle")]
         # The tree: the match is opened and the cursor is on it.
         await pilot.press("escape")
         await show(pilot, app, b"doc")
@@ -316,3 +317,76 @@ async def test_slash_searches_the_value_and_n_N_step_through_matches(
         await pilot.press("slash", *"absent", "enter")
         await pilot.pause()
         assert any("Not found" in n.message for n in app._notifications)
+
+
+async def test_slash_searches_whole_keys_on_the_server(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    pipe = client.pipeline(transaction=False)
+    for start in range(0, 200_000, 10_000):
+        pipe.hset("big", mapping={f"f:{i}": "v" for i in range(start, start + 10_000)})
+    pipe.execute()
+    client.hset("big", "zz-Needle", "found")
+    client.sadd("s", *[f"m{i}" for i in range(3000)], "a-needle")
+    client.zadd("z", {f"m{i}": i for i in range(3000)} | {"needle-z": 7})
+    client.rpush("l", *[f"e{i}" for i in range(2000)], "n1 needle", "n2 needle", "n3 needle")
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.browser.value_pane
+
+        def done() -> bool:
+            return pane.search is not None and pane.search.done
+
+        await show(pilot, app, b"big")
+        await pilot.press("3", "slash", *"needle", "enter")
+        await wait_for(pilot, done, timeout=30)
+        assert pane.value is not None and pane.value.rows == [(b"zz-Needle", b"found")]
+        footer = static_text(pilot, "#value-footer")
+        assert "1 match for needle in field names" in footer and "done" in footer
+        for key, row in ((b"s", (b"a-needle",)), (b"z", (b"needle-z", 7.0))):
+            await pilot.press("escape")
+            await show(pilot, app, key)
+            await pilot.press("3", "slash", *"needle", "enter")
+            await wait_for(pilot, done)
+            assert pane.value is not None and pane.value.rows == [row]
+        # A list past its first page; typed at once: / needle enter n n (the n's wait for
+        # the matches and move along them as they come).
+        await pilot.press("escape")
+        await show(pilot, app, b"l")
+        await pilot.press("3")
+        for key in ("slash", *"needle", "enter", "n", "n"):
+            app.post_message(events.Key(key, "/" if key == "slash" else None if key == "enter"
+                                        else key))  # fmt: skip
+        await wait_for(pilot, done)
+        await pilot.pause()
+        assert [r[0] for r in pane.value.rows] == [2000, 2001, 2002]
+        assert pane.table.cursor_row == 2
+        await pilot.press("N")
+        assert pane.table.cursor_row == 1
+        # Enter on nothing: the pages again.
+        await pilot.press("slash", *["backspace"] * 6, "enter")
+        await wait_for(pilot, lambda: pane.search is None and len(pane.value.rows) == 200)
+
+
+async def test_O_reverses_and_B_picks_a_score_range(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.zadd("z", {f"m{i}": i for i in range(300)})
+    app = RedisTuiApp(settings, poll_interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.browser.value_pane
+        await show(pilot, app, b"z")
+        await pilot.press("3", "O")
+        await wait_for(pilot, lambda: pane.value is not None and pane.value.reverse)
+        assert pane.value.rows[0] == (b"m299", 299.0)
+        assert "by rank, descending" in static_text(pilot, "#value-header")
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: len(pane.value.rows) == 300)
+        assert pane.value.rows[-1] == (b"m0", 0.0)
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 4, *"(10", "tab")
+        await pilot.press(*["backspace"] * 4, *"20", "enter")
+        await wait_for(pilot, lambda: pane.value is not None and pane.value.length == 10)
+        assert pane.value.rows[0] == (b"m20", 20.0) and pane.value.rows[-1] == (b"m11", 11.0)
+        assert "scores (10 to 20" in static_text(pilot, "#value-header")

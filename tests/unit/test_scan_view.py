@@ -161,8 +161,18 @@ def test_status_counts_read_right() -> None:
     assert view.status().startswith("2 keys of 2")  # never more listed than the total
     view.filters = Filters("us*", "hash", True)
     view.sort_by("name", Rows(view))
-    assert view.status() == "2 keys  ·  filter us*  ·  type hash  ·  no TTL only  ·  sorted by name"
+    assert view.status() == (
+        "2 match · 1 in the db  ·  filter us*  ·  type hash  ·  no TTL only  ·  sorted by name"
+    )
     assert view.filters.match == b"us*"
+    # No glob character: "contains", and the status says so.
+    view.filters = Filters("leaderboard")
+    assert view.filters.match == b"*leaderboard*"
+    assert "filter *leaderboard* (contains leaderboard)" in view.status()
+    assert view.filters.matches(b"game:leaderboard:1")
+    assert not view.filters.matches(b"game:scores")
+    assert Filters("a\\x00b").match == b"*a\x00b*"
+    assert Filters("user:?").match == b"user:?"
 
 
 def test_no_ttl_only_keeps_keys_without_ttl() -> None:

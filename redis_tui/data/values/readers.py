@@ -30,6 +30,24 @@ MAX_SCAN_CALLS = 20
 PAGE_BYTES = 4 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class ValueOrder:
+    """How a list or sorted set is paged: from the tail / by descending rank (``reverse``),
+    and for a sorted set only the scores from ``score_min`` to ``score_max`` (ZRANGEBYSCORE
+    bounds as typed: ``1.5``, ``(1.5`` exclusive, ``-inf``, ``+inf``)."""
+
+    reverse: bool = False
+    score_min: bytes | None = None
+    score_max: bytes | None = None
+
+    @property
+    def by_score(self) -> bool:
+        return self.score_min is not None and self.score_max is not None
+
+
+DEFAULT_ORDER = ValueOrder()
+
+
 @dataclass
 class KeyValue:
     """One page of a key's value, with its metadata.
@@ -54,6 +72,12 @@ class KeyValue:
     note: str | None = None
     # Streams: the id the page started after (None: from the start).
     after_id: bytes | None = None
+    order: ValueOrder = DEFAULT_ORDER
+
+    @property
+    def reverse(self) -> bool:
+        return self.order.reverse
+
     # Hashes on servers with field TTLs (Redis 7.4+, Valkey 9): each row's field TTL in ms
     # (-1: none), from HPTTL; None where the server has no field TTLs.
     field_ttls: list[int] | None = None
@@ -76,6 +100,7 @@ async def read_value(
     page: int = PAGE_SIZE,
     string_cap: int = STRING_CAP,
     after_id: bytes | None = None,
+    order: ValueOrder = DEFAULT_ORDER,
 ) -> KeyValue:
     """Read a key's metadata and one page of its value.
 
@@ -85,6 +110,7 @@ async def read_value(
         cursor: HSCAN/SSCAN cursor for hashes and sets (0 starts over).
         page: rows per page.
         string_cap: bytes of a string to read.
+        order: lists and zsets: descending / from the tail, a zset's score range.
 
     Raises:
         KeyMissing: the key does not exist.
@@ -120,6 +146,7 @@ async def read_value(
         value.note = f"{kind} is a module type; redis-tui cannot show its value."
         return value
     value.after_id = after_id
+    value.order = order
     await reader(client, value, cursor, page, string_cap)
     return value
 
@@ -215,13 +242,22 @@ async def _scan_collection(
 
 
 async def scan_call(
-    client: aioredis.Redis, command: str, key: bytes, cursor: int, count: int
+    client: aioredis.Redis,
+    command: str,
+    key: bytes,
+    cursor: int,
+    count: int,
+    match: bytes | None = None,
 ) -> tuple[int, list[Any]]:
-    """One HSCAN/SSCAN/ZSCAN call, its reply flattened to [field, value, …] / [member, …].
+    """One HSCAN/SSCAN/ZSCAN call (with ``MATCH`` when given), its reply flattened to
+    [field, value, …] / [member, …].
 
     redis-py's reply callbacks turn HSCAN into a dict and ZSCAN into (member, score) tuples.
     """
-    cursor_raw, items = await client.execute_command(command, key, cursor, "COUNT", count)
+    args: tuple[Any, ...] = (command, key, cursor)
+    if match is not None:
+        args += ("MATCH", match)
+    cursor_raw, items = await client.execute_command(*args, "COUNT", count)
     if isinstance(items, dict):
         items = [x for pair in items.items() for x in pair]
     elif items and isinstance(items[0], tuple):
@@ -232,7 +268,7 @@ async def scan_call(
 async def _length_and_window(
     client: aioredis.Redis,
     v: KeyValue,
-    length_command: str,
+    length_command: str | tuple[Any, ...],
     page: int,
     window: Callable[[int], list[tuple[Any, ...]]],
 ) -> list[Any]:
@@ -240,11 +276,12 @@ async def _length_and_window(
     values). One round trip when the whole key fits the page budget (or MEMORY is refused, and
     the row count bounds); a bigger key needs its length first to size the page."""
     pipe = client.pipeline(transaction=False)
+    length_args = (length_command, v.key) if isinstance(length_command, str) else length_command
     if v.memory is not None and v.memory > PAGE_BYTES:
-        v.length = int(await client.execute_command(length_command, v.key))
+        v.length = int(await client.execute_command(*length_args))
         page = _fit_page(v, page)
     else:
-        pipe.execute_command(length_command, v.key)
+        pipe.execute_command(*length_args)
     for command in window(page):
         pipe.execute_command(*command)
     replies = await pipe.execute(raise_on_error=False)
@@ -258,6 +295,17 @@ async def _length_and_window(
 
 async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("index", "element")
+    if v.reverse:  # from the tail: the last element first, with its index from the head
+
+        def window(n: int) -> list[tuple[Any, ...]]:
+            return [("LRANGE", v.key, -(v.offset + n), -(v.offset + 1))]
+
+        (items,) = await _length_and_window(client, v, "LLEN", page, window)
+        if isinstance(items, BaseException):
+            raise items
+        last = (v.length or 0) - 1 - v.offset
+        v.rows = [(last - i, item) for i, item in enumerate(reversed(items))]
+        return
     (items,) = await _length_and_window(
         client, v, "LLEN", page, lambda n: [("LRANGE", v.key, v.offset, v.offset + n - 1)]
     )
@@ -268,13 +316,27 @@ async def _read_list(client: aioredis.Redis, v: KeyValue, cursor: int, page: int
 
 async def _read_zset(client: aioredis.Redis, v: KeyValue, cursor: int, page: int, cap: int) -> None:
     v.columns = ("member", "score")
-    (flat,) = await _length_and_window(
-        client,
-        v,
-        "ZCARD",
-        page,
-        lambda n: [("ZRANGE", v.key, v.offset, v.offset + n - 1, "WITHSCORES")],
-    )
+    order = v.order
+    length: str | tuple[Any, ...] = "ZCARD"
+    if order.by_score:
+        low, high = order.score_min, order.score_max
+        length = ("ZCOUNT", v.key, low, high)
+        # ZRANGEBYSCORE / ZREVRANGEBYSCORE: every server version has them (ZRANGE BYSCORE
+        # needs 6.2); the reversed one takes its bounds high first.
+        command, first, second = (
+            ("ZREVRANGEBYSCORE", high, low) if order.reverse else ("ZRANGEBYSCORE", low, high)
+        )
+
+        def window(n: int) -> list[tuple[Any, ...]]:
+            return [(command, v.key, first, second, "WITHSCORES", "LIMIT", v.offset, n)]
+
+    else:
+        command = "ZREVRANGE" if order.reverse else "ZRANGE"
+
+        def window(n: int) -> list[tuple[Any, ...]]:
+            return [(command, v.key, v.offset, v.offset + n - 1, "WITHSCORES")]
+
+    (flat,) = await _length_and_window(client, v, length, page, window)
     if isinstance(flat, BaseException):
         raise flat
     v.rows = [(flat[i], float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)]

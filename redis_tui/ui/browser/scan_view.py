@@ -7,6 +7,7 @@ clock, and it says what the list must do. Unit-tested without a server or an app
 from __future__ import annotations
 
 import enum
+import fnmatch
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,8 +54,27 @@ class Filters:
     no_ttl_only: bool = False
 
     @property
+    def contains(self) -> bool:
+        """A pattern with no glob character means "contains": ``user`` is ``*user*``."""
+        return bool(self.pattern) and not any(c in self.pattern for c in "*?[")
+
+    @property
     def match(self) -> bytes | None:
-        return unescape_key(self.pattern) if self.pattern else None
+        if not self.pattern:
+            return None
+        raw = unescape_key(self.pattern)
+        return b"*" + raw + b"*" if self.contains else raw
+
+    def describe(self) -> str:
+        """The filter as the status line says it."""
+        if self.contains:
+            return f"filter *{self.pattern}* (contains {self.pattern})"
+        return f"filter {self.pattern}"
+
+    def matches(self, key: bytes) -> bool:
+        """Whether ``key`` matches the pattern (as Redis globs do, near enough to say so)."""
+        match = self.match
+        return match is None or fnmatch.fnmatchcase(key.decode("latin-1"), match.decode("latin-1"))
 
     @property
     def active(self) -> bool:
@@ -284,13 +304,26 @@ class ScanView:
             " (scanning…)" if self.scanning else " (stopped: x continues)" if self.stopped else ""
         )
         noun = "key" if count == 1 else "keys"  # "1 key of 5", "0 keys of 1", "2 keys of 5"
-        parts = [f"{count:,} {noun}{total}{state}"]
+        if filters.active and self.dbsize is not None:
+            # "12 match · 5,000 in the db": what the filter found, of what there is.
+            parts = [f"{count:,} match{state} · {self.dbsize:,} in the db"]
+        else:
+            parts = [f"{count:,} {noun}{total}{state}"]
+        filtered = self.status_filters()
+        if filtered:
+            parts.append(filtered)
+        if self.store.sort_field:
+            parts.append(f"sorted by {self.store.sort_field}")
+        return "  ·  ".join(parts)
+
+    def status_filters(self) -> str:
+        """The filters on, as the status line says them ("" when none)."""
+        filters = self.filters
+        parts: list[str] = []
         if filters.pattern:
-            parts.append(f"filter {filters.pattern}")
+            parts.append(filters.describe())
         if filters.type_name:
             parts.append(f"type {filters.type_name}")
         if filters.no_ttl_only:
             parts.append("no TTL only")
-        if self.store.sort_field:
-            parts.append(f"sorted by {self.store.sort_field}")
         return "  ·  ".join(parts)

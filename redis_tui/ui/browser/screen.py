@@ -422,6 +422,9 @@ class BrowserScreen(Screen[None]):
         self.conn_pane.set_settings(self._settings, self._profile)
         self.redis.select_db(db)
         self.start_scan()
+        if self.view.filters.active:  # the filters stay on: say so
+            self.notify(f"db {db}: the filter is still on ({self.view.status_filters()})",
+                        timeout=3, markup=False)  # fmt: skip
 
     # -- the value of the highlighted key ---------------------------------------------------
 
@@ -435,6 +438,7 @@ class BrowserScreen(Screen[None]):
         if self._load_timer is not None:
             self._load_timer.stop()
         self.version = None
+        self.redis.cancel_search()  # another key: the search inside the last one stops
         self.selection.highlighted(event.key, None)
         if event.key is None:
             self.value_pane.clear()
@@ -472,6 +476,18 @@ class BrowserScreen(Screen[None]):
         if event.key == self.keys.current_key:
             self.value_pane.show_error(event.key, event.reason)
             self.selection.value_failed(event.key, event.reason)
+
+    @on(ValuePane.SearchRequested)
+    def value_search_requested(self, event: ValuePane.SearchRequested) -> None:
+        self.values.search_requested(event)
+
+    @on(ValuePane.OrderRequested)
+    def value_order_requested(self, event: ValuePane.OrderRequested) -> None:
+        self.values.order_requested(event)
+
+    @on(m.ValueSearched)
+    def value_searched(self, event: m.ValueSearched) -> None:
+        self.values.value_searched(event)
 
     @on(ValuePane.MoreRequested)
     def more_requested(self, event: ValuePane.MoreRequested) -> None:
@@ -653,6 +669,8 @@ class BrowserScreen(Screen[None]):
             self.update_status()
         self.keys.select_key(event.key)
         self.keys.focus()
+        if self.view.filters.pattern and not self.view.filters.matches(event.key):
+            self.notify("This key does not match the filter: shown by :key", timeout=3)
         # The key was there already under the cursor: no Highlighted comes, the lookup is done.
         self.selection.highlighted(self.keys.current_key, self._loaded_key())
 

@@ -19,6 +19,8 @@ from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import Field, PromptScreen
 from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
 from redis_tui.ui.widgets.namespace_list import NamespaceList
+from redis_tui.ui.widgets.value_pane import ValuePane
+from redis_tui.ui.widgets.value_search import query_of
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:
@@ -68,6 +70,35 @@ class ValueFlow:
     def tree_key_opened(self, event: NamespaceList.KeyOpened) -> None:
         self.host.keys.select_key(event.key)
         self.host.focus_pane("value")
+
+    # -- / inside a value, on the server --------------------------------------------------
+
+    def search_requested(self, event: ValuePane.SearchRequested) -> None:
+        value, pane = event.value, self.host.value_pane
+        redis = self.host.redis
+        if not event.query:
+            redis.cancel_search()
+            redis.load(value.key)  # the pages again
+            return
+        search = pane.search
+        if search is None:
+            return
+        search.generation = redis.search_value(
+            value.key, value.type, query_of(event.query),
+            total=value.length, start=event.start, reverse=value.reverse, memory=value.memory,
+        )  # fmt: skip
+
+    def order_requested(self, event: ValuePane.OrderRequested) -> None:
+        """O / B: the list or zset again from its first page, in the order asked for."""
+        redis = self.host.redis
+        redis.order = (event.value.key, event.order)
+        redis.cancel_search()
+        redis.load(event.value.key)
+
+    def value_searched(self, event: m.ValueSearched) -> None:
+        value = self.host.value_pane.value
+        if value is not None and value.key == event.key:
+            self.host.value_pane.search_found(event.generation, event.batch, event.error)
 
     # -- Y: copy the value shown -----------------------------------------------------------
 

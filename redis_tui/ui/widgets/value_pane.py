@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -18,11 +19,19 @@ from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
-from redis_tui.data.values.readers import KeyValue
+from redis_tui.data.values.readers import KeyValue, ValueOrder
+from redis_tui.data.values.search import Batch
 from redis_tui.data.values.streams import entry_time
 from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
+from redis_tui.ui.widgets.value_search import (
+    SERVER_SEARCHED,
+    ServerSearch,
+    order_facts,
+    score_range,
+    score_range_prompt,
+)
 
 CELL_CHARS = 300
 # TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
@@ -66,13 +75,17 @@ class ValuePane(Vertical, can_focus=False):
     BINDINGS = [
         Binding("right_square_bracket", "more", "More", id="value.more", tooltip="Next page"),
         Binding("slash", "search", "Search", id="value.search",
-                tooltip="Search the loaded value (n / N: next / previous match)"),
+                tooltip="Search the whole value on the server (n / N: next / previous match)"),
         Binding("n", "search_next", "Next match", show=False, id="value.search_next"),
         Binding("N", "search_previous", "Previous match", show=False,
                 id="value.search_previous"),
         Binding("f", "cycle_format", "Format", id="value.format", tooltip="Text, JSON, hex…"),
         Binding("x,minus", "screen.request('remove_element')", "Remove", id="value.remove",
                 tooltip="Remove the selected element, field or member"),
+        Binding("O", "reverse", "Order", id="value.order",
+                tooltip="A sorted set by descending rank, a list from the tail (O again: back)"),
+        Binding("B", "by_score", "By score", id="value.by_score",
+                tooltip="A sorted set's members with scores from min to max"),
         Binding("F", "screen.request('field_ttl')", "Field TTL", id="value.field_ttl",
                 tooltip="TTL of the selected hash field (Redis 7.4+, Valkey 9)"),
         Binding("T", "toggle_tree", "Tree/text", id="value.tree",
@@ -83,6 +96,21 @@ class ValuePane(Vertical, can_focus=False):
         def __init__(self, value: KeyValue) -> None:
             super().__init__()
             self.value = value
+
+    class OrderRequested(Message):
+        """``O`` / ``B``: page this list or sorted set in another order or score range."""
+
+        def __init__(self, value: KeyValue, order: ValueOrder) -> None:
+            super().__init__()
+            self.value, self.order = value, order
+
+    class SearchRequested(Message):
+        """``/`` on a collection (or past a string's loaded text): search it on the server.
+        An empty ``query`` ends the search and shows the pages again."""
+
+        def __init__(self, value: KeyValue, query: str, start: int = 0) -> None:
+            super().__init__()
+            self.value, self.query, self.start = value, query, start
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -116,6 +144,8 @@ class ValuePane(Vertical, can_focus=False):
             placeholder="search the value (enter finds, esc cancels)", id="value-search"
         )
         self.search_text = ""
+        # The search on the server, while its matches are shown (None: the pages are).
+        self.search: ServerSearch | None = None
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -143,6 +173,7 @@ class ValuePane(Vertical, can_focus=False):
 
     def clear(self, message: str = "No key selected") -> None:
         self.value = None
+        self.search = None
         self._page_in_flight, self._pages_wanted = False, 0
         self.header.update(Content(message))
         self._load("")
@@ -169,6 +200,7 @@ class ValuePane(Vertical, can_focus=False):
             self._append(value)
         else:
             self._page_in_flight, self._pages_wanted = False, 0
+            self.search = None
             if self.value is None or self.value.key != value.key:
                 self.format = "auto"  # a new key: detect again
             self.value = value
@@ -349,6 +381,7 @@ class ValuePane(Vertical, can_focus=False):
         ]
         if value.encoding:
             facts.append(f"encoding {value.encoding}")
+        facts.extend(order_facts(value))
         if value.type == "string":
             facts.append(f"format {self._rendered_format}")
         if not self.exact_version:
@@ -376,6 +409,8 @@ class ValuePane(Vertical, can_focus=False):
             note = self._render_note
             if note:
                 parts.append(note)
+        if self.search is not None:
+            parts.append(self.search.status())
         elif value.columns:
             shown = len(value.rows)
             more = " — ] loads more" if value.has_more else ""
@@ -396,13 +431,35 @@ class ValuePane(Vertical, can_focus=False):
     # -- actions --------------------------------------------------------------------------
 
     def action_more(self) -> None:
-        if self.value is not None and self._page_in_flight:
+        if self.search is not None and self.search.kind != "string":
+            self.notify("Matches are shown: / and enter with nothing shows the pages", timeout=2)
+        elif self.value is not None and self._page_in_flight:
             self._pages_wanted += 1
         elif self.value is not None and self.value.has_more:
             self._page_in_flight = True
             self.post_message(self.MoreRequested(self.value))
         elif self.value is not None:
             self.notify("All of the value is shown", timeout=1.5)
+
+    def action_reverse(self) -> None:
+        value = self.value
+        if value is None or value.type not in ("list", "zset"):
+            self.notify("O reverses a sorted set or a list", timeout=2)
+            return
+        order = value.order
+        self.post_message(self.OrderRequested(value, replace(order, reverse=not order.reverse)))
+
+    def action_by_score(self) -> None:
+        value = self.value
+        if value is None or value.type != "zset":
+            self.notify("B picks a score range of a sorted set", timeout=2)
+            return
+
+        def chosen(values: list[str] | None) -> None:
+            if values is not None:
+                self.post_message(self.OrderRequested(value, score_range(values, value.order)))
+
+        self.app.push_screen(score_range_prompt(value.order), chosen)
 
     def action_cycle_format(self) -> None:
         if self.value is None or self.value.type != "string":
@@ -429,15 +486,20 @@ class ValuePane(Vertical, can_focus=False):
         box = self.search_box
         box.value = self.search_text
         box.display = True
-        box.focus()
+        # Focus now: the query typed right after / lands in the box, not in the table.
+        self.screen.set_focus(box)
 
     @on(Input.Submitted, "#value-search")
     def search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.search_box.display = False
         self.search_text = event.value
-        self.body.focus()
-        if event.value:
+        self.screen.set_focus(self.body)
+        value = self.value
+        if value is not None and value.type in SERVER_SEARCHED:
+            if event.value or self.search is not None:
+                self._start_search(value, event.value)
+        elif event.value:
             self._find(1, from_start=True)
 
     def on_key(self, event: events.Key) -> None:
@@ -447,10 +509,66 @@ class ValuePane(Vertical, can_focus=False):
             self.body.focus()
 
     def action_search_next(self) -> None:
-        self._find(1)
+        if not self._step_match(1):
+            self._find(1)
 
     def action_search_previous(self) -> None:
-        self._find(-1)
+        if not self._step_match(-1):
+            self._find(-1)
+
+    # -- / on the server: the matches replace the page as they arrive ----------------------
+
+    def _start_search(self, value: KeyValue, query: str) -> None:
+        self.post_message(self.SearchRequested(value, query))
+        if not query:
+            return  # the screen loads the pages again
+        self.search = ServerSearch(query, value.type, total=value.length)
+        value.rows = []
+        if value.field_ttls is not None:
+            value.field_ttls = []
+        self.table.clear()
+        self._update_footer()
+
+    def search_found(self, generation: int, batch: Batch, error: str | None) -> None:
+        """Matches of the search ``generation`` came (ignored when it is no longer shown)."""
+        value, search = self.value, self.search
+        if value is None or search is None or search.generation != generation:
+            return
+        search.took(batch, error)
+        batch_rows = batch.rows
+        if search.kind == "string" and search.done and not search.offsets:
+            self.notify(f"Not found: {search.status()}", timeout=3, markup=False)
+        if search.kind != "string" and batch_rows:
+            value.rows.extend(batch_rows)
+            if value.field_ttls is not None:  # not read for matches: shown as unknown
+                value.field_ttls += [-1] * len(batch_rows)
+            self._add_rows(KeyValue(value.key, value.type, value.ttl_ms, rows=batch_rows))
+            wanted = search.wanted_row
+            if wanted is not None and (wanted < len(value.rows) or search.done):
+                search.wanted_row = None
+                self.table.move_cursor(row=min(wanted, len(value.rows) - 1))
+        elif search.kind != "string" and search.done and search.wanted_row is not None:
+            search.wanted_row = None
+            if value.rows:
+                self.table.move_cursor(row=len(value.rows) - 1)
+        self._update_footer()
+
+    def _step_match(self, step: int) -> bool:
+        """n / N among the server's matches; False when no server search is shown."""
+        search, value = self.search, self.value
+        if search is None or value is None or search.kind == "string":
+            return False
+        count = len(value.rows)
+        here = search.wanted_row if search.wanted_row is not None else self.table.cursor_row
+        target = here + step
+        if step > 0 and target >= count and not search.done:
+            search.wanted_row = target  # typed ahead of the matches: moved when they come
+        elif count:
+            search.wanted_row = None
+            self.table.move_cursor(row=target % count)
+        else:
+            self.notify("No matches yet" if not search.done else "No matches", timeout=1.5)
+        return True
 
     def _find(self, step: int, from_start: bool = False) -> None:
         query = self.search_text
@@ -467,7 +585,14 @@ class ValuePane(Vertical, can_focus=False):
             found = self._find_node(needle, fold, step, from_start)
         else:
             found = self._find_text(needle, fold, step, from_start)
-        if not found:
+        value = self.value
+        if not found and value.type == "string" and value.truncated and from_start:
+            # Not in the loaded text: the rest of the string, on the server, up to a cap.
+            self.search = ServerSearch(query, "string")
+            self.post_message(self.SearchRequested(value, query, len(self._string_data)))
+            self._update_footer()
+            self.notify("Not in the loaded text: searching the rest on the server…", timeout=2)
+        elif not found:
             more = " (] loads more of the value)" if self.value.has_more else ""
             self.notify(f"Not found in what is loaded: {query}{more}", timeout=2, markup=False)
 

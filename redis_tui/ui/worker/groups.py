@@ -22,6 +22,7 @@ class Group(enum.StrEnum):
     EXPORT = "export"
     TRANSFER = "transfer"  # :export / :import of many keys
     ANALYZE = "analyze"
+    SEARCH = "search"  # / inside a value: the newest search replaces the one running
     STREAM_GROUPS = "stream-groups"
     CLOSE = "close"  # closing an old client: never cancelled, it must finish
 
@@ -31,5 +32,5 @@ class Group(enum.StrEnum):
 DATABASE_BOUND = frozenset(
     {Group.LOAD, Group.LOOKUP, Group.INFO, Group.SESSIONS, Group.SESSIONS_PREVIEW,
      Group.COOKIE, Group.EVENTS, Group.SIZES, Group.TRANSFER, Group.ANALYZE,
-     Group.STREAM_GROUPS}
+     Group.SEARCH, Group.STREAM_GROUPS}
 )  # fmt: skip

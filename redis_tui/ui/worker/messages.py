@@ -22,6 +22,7 @@ from redis_tui.data.scan.keyspace import ServerFacts
 from redis_tui.data.sessions import CookieLookup, Discovery, Session
 from redis_tui.data.values.export import ExportProgress
 from redis_tui.data.values.readers import KeyValue
+from redis_tui.data.values.search import Batch
 from redis_tui.data.values.streams import GroupDetail, StreamGroup
 
 # (worker id, epoch): which connection of which worker a message belongs to.
@@ -310,3 +311,15 @@ class AnalysisFinished(WorkerMessage):
     run: int
     result: AnalysisResult | None
     reason: str = ""
+
+
+@dataclass
+class ValueSearched(WorkerMessage):
+    """Matches found by a search inside a value (``generation`` names the search; the
+    newest wins), with how far it got; ``batch.done`` on the last one."""
+
+    key: bytes
+    generation: int
+    batch: Batch
+    # The search failed part way: why (the matches so far stand).
+    error: str | None = None

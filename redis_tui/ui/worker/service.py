@@ -34,6 +34,8 @@ from redis_tui.data.sessions import (
     SessionPatterns,
 )
 from redis_tui.data.sessions.scan import ScanStats
+from redis_tui.data.values.readers import ValueOrder
+from redis_tui.data.values.search import Query
 from redis_tui.errors import (
     AlreadyExists,
     ConnectionFailed,
@@ -45,6 +47,7 @@ from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.analyzing import run_analysis
 from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 from redis_tui.ui.worker.scanning import ScanRun
+from redis_tui.ui.worker.searching import run_search
 from redis_tui.ui.worker.transfer import TransferJobs
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
@@ -160,6 +163,10 @@ class RedisWorker:
         self._poll_backoff = Backoff()
         self._poll_resume_at = 0.0
         self.scan_generation = 0
+        self.search_generation = 0
+        # How the open list or zset is paged (O, B in the value pane; attributes down): every
+        # load of that key uses it, so a reload after an edit or a change keeps the order.
+        self.order: tuple[bytes, ValueOrder] | None = None
         self.scan_running = False
         # Where the last scan got to, so a stopped scan can continue.
         self.scan_cursor: Any = None
@@ -274,7 +281,35 @@ class RedisWorker:
         if not self.app.is_running:
             return  # shutting down: a coroutine made now would never run
         append = bool(page.pop("append", False))
+        if self.order is not None and self.order[0] == key:
+            page.setdefault("order", self.order[1])
         self._spawn(partial(self._load, key, append, page), Group.LOAD)
+
+    def search_value(
+        self,
+        key: bytes,
+        kind: str,
+        query: Query,
+        *,
+        total: int | None = None,
+        start: int = 0,
+        reverse: bool = False,
+        memory: int | None = None,
+    ) -> int:
+        """Search inside ``key``'s value on the server (``/`` in the value pane); a newer
+        search replaces one still running. Posts ``ValueSearched``; returns its generation."""
+        self.search_generation += 1
+        generation = self.search_generation
+        work = partial(
+            run_search, self, generation, key, kind, query, total, start, reverse, memory
+        )
+        self._spawn(work, Group.SEARCH)
+        return generation
+
+    def cancel_search(self) -> None:
+        """Stop the search inside a value, if one runs (another key was opened)."""
+        self.search_generation += 1
+        self._cancel(lambda group: group == Group.SEARCH)
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
