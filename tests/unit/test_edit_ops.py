@@ -17,6 +17,7 @@ from redis_tui.data.edit.ops import (
     AddZsetMembers,
     ClaimStreamEntries,
     Copy,
+    CreateKey,
     Delete,
     DeleteHashField,
     DeleteStreamEntries,
@@ -72,13 +73,14 @@ ONE_OF_EACH: list[EditOp] = [
     SetTtl(K, SEEN, 90_000),
     Rename(K, SEEN, b"new"),
     Copy(K, SEEN, b"new"),
+    CreateKey(K, None, "hash", (b"f", b"v"), 90_000),
     Delete(K, None),
 ]
 
 
 def test_one_dataclass_per_edit_and_every_one_is_in_the_union() -> None:
     assert {type(op) for op in ONE_OF_EACH} == set(typing.get_args(EditOp))
-    assert len(ONE_OF_EACH) == 22
+    assert len(ONE_OF_EACH) == 23
 
 
 @pytest.mark.parametrize("op", ONE_OF_EACH, ids=lambda op: type(op).__name__)
@@ -95,7 +97,8 @@ def test_action_names_are_the_logged_op_names() -> None:
         "set string", "hash set field", "hash field ttl", "hash delete field", "hash rename field",
         "list set", "list insert", "list push", "list remove",
         "set add", "set remove", "zset add", "zset remove", "zset set score",
-        "stream add", "stream delete", "stream ack", "stream claim", "set ttl", "rename", "copy", "delete",
+        "stream add", "stream delete", "stream ack", "stream claim", "set ttl", "rename", "copy",
+        "create key", "delete",
     ]  # fmt: skip
 
 
@@ -127,9 +130,12 @@ def test_replacing_allows_the_existing_target_and_keeps_the_checks() -> None:
     )
     assert Rename(K, SEEN, b"n").replacing() == Rename(K, SEEN, b"n", overwrite=True)
     assert Copy(K, SEEN, b"n").replacing() == Copy(K, SEEN, b"n", overwrite=True)
+    new = CreateKey(K, None, "set", (b"m",))
+    assert new.replacing() == CreateKey(K, None, "set", (b"m",), overwrite=True)
     # Edits that never meet an existing target retry as they are.
+    replaceable = SetHashField | RenameHashField | AddZsetMembers | Rename | Copy | CreateKey
     for op in ONE_OF_EACH:
-        if not isinstance(op, SetHashField | RenameHashField | AddZsetMembers | Rename | Copy):
+        if not isinstance(op, replaceable):
             assert op.replacing() == op
 
 

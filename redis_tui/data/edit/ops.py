@@ -27,7 +27,7 @@ from redis_tui.data.edit.guard import WriteGuard
 from redis_tui.data.edit.txn import EditResult, PlanFn, transact
 from redis_tui.data.edit.version import AnyClient, Version, key_version
 from redis_tui.data.values.display import escape_key
-from redis_tui.errors import KeyMissing
+from redis_tui.errors import AlreadyExists, KeyMissing
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,26 @@ class Copy(_Edit):
 
 
 @dataclass(frozen=True)
+class CreateKey(_Edit):
+    """A new key of ``kind`` with its first value (``n``): ``SET`` / ``HSET`` / ``RPUSH`` /
+    ``SADD`` / ``ZADD`` / ``XADD``, then ``PEXPIRE`` when ``ttl_ms`` is given, in one MULTI.
+    ``items`` is what the command takes after the key (a value; field, value; member; score,
+    member; id, field, value…). Refused (``AlreadyExists``) when the key exists, unless
+    ``overwrite`` (asked for): then the old key is unlinked in the same MULTI and ``u`` brings
+    it back; undoing a created key deletes it."""
+
+    kind: str
+    items: tuple[bytes, ...]
+    ttl_ms: int | None = None
+    overwrite: bool = False
+    action = "create key"
+    creates = True
+
+    def replacing(self) -> Self:
+        return replace(self, overwrite=True)
+
+
+@dataclass(frozen=True)
 class Delete(_Edit):
     """``UNLINK key`` if it is still the version the user saw; a DUMP is kept for undo (up
     to ``undo.UNDO_CAP``)."""
@@ -369,6 +389,7 @@ EditOp = (
     | SetTtl
     | Rename
     | Copy
+    | CreateKey
     | Delete
 )
 
@@ -436,12 +457,14 @@ async def apply(client: AnyClient, guard: WriteGuard, op: EditOp) -> EditResult:
             plans.same_slot(client, guard, op.action, key, op.new)
             plan = plans.move(key, op.new, op.overwrite, rename=isinstance(op, Rename))
             watch_also = (op.new,)
+        case CreateKey():
+            plan = plans.create_key(key, op.kind, op.items, op.ttl_ms, op.overwrite)
         case Delete():
             plan = plans.delete(key)
         case _:
             assert_never(op)
     # The key's type after the edit, when it survives: a TTL, a move or a delete keep it.
-    creates = op.kinds[0] if op.kinds else version.type
+    creates = op.kind if isinstance(op, CreateKey) else op.kinds[0] if op.kinds else version.type
     return await transact(
         client, guard, op.action, key, version, plan, creates=creates, watch_also=watch_also
     )
@@ -461,6 +484,19 @@ def check(op: EditOp, version: Version) -> None:
             raise KeyMissing("The key does not exist (any more)")
         raise ValueError(f"This is a {version.type}, not a {' or '.join(op.kinds)}")
     match op:
+        case CreateKey() if version.exists and not op.overwrite:
+            raise AlreadyExists(
+                f"{escape_key(op.key)} already exists (a {version.type})",
+                current="key exists",
+                key=op.key,
+                version=version,
+            )
+        case CreateKey() if op.kind not in plans.CREATE_COMMANDS:
+            raise ValueError(f"Cannot create a key of type {op.kind}")
+        case CreateKey() if not op.items:
+            raise ValueError("A new key needs a first value")
+        case CreateKey() if op.ttl_ms is not None and op.ttl_ms <= 0:
+            raise ValueError("A TTL must be positive")
         case RenameHashField() if op.old == op.new:
             raise ValueError("The new field name is the same as the old one")
         case PushListElement(values=()):

@@ -280,6 +280,36 @@ def move(key: bytes, new: bytes, overwrite: bool, *, rename: bool) -> PlanFn:
     return plan
 
 
+# The command that creates a key of each type with its first value (``n``).
+CREATE_COMMANDS = {
+    "string": "SET",
+    "hash": "HSET",
+    "list": "RPUSH",
+    "set": "SADD",
+    "zset": "ZADD",
+    "stream": "XADD",
+}
+
+
+def create_key(
+    key: bytes, kind: str, items: tuple[bytes, ...], ttl_ms: int | None, replace: bool
+) -> PlanFn:
+    """A new key: its first value, then its TTL, in the edit's one MULTI. The version check
+    ran first (the key missing, or the one the user agreed to replace), so nothing else can
+    land in between."""
+
+    async def plan(ctx: Ctx) -> Plan:
+        commands: list[Command] = [("UNLINK", key)] if replace and ctx.version.exists else []
+        commands.append((CREATE_COMMANDS[kind], key, *items))
+        if ttl_ms is not None:
+            commands.append(("PEXPIRE", key, ttl_ms))
+        verb = "Replaced with a new" if commands[0][0] == "UNLINK" else "Created"
+        ttl = " with a TTL" if ttl_ms is not None else ""
+        return Plan(commands, f"{verb} {kind}{ttl}")
+
+    return plan
+
+
 def delete(key: bytes) -> PlanFn:
     async def plan(ctx: Ctx) -> Plan:
         undo = ctx.guard.undo

@@ -23,6 +23,8 @@ def browser_bindings() -> list[BindingType]:
             ("o", "connect", "Connect", "connect", "Connection settings and profiles", True),
             ("a", "request('add_element')", "Add", "add", "Add an element, field or member", False),
             ("R", "request('rename')", "Rename", "rename", "Rename the key", False),
+            ("n", "create_key", "New", "new_key", "Create a key: name, type, first value, TTL",
+             False),
             ("C", "request('copy_to')", "Copy to", "copy_to", "Copy the key to a new name", False),
             ("at", "command_log", "Log", "log", "Show every write sent (the command log)", False),
             ("r", "refresh", "Refresh", "refresh", "Scan again and reload", False),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
+from redis_tui.data.edit import plans
 from redis_tui.data.edit.ops import (
     AddSetMembers,
     AddStreamEntry,
     AddZsetMembers,
     Copy,
+    CreateKey,
     Delete,
     DeleteHashField,
     DeleteStreamEntries,
@@ -501,6 +504,37 @@ class EditFlow:
             ),
         )
 
+    # -- n: a new key ----------------------------------------------------------------------
+
+    def create_key(self) -> None:
+        """``n``: one dialog for the name, type, first value and TTL; enter creates. An
+        existing key is never overwritten unasked (the worker refuses; a dialog asks)."""
+        if self.refused("create key"):
+            return
+        self.host.push_screen(
+            PromptScreen(
+                f"New key in db {self.host.settings.db}",
+                [
+                    Field("name", "", "\\xNN escapes type raw bytes"),
+                    Field("type", "string", " · ".join(CREATE_KINDS)),
+                    Field(
+                        "value · list element · set or zset member · hash field · stream "
+                        "name=value …"
+                    ),
+                    Field(
+                        "hash: the field's value · zset: its score · stream: the entry id",
+                        "",
+                        "score 0, id * when blank",
+                    ),
+                    Field("TTL", "", "none when blank · 90s, 15m, 2h, 1d, an ISO time"),
+                ],
+                note="enter: next field, and on the last creates · more elements afterwards: a",
+                compact=True,
+                validate=_create_error,
+            ),
+            given(lambda v: self._queue(_new_key(v))),
+        )
+
     # -- d: delete --------------------------------------------------------------------------
 
     def undo_promise(self, what: str = "it", memory: int | None = None) -> str:
@@ -615,7 +649,17 @@ class EditFlow:
 
     def applied(self, event: m.EditApplied) -> None:
         self.host.notify(f"{escape_key(event.key)}: {event.message}", markup=False, timeout=3)
-        if event.new_key is not None:
+        if isinstance(event.edit, CreateKey):
+            new, store = event.edit, self.host.view.store
+            pttl = -1 if new.ttl_ms is None else new.ttl_ms
+            index = store.index_of(new.key)
+            if index is None:
+                store.add([new.key], [new.kind], [pttl])
+            else:  # it replaced a listed key
+                store.set_meta(index, new.kind, pttl, time.monotonic())
+            self.host.keys.rows_changed()
+            self.host.keys.select_key(event.edit.key)
+        elif event.new_key is not None:
             index = self.host.view.store.index_of(event.key)
             kind = self.host.view.store.type_name(index) if index is not None else None
             ttl = self.host.view.store.ttl_ms(index) if index is not None else None
@@ -637,11 +681,22 @@ class EditFlow:
         edit = event.edit
         if event.exists:
             body = Content.from_markup("$reason\n\nOverwrite it?", reason=event.reason)
+            if isinstance(edit, CreateKey):
+                body = Content.from_markup(
+                    "$reason\n\nReplace it? It is deleted and the new $kind written in one "
+                    "transaction. $undo",
+                    reason=event.reason,
+                    kind=edit.kind,
+                    undo=self.undo_promise("the replacement"),
+                )
 
             def overwrite(ok: bool | None) -> None:
                 if not ok:
                     return
                 retry = edit.replacing()
+                if isinstance(retry, CreateKey):
+                    # The key the user agreed to replace, not whatever it is by then.
+                    retry = retry.overwritten(event.current)
                 self.confirm_write("overwrite", lambda: self.host.redis.edit(retry))
 
             self.host.push_screen(
@@ -736,6 +791,43 @@ def _is_utf8(data: Any) -> bool:
     except UnicodeDecodeError:
         return False
     return escape_text(text) == text
+
+
+CREATE_KINDS = ("string", "hash", "list", "set", "zset", "stream")
+
+
+def _create_error(values: list[str]) -> str | None:
+    """Why the new-key dialog cannot create its key yet (None: it can)."""
+    name, kind, first, second, ttl = values
+    kind = kind.strip().lower()
+    if not name:
+        return "name: the new key's name"
+    if kind not in CREATE_KINDS:
+        return "type: " + ", ".join(CREATE_KINDS)
+    if kind == "zset" and second.strip():
+        return _float_error(second.strip())
+    if kind == "stream" and not _parse_fields(first):
+        return "value: the entry's fields, as name=value name2=value2"
+    return _ttl_error(ttl) if ttl.strip() else None
+
+
+def _new_key(values: list[str]) -> CreateKey:
+    """The edit the new-key dialog asked for (validated by ``_create_error``)."""
+    name, kind, first, second, ttl = values
+    kind = kind.strip().lower()
+    value, other = first.encode(), second.encode()
+    items: tuple[bytes, ...]
+    if kind == "hash":
+        items = (value, other)
+    elif kind == "zset":
+        items = (plans.score_arg(float(second.strip() or 0)).encode(), value)
+    elif kind == "stream":
+        pairs = _parse_fields(first).items()
+        items = ((second.strip() or "*").encode(), *(part for pair in pairs for part in pair))
+    else:
+        items = (value,)
+    ttl_ms = parse_ttl(ttl.strip()) if ttl.strip() else None
+    return CreateKey(unescape_key(name), None, kind, items, ttl_ms)
 
 
 def _float_error(text: str) -> str | None:

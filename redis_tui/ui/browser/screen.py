@@ -562,6 +562,9 @@ class BrowserScreen(Screen[None]):
     def action_command_log(self) -> None:
         self.edits.command_log()
 
+    def action_create_key(self) -> None:
+        self.edits.create_key()
+
     def action_toggle_tree(self) -> None:
         self.values.toggle_tree()
 

@@ -36,15 +36,18 @@ class PromptScreen(Dialog[list[str] | None]):
         fields: list[Field],
         note: Content | str = "",
         validate: object = None,
+        *,
+        compact: bool = False,
     ) -> None:
         super().__init__()
+        self.compact = compact
         self.title_text = title
         self.fields = fields
         self.note = note
         self.validate = validate
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="prompt-dialog", classes="dialog"):
+        with Vertical(id="prompt-dialog", classes="dialog compact" if self.compact else "dialog"):
             yield Static(Content(self.title_text), classes="dialog-title", markup=False)
             if self.note:
                 note = self.note if isinstance(self.note, Content) else Content(self.note)
