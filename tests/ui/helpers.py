@@ -3,9 +3,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Static
 
+from redis_tui.ui.screens.base import Dialog
 from redis_tui.ui.widgets.key_list import KeyList
 
 
@@ -20,6 +23,13 @@ async def wait_for(
                 f"timed out waiting for {getattr(condition, '__name__', condition)}"
             )
         await pilot.pause(0.05)
+
+
+def dialog_shown(app: App[None], kind: type[Screen[object]]) -> bool:
+    """``kind`` is the current screen and mounted: a decision (yes/no) refuses the keys sent
+    before it was on screen, as typed-ahead keys, so a test waits for this before answering."""
+    screen = app.screen
+    return isinstance(screen, kind) and (not isinstance(screen, Dialog) or screen.on_screen)
 
 
 def key_list_lines(pilot: Pilot[None]) -> list[str]:

@@ -18,7 +18,7 @@ from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.value_pane import ValuePane
 
-from .helpers import key_list_lines, static_text, wait_for
+from .helpers import dialog_shown, key_list_lines, static_text, wait_for
 
 SIZE = (160, 45)
 
@@ -113,18 +113,18 @@ async def test_delete_with_confirm_removes_key(
         keys = app.query_one(KeyList)
         keys.select_key(b"doomed")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         assert "doomed" in str(app.screen.body)
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert client.exists("doomed")
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert client.exists("doomed")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: len(app.browser.view.store) == 1)
         assert not client.exists("doomed") and client.exists("kept")
@@ -181,7 +181,7 @@ async def test_hostile_names_render_literally_and_delete(
             )
             assert "\\e[2J[bold]v[/bold]" in app.query_one("#value-text", TextArea).text
             await pilot.press("d")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
             await pilot.press("y")
             await wait_for(pilot, lambda key=key: key not in app.browser.view.store)
             assert not client.exists(key)
@@ -286,7 +286,7 @@ async def test_an_acl_user_is_told_what_is_denied_and_no_undo_is_promised(
         await pilot.press("colon", *"key k", "enter")
         await wait_for(pilot, lambda: app.browser.keys.current_key == b"k")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         body = str(app.screen.body)  # type: ignore[attr-defined]
         assert "No undo: DUMP is not permitted for this user." in body and "u undoes" not in body
 
@@ -310,7 +310,7 @@ async def test_a_write_on_a_replica_names_its_master(fresh_server: EmbeddedServe
             await wait_for(pilot, lambda: app.browser.keys.current_key == b"k")
             await wait_for(pilot, lambda: app.browser.conn_pane.facts.master is not None)
             await pilot.press("d")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
             await pilot.press("y")
             said = f"read-only replica (master at 127.0.0.1:{fresh_server.port})"
             await wait_for(pilot, lambda: any(said in str(n.message) for n in app._notifications))

@@ -16,7 +16,7 @@ from redis_tui.ui.screens.prompt import PromptScreen
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 
-from .helpers import key_list_lines, static_text, wait_for
+from .helpers import dialog_shown, key_list_lines, static_text, wait_for
 
 SIZE = (160, 45)
 USERS, SESSIONS, CACHE = 30_000, 50_000, 20_000
@@ -225,7 +225,7 @@ async def test_tree_hostile_names_copy_and_save(
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("n")
         await pilot.pause(0.2)
         assert target.read_text() == "old"
@@ -233,7 +233,7 @@ async def test_tree_hostile_names_copy_and_save(
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: target.read_text() != "old")
         assert len(target.read_text().splitlines()) == 1500

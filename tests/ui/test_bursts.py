@@ -16,7 +16,7 @@ from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.info import FormatScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 
 SIZE = (160, 45)
 NAMES = {"slash": "/", "colon": ":", "enter": "\r", "escape": "\x1b", "asterisk": "*"}
@@ -43,7 +43,7 @@ async def test_filter_enter_delete_burst_opens_the_confirmation_for_the_first_ma
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", "user:*", "enter", "d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         key = app.browser.keys.current_key
         assert key is not None and key.startswith(b"user:")
         assert app.browser.view.filters.pattern == "user:*"
@@ -57,7 +57,7 @@ async def test_moves_typed_before_the_first_rows_are_made_when_they_arrive(
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "slash", "user:*", "enter", "j", "j", "d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         store = app.browser.view.store
         third = store.names[store.row(2)]
         assert app.browser.keys.cursor == 2
@@ -72,7 +72,7 @@ async def test_a_confirmation_is_not_answered_by_keys_typed_before_it_appeared(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.browser.keys.current_key == b"keep:me")
         burst(app, "d", "y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.pause(0.3)
         assert isinstance(app.screen, ConfirmScreen)  # still asking
         assert client.exists("keep:me")
@@ -114,7 +114,7 @@ async def test_session_keys_typed_before_the_first_session_act_on_the_row_they_r
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "4", "j", "j", "d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         pane = app.browser.session_pane
         assert pane.list.cursor == 2
         selected = pane.selected

@@ -30,7 +30,7 @@ from redis_tui.ui.screens.connect import (
 from redis_tui.ui.screens.prompt import PromptScreen
 from tests.integration.servers import cluster, sentinel_group
 
-from .helpers import static_text, wait_for
+from .helpers import dialog_shown, static_text, wait_for
 
 SIZE = (160, 45)
 
@@ -161,7 +161,7 @@ async def test_save_profile_keeps_no_password(
         listing.focus()
         listing.highlighted = 1
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: "Removed profile staging" in result(pilot))
         assert "staging" not in load_config(path).profiles
@@ -233,7 +233,7 @@ async def test_production_profile_asks_for_its_name_before_writes(
         app.browser.keys.focus()
         app.browser.keys.select_key(b"doomed")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"production", "enter")
@@ -249,7 +249,7 @@ async def test_production_profile_asks_for_its_name_before_writes(
         assert client.exists("doomed")
 
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await pilot.press(*"prod", "enter")

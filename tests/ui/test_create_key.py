@@ -10,7 +10,7 @@ from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 from .test_bursts import burst
 from .test_edits import notified
 
@@ -92,7 +92,7 @@ async def test_an_existing_key_is_not_overwritten_unasked(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: b"taken" in app.browser.view.store)
         burst(app, "n", "taken", "enter", "string", "enter", "new", "enter", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         body = str(app.screen.body)  # type: ignore[attr-defined]
         assert "already exists (a hash)" in body and "Replace it?" in body
         assert "u undoes the replacement" in body
@@ -101,14 +101,14 @@ async def test_an_existing_key_is_not_overwritten_unasked(
         assert client.hgetall("taken") == {b"a": b"1"}
         # Asked again, and this time replaced; u (after its own question) brings the hash back.
         burst(app, "n", "taken", "enter", "string", "enter", "new", "enter", "enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: client.type("taken") == b"string")
         assert client.get("taken") == b"new"
         await wait_for(pilot, lambda: app.browser.view.store.type_name(
             app.browser.view.store.index_of(b"taken") or 0) == "string")  # fmt: skip
         await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: client.type("taken") == b"hash")
         assert client.hgetall("taken") == {b"a": b"1"}

@@ -16,7 +16,7 @@ from redis_tui.ui.screens.cmdlog import CommandLogScreen
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import ConflictScreen, EditTextScreen, PromptScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 
 SIZE = (160, 45)
 
@@ -89,7 +89,7 @@ async def test_concurrent_write_is_detected(
         client.set("shared", "theirs")  # someone else writes while we edit
         app.screen.query_one(TextArea).text = "ours"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConflictScreen))
         assert client.get("shared") == b"theirs"
         await pilot.press("r")  # reload: look again
         await wait_for(pilot, lambda: app.browser.value_pane.value.data == b"theirs")
@@ -110,7 +110,7 @@ async def test_a_field_of_a_big_hash_changed_meanwhile_is_a_conflict(
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         client.hset("bh", field, "t" * 200)  # someone else, same length
         await fill(pilot, field.decode(), "ours")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConflictScreen))
         assert client.hget("bh", field) == b"t" * 200
         await pilot.press("o")  # overwrite on purpose
         await wait_for(pilot, lambda: client.hget("bh", field) == b"ours")
@@ -142,7 +142,7 @@ async def test_hash_list_set_zset_edits(client: redis.Redis, settings: Connectio
 
         await open_key(pilot, app, b"s")
         await pilot.press("3", "x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("s"))
 
@@ -169,7 +169,7 @@ async def test_ttl_rename_copy_undo_and_log(
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await fill(pilot, "taken")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("n")
         assert client.get("taken") == b"2" and client.exists("a")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
@@ -188,12 +188,12 @@ async def test_ttl_rename_copy_undo_and_log(
             ),
         )
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("b"))
         # u says what it will put back, and writes nothing until it is confirmed.
         await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         said = str(app.screen.body)
         assert "Undo delete b" in said and "b gets back its value" in said and "TTL 1h" in said
         await pilot.press("n")
@@ -275,7 +275,7 @@ async def test_undo_refused_when_the_key_came_back(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_key(pilot, app, b"k")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("k"))
         client.set("k", "new")  # someone re-created it
@@ -378,7 +378,7 @@ async def test_undo_belongs_to_the_database_it_was_made_in(
     async with app.run_test(size=SIZE) as pilot:
         await open_key(pilot, app, b"gone")
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists("gone"))
         # In db1, u has nothing of its own to undo: it never puts a db0 key into db1.
@@ -391,7 +391,7 @@ async def test_undo_belongs_to_the_database_it_was_made_in(
         await pilot.press("colon", *"db 0", "enter")
         await wait_for(pilot, lambda: app.browser.settings.db == 0)
         await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         assert "in db 0" in str(app.screen.body)
         await pilot.press("y")
         await wait_for(pilot, lambda: client.get("gone") == b"db0 value")

@@ -18,7 +18,7 @@ from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 from .test_sessions_view import notified, open_sessions, select
 
 SIZE = (160, 45)
@@ -153,7 +153,7 @@ async def test_confirmations_name_the_session_and_a_clean_list_of_keys(
         session = select(app, lambda s: s.framework == "spring" and s.user)
         await pilot.pause()
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         body = str(app.screen.body)
         assert f"session id: {session.session_id}" in body
         assert f"key: {escape_key(session.key)}" in body and session.session_id in body
@@ -161,7 +161,7 @@ async def test_confirmations_name_the_session_and_a_clean_list_of_keys(
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         body = str(app.screen.body)
         theirs = [s for s in pane.sessions if s.user == session.user]
         assert f"Revoke {len(theirs)} sessions of user" in body
@@ -183,7 +183,7 @@ async def test_revoke_keeps_an_undo_that_u_restores_with_its_ttl(
         raw, ttl = client.dump(victim.key), client.pttl(victim.key)
         await pilot.pause()
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: victim.key in pane.gone)
         assert not client.exists(victim.key)
@@ -199,7 +199,7 @@ async def test_revoke_keeps_an_undo_that_u_restores_with_its_ttl(
         theirs = [s.key for s in pane.sessions if s.user == user]
         await pilot.pause()
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not any(client.exists(k) for k in theirs))
         await pilot.press("u", "y")

@@ -14,7 +14,7 @@ from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 
 SIZE = (160, 45)
 
@@ -86,7 +86,7 @@ async def test_revoke_extend_and_expiry_show_live(
         victim = select(app, lambda s: s.framework == "express" and s.user)
         await pilot.pause()
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not client.exists(victim.key))
         await wait_for(pilot, lambda: victim.key in pane.gone)
@@ -125,7 +125,7 @@ async def test_revoke_every_session_of_a_user_previews_first(
         theirs = {s.key for s in pane.sessions if s.user == user}
         await pilot.pause()
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         assert f"{len(theirs)}" in str(app.screen.body)
         await pilot.press("y")
         await wait_for(pilot, lambda: not any(client.exists(k) for k in theirs))

@@ -14,7 +14,7 @@ from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import PromptScreen
 from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 from .test_edits import SIZE, fill, notified, open_key
 
 
@@ -53,7 +53,7 @@ async def test_groups_consumers_and_pending_then_ack_and_claim(
         await pilot.press("tab", "tab")
         assert screen.query_one("#groups-pending", DataTable).has_focus
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         said = str(app.screen.body)  # type: ignore[attr-defined]
         assert "XACK orders billing" in said and "no undo" in said
         await pilot.press("y")
@@ -63,7 +63,7 @@ async def test_groups_consumers_and_pending_then_ack_and_claim(
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptScreen))
         await fill(pilot, "worker-2", "0")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         assert "XCLAIM orders billing worker-2 0" in str(app.screen.body)  # type: ignore[attr-defined]
         await pilot.press("y")
 
@@ -98,7 +98,7 @@ async def test_ack_is_refused_read_only_and_a_string_has_no_groups(
         assert isinstance(screen, StreamGroupsScreen)
         await wait_for(pilot, lambda: len(screen.pending) == 3)
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: notified(app, "Read-only"))
         assert client.xpending("orders", "billing")["pending"] == 3

@@ -15,7 +15,7 @@ from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import EditTextScreen, PromptScreen
 
-from .helpers import wait_for
+from .helpers import dialog_shown, wait_for
 
 SIZE = (160, 45)
 PATTERN = "user:7*"
@@ -43,7 +43,7 @@ async def test_filter_enter_delete_in_one_burst_confirms_the_first_match(
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *PATTERN, "enter", "d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         first = app.browser.keys.current_key
         assert first is not None and fnmatch.fnmatchcase(first.decode(), PATTERN)
         assert first == app.browser.view.store.names[app.browser.view.store.row(0)]
@@ -92,7 +92,7 @@ async def test_delete_pressed_before_any_row_is_not_dropped(
     app = RedisTuiApp(settings, poll_interval=0.5)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")  # right after launch: the scan has not shown a row yet
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: dialog_shown(app, ConfirmScreen))
         assert app.browser.keys.current_key is not None
         assert app.browser.keys.current_key.decode() in body_text(app)
 

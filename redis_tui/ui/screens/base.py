@@ -35,6 +35,11 @@ class Dialog(ModalScreen[R]):
     def _record_shown(self, event: events.Mount) -> None:
         self._shown_at = event.time
 
+    @property
+    def on_screen(self) -> bool:
+        """Mounted: from now on a decision takes the keys typed (earlier ones it refuses)."""
+        return self._shown_at is not None
+
     def dismiss(self, result: R | None = None) -> AwaitComplete:
         if self._answered or not self.is_current:
             return AwaitComplete(_nothing())
