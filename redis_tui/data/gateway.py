@@ -579,13 +579,16 @@ class Gateway:
         dump: bool = False,
         on_progress: Callable[[exporter.ExportProgress], None] | None = None,
         cancel: asyncio.Event | None = None,
+        names: Sequence[bytes] | None = None,
     ) -> exporter.ExportSummary:
-        """``exporter.export_keys`` on this connection. Raises ExportRefused (the file
-        exists), TransferRefused (cannot write it) and connection errors."""
+        """``exporter.export_keys`` on this connection (of the keys ``names`` when given).
+        Raises ExportRefused (the file exists), TransferRefused (cannot write it) and
+        connection errors."""
         async with self._transfer_errors(path):
             return await exporter.export_keys(
-                self.client, pattern, path, dump=dump, on_progress=on_progress, cancel=cancel
-            )
+                self.client, pattern, path, dump=dump, on_progress=on_progress, cancel=cancel,
+                names=names,
+            )  # fmt: skip
 
     async def import_plan(
         self, path: str, policy: importer.Policy, cancel: asyncio.Event | None = None

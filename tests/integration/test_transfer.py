@@ -129,6 +129,25 @@ async def test_export_flush_import_restores_every_key(
     await gateway.close()
 
 
+async def test_export_of_named_keys_restores_just_those(
+    client: redis.Redis,
+    settings: ConnectionSettings,
+    seeded: dict[bytes, tuple[str, Any, int]],
+    tmp_path: Path,
+) -> None:
+    # The marked keys: any names, binary ones too, in pages smaller than the list; one is gone.
+    chosen = [b"s:bin\xff\x00key", b"h:small", b"z", b"s:ttl", b"l"]
+    path = str(tmp_path / "marked.jsonl")
+    gateway = Gateway(settings)
+    summary = await gateway.export_keys(b"", path, names=[*chosen, b"never:there"])
+    assert summary.keys == len(chosen) and summary.skipped == {"gone": 1}
+    client.flushdb()
+    done = await gateway.import_file(path, "skip")
+    assert done.created == len(chosen)
+    same({k: seeded[k] for k in chosen}, snapshot(client))
+    await gateway.close()
+
+
 async def test_policies_skip_replace_and_dry_run_counts(
     client: redis.Redis, settings: ConnectionSettings, tmp_path: Path
 ) -> None:

@@ -19,7 +19,9 @@ from redis_tui.ui.screens.info import FormatScreen
 from .helpers import dialog_shown, wait_for
 
 SIZE = (160, 45)
-NAMES = {"slash": "/", "colon": ":", "enter": "\r", "escape": "\x1b", "asterisk": "*"}
+NAMES = {
+    "slash": "/", "colon": ":", "enter": "\r", "escape": "\x1b", "asterisk": "*", "space": " "
+}  # fmt: skip
 
 
 def burst(app: RedisTuiApp, *keys: str) -> None:

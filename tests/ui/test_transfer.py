@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import redis
@@ -9,10 +10,12 @@ from textual import events
 from textual.widgets import Static
 
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.transfer.fileformat import to_bytes
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.transfer import TransferScreen
 
-from .helpers import wait_for
+from .helpers import key_list_lines, static_text, wait_for
+from .test_bursts import burst
 
 SIZE = (160, 45)
 
@@ -79,6 +82,39 @@ async def test_export_then_import_with_dry_run_and_ask(
         assert {"SET", "HSET", "RENAME", "RENAMENX"} <= {
             str(e.command[0]) for e in logged if e.command
         }
+
+
+async def test_marked_keys_export_typed_ahead(
+    client: redis.Redis, settings: ConnectionSettings, tmp_path: Path
+) -> None:
+    client.mset({b"a:1": b"1", b"a:2": b"2", b"b:\xff": b"3", b"c": b"4"})
+    path = tmp_path / "marked.jsonl"
+    app = RedisTuiApp(settings, poll_interval=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 4)
+        keys = app.browser.keys
+        order = [keys.store.names[keys.store.row(i)] for i in range(4)]
+        # Typed with no pause: mark, mark, back up, unmark, mark (space marks and goes down).
+        burst(app, "space", "space", "k", "space", "space")
+        await wait_for(pilot, lambda: keys.cursor == 3)
+        assert keys.marked == {order[0], order[2]}
+        await wait_for(pilot, lambda: "2 marked" in static_text(pilot, "#scan-status"))
+        assert key_list_lines(pilot)[0].lstrip().startswith("●")
+        await pilot.press("colon", *f":export {path}", "enter")
+        await wait_for(pilot, lambda: stage(app, "done"))
+        assert "2 keys exported" in body(app) and "2 marked" in str(app.screen.title_text)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TransferScreen))
+        exported = [json.loads(line) for line in path.read_text().splitlines()]
+        names = {to_bytes(obj["key"]) for obj in exported if "key" in obj}
+        assert names == {order[0], order[2]}
+        # Marks outlive a rescan; :unmark clears them.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.browser.view.store) == 4)
+        assert keys.marked == {order[0], order[2]}
+        await pilot.press("colon", *":unmark", "enter")
+        await wait_for(pilot, lambda: not keys.marked)
+        assert "marked" not in static_text(pilot, "#scan-status")
 
 
 async def test_import_refused_read_only_and_bad_arguments(

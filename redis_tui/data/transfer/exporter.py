@@ -1,4 +1,5 @@
-"""Export the keys matching a pattern to a file (see ``fileformat``), streamed.
+"""Export the keys matching a pattern (or the keys named: the marked ones) to a file (see
+``fileformat``), streamed.
 
 SCAN MATCH with a paced COUNT (per primary on a cluster, as bulk delete does); TYPE and PTTL
 of each page in one pipelined round trip; each value read in pages (HSCAN / SSCAN / ZSCAN
@@ -18,7 +19,7 @@ import asyncio
 import base64
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -109,8 +110,10 @@ async def export_keys(
     cancel: asyncio.Event | None = None,
     page: int = PAGE,
     chunk: int = CHUNK,
+    names: Sequence[bytes] | None = None,
 ) -> ExportSummary:
-    """Write every key matching ``pattern`` to ``path``.
+    """Write every key matching ``pattern`` to ``path`` (or the keys ``names``, in pages of
+    ``page``: the keys the user marked; ``pattern`` then only goes in the header).
 
     Args:
         client: reads the values (a ``RedisCluster`` routes them).
@@ -131,29 +134,26 @@ async def export_keys(
         with exclusive_output(target) as stream:
             out = _Out(stream)
             await out.write(header_line(fmt, pattern, int(time.time() * 1000)))
-            node_list, _ = await _nodes(nodes if nodes is not None else client)
-            for node in node_list:
-                pacer, cursor = _BulkPacer(), 0
-                while True:
+            batches = (
+                _batches(nodes if nodes is not None else client, pattern)
+                if names is None
+                else _listed(names, page)
+            )
+            async for batch in batches:
+                if cancel is not None and cancel.is_set():
+                    raise _Cancelled
+                calls += 1
+                for key, kind, pttl in await _meta(client, batch):
                     if cancel is not None and cancel.is_set():
                         raise _Cancelled
-                    cursor, names, seconds = await _scan(node, cursor, pattern, pacer)
-                    calls += 1
-                    for key, kind, pttl in await _meta(client, names):
-                        if cancel is not None and cancel.is_set():
-                            raise _Cancelled
-                        why = await _export_key(client, out, key, kind, pttl, dump, page, chunk)
-                        if why:
-                            skipped[why] = skipped.get(why, 0) + 1
-                        else:
-                            keys += 1
-                    if on_progress is not None:
-                        on_progress(
-                            ExportProgress(keys, out.written, calls, time.monotonic() - started)
-                        )
-                    if cursor == 0:
-                        break
-                    await _breathe(seconds)
+                    why = await _export_key(client, out, key, kind, pttl, dump, page, chunk)
+                    if why:
+                        skipped[why] = skipped.get(why, 0) + 1
+                    else:
+                        keys += 1
+                if on_progress is not None:
+                    seconds = time.monotonic() - started
+                    on_progress(ExportProgress(keys, out.written, calls, seconds))
             await out.write(line({"done": {"keys": keys}}))
             await out.flush()
     except _Cancelled:
@@ -168,6 +168,24 @@ async def export_keys(
     return ExportSummary(
         str(target), pattern, fmt, keys, out.written, False, time.monotonic() - started, skipped
     )
+
+
+async def _batches(nodes: Nodes, pattern: bytes) -> AsyncIterator[list[bytes]]:
+    """The names SCAN MATCH finds, a page at a time, paced, on each primary in turn."""
+    node_list, _ = await _nodes(nodes)
+    for node in node_list:
+        pacer, cursor = _BulkPacer(), 0
+        while True:
+            cursor, found, seconds = await _scan(node, cursor, pattern, pacer)
+            yield found
+            if cursor == 0:
+                break
+            await _breathe(seconds)
+
+
+async def _listed(names: Sequence[bytes], page: int) -> AsyncIterator[list[bytes]]:
+    for start in range(0, len(names), page):
+        yield list(names[start : start + page])
 
 
 async def _meta(client: aioredis.Redis, names: list[bytes]) -> list[tuple[bytes, str, int]]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from redis_tui.ui.browser.sessions import SessionFlow
     from redis_tui.ui.browser.transfer import TransferFlow
     from redis_tui.ui.widgets.connection_pane import ConnectionPane
+    from redis_tui.ui.widgets.key_list import KeyList
     from redis_tui.ui.worker.service import RedisWorker
 
 
@@ -30,6 +31,7 @@ class CommandHost(Protocol):
     """What the commands need of the browser screen."""
 
     conn_pane: ConnectionPane
+    keys: KeyList
     view: ScanView
     selection: Selection
     edits: EditFlow
@@ -136,11 +138,16 @@ def _del(host: CommandHost, arg: str) -> None:
 
 
 @COLON_COMMANDS.command(
-    "export", "PATTERN PATH [--dump]", "save the keys matching a pattern to a new file",
-    needs_arg=True,
+    "export", "[PATTERN] PATH [--dump]",
+    "save the keys matching a pattern (or the marked keys) to a new file", needs_arg=True,
 )  # fmt: skip
 def _export(host: CommandHost, arg: str) -> None:
     host.transfer.export_command(arg)
+
+
+@COLON_COMMANDS.command("unmark", "", "clear the marks (space marks a key)")
+def _unmark(host: CommandHost, arg: str) -> None:
+    host.keys.clear_marks()
 
 
 @COLON_COMMANDS.command(

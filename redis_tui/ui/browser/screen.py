@@ -348,7 +348,11 @@ class BrowserScreen(Screen[None]):
             self._follow = None
 
     def update_status(self) -> None:
-        update_static(self.status, Content(self.view.status()))
+        status = self.view.status()
+        marked = len(self.keys.marked)
+        if marked:
+            status += f"  ·  {marked:,} marked (:export PATH, :unmark)"
+        update_static(self.status, Content(status))
 
     def stop_scan(self) -> None:
         if self.view.scanning:
@@ -414,10 +418,12 @@ class BrowserScreen(Screen[None]):
         )
         self._settings = self._settings.replace(db=event.back_to)
         self.conn_pane.set_settings(self._settings, self._profile)
+        self.keys.clear_marks()
         self.start_scan()
 
     def switch_db(self, db: int) -> None:
         self.selection.clear("the database changed")
+        self.keys.clear_marks()  # marks name keys of this database
         self._settings = self._settings.replace(db=db)
         self.conn_pane.set_settings(self._settings, self._profile)
         self.redis.select_db(db)
@@ -448,6 +454,10 @@ class BrowserScreen(Screen[None]):
             self.redis.load(key)  # an action waits for this value: no debounce
         else:
             self._load_timer = self.set_timer(LOAD_DELAY, lambda: self.redis.load(key))
+
+    @on(KeyList.MarksChanged)
+    def marks_changed(self) -> None:
+        self.update_status()
 
     @on(KeyList.Opened)
     def key_opened(self, event: KeyList.Opened) -> None:

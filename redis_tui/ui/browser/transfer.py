@@ -1,5 +1,6 @@
-"""``:export PATTERN PATH [--dump]`` and ``:import PATH [--replace|--skip]``: the flow between
-the command bar, the transfer dialog and the worker's transfer jobs."""
+"""``:export PATTERN PATH [--dump]`` (``:export PATH`` for the marked keys) and
+``:import PATH [--replace|--skip]``: the flow between the command bar, the transfer dialog
+and the worker's transfer jobs."""
 
 from __future__ import annotations
 
@@ -16,19 +17,26 @@ if TYPE_CHECKING:
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.host import Host
 
-EXPORT_USAGE = "usage: :export PATTERN PATH [--dump]"
+EXPORT_USAGE = "usage: :export PATTERN PATH [--dump], or :export PATH for the marked keys"
 IMPORT_USAGE = "usage: :import PATH [--replace|--skip]"
 
 
-def parse_export(arg: str) -> tuple[bytes, str, bool] | str:
-    """``PATTERN PATH [--dump]`` → (pattern, path, dump), or the error to show."""
+def parse_export(arg: str, marked: int = 0) -> tuple[bytes | None, str, bool] | str:
+    """``PATTERN PATH [--dump]`` → (pattern, path, dump), or the error to show. With keys
+    marked, ``PATH [--dump]`` alone is (None, path, dump): export the marked keys."""
     try:
         words = shlex.split(arg)
     except ValueError as exc:
         return f"{exc}: {EXPORT_USAGE}"
     dump = "--dump" in words
     rest = [w for w in words if w != "--dump"]
-    if len(rest) != 2 or any(w.startswith("--") for w in rest):
+    if any(w.startswith("--") for w in rest):
+        return EXPORT_USAGE
+    if len(rest) == 1:
+        if not marked:
+            return f"no keys are marked (space marks the key under the cursor): {EXPORT_USAGE}"
+        return None, os.path.expanduser(rest[0]), dump
+    if len(rest) != 2:
         return EXPORT_USAGE
     pattern = unescape_key(rest[0])
     if not pattern:
@@ -71,15 +79,21 @@ class TransferFlow:
         self.host.push_screen(dialog, closed)
 
     def export_command(self, arg: str) -> None:
-        parsed = parse_export(arg)
+        marked = self.host.keys.marked
+        parsed = parse_export(arg, len(marked))
         if isinstance(parsed, str):
             self._warn(parsed)
             return
         pattern, path, dump = parsed
         jobs = self.host.redis.transfer
-        title = f"Export keys matching {escape_key(pattern)} to {path}" + (
-            " (DUMP payloads)" if dump else ""
-        )
+        how = " (DUMP payloads)" if dump else ""
+        if pattern is None:
+            noun = "key" if len(marked) == 1 else "keys"
+            title = f"Export the {len(marked):,} marked {noun} to {path}{how}"
+            self._open(TransferScreen(title, importing=False, stop=jobs.stop))
+            jobs.export(b"", path, dump, names=tuple(sorted(marked)))
+            return
+        title = f"Export keys matching {escape_key(pattern)} to {path}{how}"
         self._open(TransferScreen(title, importing=False, stop=jobs.stop))
         jobs.export(pattern, path, dump)
 

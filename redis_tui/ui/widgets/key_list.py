@@ -22,6 +22,7 @@ from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
 TYPE_WIDTH, TTL_WIDTH, SIZE_WIDTH = 7, 9, 8
 # Below these widths the size column, then the type column, are left out.
 NARROW_SIZE, NARROW_TYPE = 48, 30
+MARK = "● "  # before the name of a marked key
 
 
 class KeyList(VirtualList):
@@ -30,13 +31,16 @@ class KeyList(VirtualList):
     BINDINGS = [
         *cursor_bindings("keys", "key"),
         Binding("enter", "open", "Open", id="keys.open", tooltip="Open the key's value"),
-    ]
+        Binding("space", "toggle_mark", "Mark", show=False, id="keys.mark",
+                tooltip="Mark or unmark the key (for :export PATH), then go down"),
+    ]  # fmt: skip
     COMPONENT_CLASSES = {
         "virtual-list--cursor",
         "key-list--type",
         "key-list--ttl",
         "key-list--size",
         "key-list--gone",
+        "key-list--marked",
     }
 
     class Highlighted(Message):
@@ -61,6 +65,9 @@ class KeyList(VirtualList):
         def control(self) -> KeyList:
             return self.key_list
 
+    class MarksChanged(Message):
+        """Keys were marked or unmarked (``KeyList.marked`` holds them)."""
+
     def __init__(self, store: KeyStore | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store or KeyStore()
@@ -70,7 +77,10 @@ class KeyList(VirtualList):
         self.focus_proxy: Widget | None = None
         # What each row on screen was last drawn from: a tick or a poll repaints only the
         # rows whose TTL, type or size text changed, not the whole list.
-        self._painted: dict[int, tuple[int, str, str, int]] = {}
+        self._painted: dict[int, tuple[int, str, str, int, bool]] = {}
+        # The keys the user marked (space), by name: they stay marked across rescans, sorts
+        # and filters, until :unmark or another database.
+        self.marked: set[bytes] = set()
 
     def focus(self, scroll_visible: bool = True) -> KeyList:
         proxy = self.focus_proxy
@@ -133,11 +143,12 @@ class KeyList(VirtualList):
     def row_count(self) -> int:
         return len(self.store)
 
-    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int]:
+    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int, bool]:
         store = self.store
         index = store.row(row)
         ttl = human_ttl(store.ttl_ms(index, now))
-        return index, store.type_name(index), ttl, store.sizes[index]
+        marked = bool(self.marked) and store.names[index] in self.marked
+        return index, store.type_name(index), ttl, store.sizes[index], marked
 
     def refresh_changed(self) -> None:
         """Repaint the visible rows whose text changed since they were drawn."""
@@ -152,9 +163,14 @@ class KeyList(VirtualList):
     def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
         drawn = self._drawn_from(row, time.monotonic())
         self._painted[row] = drawn
-        index, kind, ttl, _ = drawn
+        index, kind, ttl, _, marked = drawn
         raw = self.store.names[index]
         name = escape_key(raw) if raw else '""'
+        mark: list[Segment] = []
+        if marked:
+            style = base + self.get_component_rich_style("key-list--marked", partial=True)
+            mark = [Segment(MARK, style)]
+            width -= len(MARK)
         if kind == "gone":
             base = base + self.get_component_rich_style("key-list--gone", partial=True)
         type_style = self.get_component_rich_style("key-list--type", partial=True)
@@ -172,7 +188,7 @@ class KeyList(VirtualList):
         ]  # fmt: skip
         shown = [(segment, cells) for segment, cells, show in columns if show]
         name_width = max(4, width - sum(cells + 1 for _, cells in shown))
-        segments = [*Strip([Segment(name, base)]).adjust_cell_length(name_width, base)]
+        segments = [*mark, *Strip([Segment(name, base)]).adjust_cell_length(name_width, base)]
         for segment, _ in shown:
             segments += [Segment(" ", base), segment]
         return segments
@@ -182,6 +198,26 @@ class KeyList(VirtualList):
         if key != self._last_highlight:
             self._last_highlight = key
             self.post_message(self.Highlighted(self, key))
+
+    # -- marks ------------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        key = self.current_key
+        if key is None:
+            return
+        if key in self.marked:
+            self.marked.discard(key)
+        else:
+            self.marked.add(key)
+        self.refresh_row(self.cursor)
+        self.post_message(self.MarksChanged())
+        self.move(1)
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.refresh()
+            self.post_message(self.MarksChanged())
 
     def action_open(self) -> None:
         key = self.current_key

@@ -102,9 +102,13 @@ class TransferJobs:
 
     # -- requests from the UI: each returns at once -----------------------------------------
 
-    def export(self, pattern: bytes, path: str, dump: bool) -> None:
+    def export(
+        self, pattern: bytes, path: str, dump: bool, names: tuple[bytes, ...] | None = None
+    ) -> None:
+        """Export the keys matching ``pattern``, or the keys ``names`` (the marked ones)."""
         self.cancel = asyncio.Event()
-        self._spawn(partial(self._export, pattern, path, dump, self.cancel), Group.TRANSFER)
+        job = partial(self._export, pattern, path, dump, names, self.cancel)
+        self._spawn(job, Group.TRANSFER)
 
     def plan(self, path: str, policy: Policy) -> None:
         """The dry run: posts ``ImportPlanned`` (nothing is written)."""
@@ -130,7 +134,14 @@ class TransferJobs:
     def _failures(self, action: str) -> AbstractContextManager[None]:
         return _failures(self._worker, action)
 
-    async def _export(self, pattern: bytes, path: str, dump: bool, cancel: asyncio.Event) -> None:
+    async def _export(
+        self,
+        pattern: bytes,
+        path: str,
+        dump: bool,
+        names: tuple[bytes, ...] | None,
+        cancel: asyncio.Event,
+    ) -> None:
         last = 0.0
 
         def progressed(progress: ExportProgress) -> None:
@@ -142,7 +153,7 @@ class TransferJobs:
         with self._failures("export"):
             await self._worker.connected.wait()
             summary = await self._worker.gateway.export_keys(
-                pattern, path, dump=dump, on_progress=progressed, cancel=cancel
+                pattern, path, dump=dump, on_progress=progressed, cancel=cancel, names=names
             )
             self._worker.post(KeysExported(summary))
 
