@@ -390,3 +390,17 @@ async def test_O_reverses_and_B_picks_a_score_range(
         await wait_for(pilot, lambda: pane.value is not None and pane.value.length == 10)
         assert pane.value.rows[0] == (b"m20", 20.0) and pane.value.rows[-1] == (b"m11", 11.0)
         assert "scores (10 to 20" in static_text(pilot, "#value-header")
+
+
+async def test_the_header_ttl_counts_down_between_reads(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.set(b"countdown", b"v", ex=3600)
+    app = RedisTuiApp(settings, poll_interval=30)  # no poll reloads the value meanwhile
+    async with app.run_test(size=SIZE) as pilot:
+        await show(pilot, app, b"countdown")
+        assert "ttl 59m" in static_text(pilot, "#value-header")
+        # Ten minutes pass on the pane's clock: the next tick shows them, with no read.
+        app.browser.value_pane._ttl_read_at -= 600
+        await wait_for(pilot, lambda: "ttl 49m" in static_text(pilot, "#value-header"))
+        assert 2_990_000 < (app.browser.value_pane.ttl_left_ms() or 0) < 3_000_000

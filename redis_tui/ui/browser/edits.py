@@ -405,13 +405,13 @@ class EditFlow:
 
     def ttl(self, key: bytes, typed: str | None = None) -> None:
         self._base_for(key)
-        # The key list counts down; the value pane's TTL is as it was read.
+        # The key list's TTL, else the value pane's: both count down from their reads.
         store = self.host.view.store
         index = store.index_of(key)
         ttl_ms = store.ttl_ms(index) if index is not None else None
         value = self.host.value_pane.value
         if ttl_ms is None and value is not None and value.key == key:
-            ttl_ms = value.ttl_ms
+            ttl_ms = self.host.value_pane.ttl_left_ms()
         if ttl_ms is None:
             current, now = "", "unknown"
         elif ttl_ms == -1:

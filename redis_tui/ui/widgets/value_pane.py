@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -117,6 +118,9 @@ class ValuePane(Vertical, can_focus=False):
         self.value: KeyValue | None = None
         self.format = "auto"
         self._string_data = b""
+        # When the value's PTTL was read: the header counts the TTL down from it.
+        self._ttl_read_at = 0.0
+        self._ttl_shown = ""
         self._rendered_format = "text"
         # False when the loaded version is sampled, not a digest of the whole value.
         self.exact_version = True
@@ -161,6 +165,8 @@ class ValuePane(Vertical, can_focus=False):
         self.data_tree.display = False
         self.data_tree.show_root = False
         self.data_tree.guide_depth = 2
+        # The header's TTL counts down between reads (no network: the PTTL read and the clock).
+        self.set_interval(1.0, self._tick_ttl)
 
     @property
     def body(self) -> Widget:
@@ -206,6 +212,7 @@ class ValuePane(Vertical, can_focus=False):
             self.value = value
             self._string_data = value.data or b""
             self._render_full(value)
+        self._ttl_read_at = time.monotonic()
         self._update_header()
         self._update_footer()
         if append and self._pages_wanted:
@@ -369,13 +376,27 @@ class ValuePane(Vertical, can_focus=False):
             ]
         table.add_rows(rows)
 
+    def ttl_left_ms(self) -> int | None:
+        """The open key's PTTL now: as read, less the time since (-1: none, None: no key)."""
+        value = self.value
+        if value is None or value.ttl_ms is None or value.ttl_ms < 0:
+            return None if value is None else value.ttl_ms
+        passed = int((time.monotonic() - self._ttl_read_at) * 1000)
+        return max(0, value.ttl_ms - passed)
+
+    def _tick_ttl(self) -> None:
+        left = self.ttl_left_ms()
+        if left is not None and left >= 0 and human_ttl(left) != self._ttl_shown:
+            self._update_header()
+
     def _update_header(self) -> None:
         value = self.value
         if value is None:
             return
+        self._ttl_shown = human_ttl(self.ttl_left_ms())
         facts = [
             f"type {value.type}",
-            f"ttl {human_ttl(value.ttl_ms)}",
+            f"ttl {self._ttl_shown}",
             f"{'bytes' if value.type == 'string' else 'items'} {_count(value.length)}",
             f"memory {human_bytes(value.memory)}",
         ]
