@@ -75,6 +75,10 @@ async def test_type_filter_nottl_and_key_jump(
         await run(pilot, ":key h:2")
         keys = app.query_one(KeyList)
         await wait_for(pilot, lambda: keys.current_key == b"h:2")
+        # Listed although the filter does not match it: marked, and counted apart.
+        assert "12 shown · 11 match" in static_text(pilot, "#scan-status")
+        line = "".join(s.text for s in keys.render_line(keys.cursor - int(keys.scroll_y)))
+        assert line.startswith("↪ h:2")
         await run(pilot, ":key nope")
         await wait_for(
             pilot, lambda: any("No such key" in str(n.message) for n in app._notifications)

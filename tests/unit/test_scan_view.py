@@ -165,6 +165,14 @@ def test_status_counts_read_right() -> None:
         "2 match · 1 in the db  ·  filter us*  ·  type hash  ·  no TTL only  ·  sorted by name"
     )
     assert view.filters.match == b"us*"
+    # A key :key listed that the filter does not admit is counted apart.
+    assert not view.filters.admits(b"user:1", "string", -1)
+    assert not view.filters.admits(b"user:1", "hash", 5000)
+    assert view.filters.admits(b"user:1", "hash", -1)
+    view.outside.add(b"two")
+    assert view.status().startswith("2 shown · 1 match · 1 in the db  ·  filter us*")
+    view.new_scan(3)
+    assert not view.outside
     # No glob character: "contains", and the status says so.
     view.filters = Filters("leaderboard")
     assert view.filters.match == b"*leaderboard*"

@@ -76,6 +76,14 @@ class Filters:
         match = self.match
         return match is None or fnmatch.fnmatchcase(key.decode("latin-1"), match.decode("latin-1"))
 
+    def admits(self, key: bytes, type_name: str, pttl: int) -> bool:
+        """Whether a scan with these filters would list this key."""
+        if self.type_name and type_name != self.type_name:
+            return False
+        if self.no_ttl_only and pttl != -1:
+            return False
+        return self.matches(key)
+
     @property
     def active(self) -> bool:
         return bool(self.pattern or self.type_name or self.no_ttl_only)
@@ -103,6 +111,8 @@ class ScanView:
         self.sorted_at = 0.0
         self.laid_out_at = 0.0
         self.shown_rows = 0
+        # Keys listed by ``:key`` that the filter does not match (until the next scan).
+        self.outside: set[bytes] = set()
 
     # -- a scan starts ------------------------------------------------------------------
 
@@ -119,6 +129,7 @@ class ScanView:
         """A fresh store for scan ``generation``; the list shows it from the top."""
         self.store = KeyStore()
         self.shown_rows = 0
+        self.outside.clear()  # the same set object: the key list holds it too
         if self.sort_field:
             self.store.sort(self.sort_field)
         self._started(generation)
@@ -304,7 +315,12 @@ class ScanView:
             " (scanning…)" if self.scanning else " (stopped: x continues)" if self.stopped else ""
         )
         noun = "key" if count == 1 else "keys"  # "1 key of 5", "0 keys of 1", "2 keys of 5"
-        if filters.active and self.dbsize is not None:
+        outside = len(self.outside)
+        if filters.active and outside:
+            # "13 shown · 12 match": keys opened with :key outside the filter are listed too.
+            in_db = f" · {self.dbsize:,} in the db" if self.dbsize is not None else ""
+            parts = [f"{count:,} shown · {count - outside:,} match{state}{in_db}"]
+        elif filters.active and self.dbsize is not None:
             # "12 match · 5,000 in the db": what the filter found, of what there is.
             parts = [f"{count:,} match{state} · {self.dbsize:,} in the db"]
         else:

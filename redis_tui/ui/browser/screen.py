@@ -119,6 +119,7 @@ class BrowserScreen(Screen[None]):
             placeholder="glob pattern, e.g. cache:user:*  (enter applies, esc cancels)", id="filter"
         )
         self.keys = KeyList(self.view.store, id="keys")
+        self.keys.outside = self.view.outside
         self.status = Static("", id="scan-status", markup=False)
         self.banner = Static("", id="production-banner", markup=False)
         self.value_pane = ValuePane(id="value")
@@ -675,15 +676,21 @@ class BrowserScreen(Screen[None]):
 
     @on(m.KeyFound)
     def key_found(self, event: m.KeyFound) -> None:
-        store = self.view.store
+        view = self.view
+        store = view.store
+        outside = view.filters.active and not view.filters.admits(
+            event.key, event.type_name.decode("ascii", "replace"), event.pttl
+        )
         if event.key not in store:
             store.add([event.key], [event.type_name], [event.pttl])
+            if outside:
+                view.outside.add(event.key)
             self.keys.rows_changed()
             self.update_status()
         self.keys.select_key(event.key)
         self.keys.focus()
-        if self.view.filters.pattern and not self.view.filters.matches(event.key):
-            self.notify("This key does not match the filter: shown by :key", timeout=3)
+        if outside:
+            self.notify("This key does not match the filter: shown by :key (↪)", timeout=3)
         # The key was there already under the cursor: no Highlighted comes, the lookup is done.
         self.selection.highlighted(self.keys.current_key, self._loaded_key())
 

@@ -23,6 +23,7 @@ TYPE_WIDTH, TTL_WIDTH, SIZE_WIDTH = 7, 9, 8
 # Below these widths the size column, then the type column, are left out.
 NARROW_SIZE, NARROW_TYPE = 48, 30
 MARK = "● "  # before the name of a marked key
+OUTSIDE = "↪ "  # before a key :key listed that the filter does not match
 
 
 class KeyList(VirtualList):
@@ -41,6 +42,7 @@ class KeyList(VirtualList):
         "key-list--size",
         "key-list--gone",
         "key-list--marked",
+        "key-list--outside",
     }
 
     class Highlighted(Message):
@@ -77,10 +79,12 @@ class KeyList(VirtualList):
         self.focus_proxy: Widget | None = None
         # What each row on screen was last drawn from: a tick or a poll repaints only the
         # rows whose TTL, type or size text changed, not the whole list.
-        self._painted: dict[int, tuple[int, str, str, int, bool]] = {}
+        self._painted: dict[int, tuple[int, str, str, int, str]] = {}
         # The keys the user marked (space), by name: they stay marked across rescans, sorts
         # and filters, until :unmark or another database.
         self.marked: set[bytes] = set()
+        # Keys listed by :key that the filter does not match (the screen's ScanView owns it).
+        self.outside: set[bytes] = set()
 
     def focus(self, scroll_visible: bool = True) -> KeyList:
         proxy = self.focus_proxy
@@ -143,12 +147,18 @@ class KeyList(VirtualList):
     def row_count(self) -> int:
         return len(self.store)
 
-    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int, bool]:
+    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int, str]:
         store = self.store
         index = store.row(row)
         ttl = human_ttl(store.ttl_ms(index, now))
-        marked = bool(self.marked) and store.names[index] in self.marked
-        return index, store.type_name(index), ttl, store.sizes[index], marked
+        name = store.names[index]
+        # The glyphs before the name: marked (space), listed by :key outside the filter.
+        flags = ""
+        if self.marked and name in self.marked:
+            flags += MARK
+        if self.outside and name in self.outside:
+            flags += OUTSIDE
+        return index, store.type_name(index), ttl, store.sizes[index], flags
 
     def refresh_changed(self) -> None:
         """Repaint the visible rows whose text changed since they were drawn."""
@@ -163,14 +173,15 @@ class KeyList(VirtualList):
     def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
         drawn = self._drawn_from(row, time.monotonic())
         self._painted[row] = drawn
-        index, kind, ttl, _, marked = drawn
+        index, kind, ttl, _, flags = drawn
         raw = self.store.names[index]
         name = escape_key(raw) if raw else '""'
         mark: list[Segment] = []
-        if marked:
-            style = base + self.get_component_rich_style("key-list--marked", partial=True)
-            mark = [Segment(MARK, style)]
-            width -= len(MARK)
+        for glyph, part in ((MARK, "marked"), (OUTSIDE, "outside")):
+            if glyph in flags:
+                style = base + self.get_component_rich_style(f"key-list--{part}", partial=True)
+                mark.append(Segment(glyph, style))
+                width -= len(glyph)
         if kind == "gone":
             base = base + self.get_component_rich_style("key-list--gone", partial=True)
         type_style = self.get_component_rich_style("key-list--type", partial=True)
