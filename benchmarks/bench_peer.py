@@ -15,9 +15,9 @@ alternating from round to round. Figures, per app:
   tree says "Keys (N)".
 - ``idle_cpu_pct``: CPU over ``--idle`` seconds once every key is listed, in % of one core.
 - ``peak_rss_mb``: the peak RSS (``VmHWM``) of the app and of its child processes, summed.
-- ``big_string_s``: opening the 100 MB string -> its first text on screen (redis-tui:
-  ``:key NAME``; TuiRedis: ``/`` NAME, then down the tree to it, ``enter``). None when it does
-  not show within ``--big-timeout`` seconds.
+- ``big_string_s``: in a fresh instance, opening the 100 MB string -> its first text on screen
+  (redis-tui: ``:key NAME``; TuiRedis: ``/`` NAME, then down the tree to it, ``enter``). None
+  when it does not show within ``--big-timeout`` seconds.
 
 Prints one JSON line: per app and figure the median, min and max over the rounds, the ratio
 ours/peer of the medians, and the load average before and after.
@@ -97,19 +97,37 @@ def ours_round(port: int, keys: int, args: argparse.Namespace) -> dict[str, floa
         time.sleep(1.0)  # the last repaint settles
         out["idle_cpu_pct"] = _idle_cpu(pane, args.idle)
         out["peak_rss_mb"] = _rss_mb(pane.pid)
+    finally:
+        pane.close()
+    return out
+
+
+def ours_big(port: int, args: argparse.Namespace) -> float | None:
+    """A fresh app: ``:key`` the 100 MB string -> its first text on screen."""
+    env = f"REDIS_TUI_CONFIG={shlex.quote(tempfile.mkdtemp())}/config.toml"
+    pane = Pane(f"env {env} {shlex.quote(sys.executable)} -m redis_tui -p {port}", WIDTH, HEIGHT)
+    try:
+        pane.wait(lambda s: "cache:product:" in s or "user:" in s)
         pane.keys(":")
         time.sleep(0.2)
         pane.keys("-l", f"key {BIG_KEY}")
         sent = pane.keys("Enter")
-        try:
-            shown = pane.wait(lambda s: "request handled" in s, timeout=args.big_timeout)
-            out["big_string_s"] = shown - sent
-        except TimeoutError:
-            out["big_string_s"] = None
-        out["peak_rss_mb"] = max(out["peak_rss_mb"] or 0.0, _rss_mb(pane.pid))
+        return _shown(pane, sent, args)
     finally:
         pane.close()
-    return out
+
+
+def _shown(pane: Pane, sent: float, args: argparse.Namespace) -> float | None:
+    try:
+        return pane.wait(lambda s: "request handled" in s, timeout=args.big_timeout) - sent
+    except TimeoutError:
+        return None
+
+
+def _listed(screen: str) -> int:
+    """The count in TuiRedis's tree root, "Keys (N)"."""
+    match = _PEER_COUNT.search(screen.replace(",", ""))
+    return int(match.group(1)) if match else 0
 
 
 def peer_round(
@@ -118,12 +136,8 @@ def peer_round(
     pane = Pane(f"{shlex.quote(str(exe))} -p {port} -c", WIDTH, HEIGHT)
     out: dict[str, float | None] = {}
 
-    def listed(screen: str) -> int:
-        match = _PEER_COUNT.search(screen.replace(",", ""))
-        return int(match.group(1)) if match else 0
-
     try:
-        out["first_rows_s"] = pane.wait(lambda s: listed(s) > 0) - pane.started
+        out["first_rows_s"] = pane.wait(lambda s: _listed(s) > 0) - pane.started
         # Its page limit (2,000 by default) to every key, as a user would type it.
         pane.keys("Tab")
         time.sleep(0.2)
@@ -133,32 +147,34 @@ def peer_round(
         pane.keys("-l", "1000000")
         pane.keys("Enter")
         out["all_keys_s"] = (
-            pane.wait(lambda s: listed(s) >= keys, timeout=args.timeout) - pane.started
+            pane.wait(lambda s: _listed(s) >= keys, timeout=args.timeout) - pane.started
         )
         time.sleep(1.0)
         out["idle_cpu_pct"] = _idle_cpu(pane, args.idle)
         out["peak_rss_mb"] = _rss_mb(pane.pid)
-        pane.keys("Tab")  # out of the limit box (it takes digits only) to the tree: / works
-        time.sleep(0.3)
+    finally:
+        pane.close()
+    return out
+
+
+def peer_big(exe: Path, port: int, args: argparse.Namespace) -> float | None:
+    """A fresh TuiRedis: ``/`` the name, down its tree to the key, ``enter`` -> its text."""
+    pane = Pane(f"{shlex.quote(str(exe))} -p {port} -c", WIDTH, HEIGHT)
+    try:
+        pane.wait(lambda s: _listed(s) > 0)
         pane.keys("/")
         time.sleep(0.3)
         pane.keys("-l", BIG_KEY)
         pane.keys("Enter")
-        pane.wait(lambda s: listed(s) == 1, timeout=args.timeout)
+        pane.wait(lambda s: _listed(s) == 1, timeout=args.timeout)
         # Into the tree and down to the key: root, big, string (opened), the key.
         for key in ("Tab", "Tab", "Down", "Down", "Enter", "Down"):
             pane.keys(key)
             time.sleep(0.3)
         sent = pane.keys("Enter")
-        try:
-            shown = pane.wait(lambda s: "request handled" in s, timeout=args.big_timeout)
-            out["big_string_s"] = shown - sent
-        except TimeoutError:
-            out["big_string_s"] = None
-        out["peak_rss_mb"] = max(out["peak_rss_mb"] or 0.0, _rss_mb(pane.pid))
+        return _shown(pane, sent, args)
     finally:
         pane.close()
-    return out
 
 
 def _summary(values: list[float | None]) -> dict[str, float | int | None]:
@@ -188,8 +204,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             for who in order:
                 if who == "ours":
                     result = ours_round(server.port, keys, args)
+                    result["big_string_s"] = ours_big(server.port, args)
                 else:
                     result = peer_round(exe, server.port, keys, args)
+                    result["big_string_s"] = peer_big(exe, server.port, args)
                 for name, value in result.items():
                     figures[who].setdefault(name, []).append(value)
         load_after = os.getloadavg()

@@ -124,7 +124,7 @@ def settings_from_args(
         "port": args.port,
         "socket": args.socket,
         "username": args.user,
-        "password": args.password or env.get("REDISCLI_AUTH") or None,
+        "password": args.password or None,
         "db": args.db,
         "tls": True if args.tls or args.cacert or args.cert else None,
         "cacert": args.cacert,
@@ -147,11 +147,15 @@ def settings_from_args(
     if sentinels and not (args.sentinel_master or (profile and profile.sentinel_master)):
         raise ValueError("--sentinel needs --sentinel-master NAME")
     if url:
-        return ConnectionSettings.from_url(url, **explicit)
-    given = {k: v for k, v in explicit.items() if v is not None}
-    if profile is not None:
-        return profile.replace(**given)
-    return ConnectionSettings(**given)
+        settings = ConnectionSettings.from_url(url, **explicit)
+    else:
+        given = {k: v for k, v in explicit.items() if v is not None}
+        settings = profile.replace(**given) if profile is not None else ConnectionSettings(**given)
+    # As redis-cli does: REDISCLI_AUTH only where no -a, URL or profile gave a password.
+    fallback = env.get("REDISCLI_AUTH")
+    if fallback and not settings.password:
+        settings = settings.replace(password=fallback)
+    return settings
 
 
 def _host_map(item: str) -> tuple[str, str]:

@@ -150,6 +150,10 @@ def test_a_password_on_the_command_line_warns_like_redis_cli(
     err = capsys.readouterr().err
     assert "Warning: Using a password with '-a' or '-u' option" in err and "REDISCLI_AUTH" in err
     assert parse("-p", "1", env={"REDISCLI_AUTH": "from-env"}).password == "from-env"
+    # As in redis-cli, a password given by -a or in the URL wins over REDISCLI_AUTH.
+    env = {"REDISCLI_AUTH": "from-env"}
+    assert parse("-u", "redis://:in-url@h:1", env=env).password == "in-url"
+    assert parse("-a", "flag", "-p", "1", env=env).password == "flag"
     main(["-u", "redis://:pw@127.0.0.1:1", "--timeout", "0.5"])
     assert "Warning: Using a password" in capsys.readouterr().err
     main(["-p", "1", "--timeout", "0.5"])
