@@ -86,7 +86,9 @@ def acl_server() -> Iterator[EmbeddedServer]:
         admin = redis.Redis(host="127.0.0.1", port=server.port)
         admin.execute_command("ACL", "SETUSER", "reader", "on", ">pw", "~*", "+@read")
         admin.execute_command("ACL", "SETUSER", "noscan", "on", ">pw", "~*", "+@read", "-scan")
-        admin.mset({f"a:{i}": i for i in range(2000)})
+        # Enough keys for more than SERVER_LOOK_EVERY calls: the child's INFO commandstats
+        # is refused to "reader" (+@read only), and the scan goes on without it.
+        admin.mset({f"a:{i}": i for i in range(40_000)})
         admin.close()
         yield server
 
@@ -95,7 +97,7 @@ async def test_unix_socket_acl_user_and_refusals(acl_server: EmbeddedServer) -> 
     assert acl_server.socket_path is not None
     reader = ConnectionSettings(socket=acl_server.socket_path, username="reader", password="pw")
     keys, _ = await scan_all(ScanProcess(reader, 0, None, None))
-    assert len(set(keys)) == 2000
+    assert len(set(keys)) == 40_000
     with pytest.raises(ScanProcessFailed, match=r"WRONGPASS|invalid"):
         await scan_all(ScanProcess(reader.replace(password="wrong"), 0, None, None))
     # An error reply to SCAN is the server's answer: raised as the app's error.
@@ -192,3 +194,17 @@ async def test_a_slow_reader_still_gets_every_key(
         await asyncio.sleep(0.01)  # a busy UI
     await scan.close()
     assert set(keys) == set(expected)
+
+
+async def test_the_child_reads_the_servers_scan_time_and_passes_on_only_scan_replies(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    expected = seed(client, 60_000)
+    client.config_resetstat()
+    keys, _ = await scan_all(ScanProcess(settings, 0, None, None))
+    assert set(keys) == set(expected)
+    stats = client.info("commandstats")
+    # INFO commandstats every SERVER_LOOK_EVERY SCANs (its reply never reached the app: the
+    # names above are exactly the keys).
+    assert stats["cmdstat_info"]["calls"] >= 1
+    assert stats["cmdstat_scan"]["calls"] >= 50

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import ssl
 import sys
@@ -35,6 +36,9 @@ from redis_tui.data.scan.pacing import Pacer
 READ_CHUNK = 1 << 18
 CLIENT_NAME = b"redis-tui-scan"
 NICE = 10
+# Every this many SCANs, INFO commandstats says what they cost the server (``Pacer``).
+SERVER_LOOK_EVERY = 50
+_SCAN_STATS = re.compile(rb"cmdstat_scan:calls=(\d+),usec=(\d+)")
 
 
 def _connect(config: dict[str, Any]) -> socket.socket | ssl.SSLSocket:
@@ -95,6 +99,8 @@ def run(config: dict[str, Any], out: int) -> None:
     type_name = config.get("type")
     pacer = Pacer()
     cursor = str(int(config.get("cursor") or 0)).encode()
+    server = _ServerTime(sock, reader)
+    calls = 0
     while True:
         args = [b"SCAN", cursor, *tail, b"COUNT", b"%d" % pacer.count]
         if type_name:
@@ -112,6 +118,38 @@ def run(config: dict[str, Any], out: int) -> None:
         cursor = reply[0]
         if cursor == b"0":
             return
+        calls += 1
+        if calls % SERVER_LOOK_EVERY == 0:
+            per_call = server.per_call()
+            if per_call is not None:
+                pacer.observe_server(per_call)
+
+
+class _ServerTime:
+    """The server's mean time per SCAN since the last look, from INFO commandstats (every
+    client's SCANs: a busy server is a busy server). Gives up for good if INFO is refused."""
+
+    def __init__(self, sock: socket.socket | ssl.SSLSocket, reader: Any) -> None:
+        self.sock, self.reader = sock, reader
+        self.last: tuple[int, int] | None = None
+        self.refused = False
+
+    def per_call(self) -> float | None:
+        if self.refused:
+            return None
+        self.sock.sendall(encode_command(b"INFO", b"commandstats"))
+        reply = _read_reply(self.sock, self.reader, None)  # not passed on to the app
+        if not isinstance(reply, bytes):
+            self.refused = True  # an ACL without INFO: the round trips alone pace it
+            return None
+        match = _SCAN_STATS.search(reply)
+        if match is None:
+            return None
+        now = (int(match.group(1)), int(match.group(2)))
+        last, self.last = self.last, now
+        if last is None or now[0] <= last[0]:
+            return None
+        return (now[1] - last[1]) / (now[0] - last[0]) / 1e6
 
 
 def main() -> int:
