@@ -35,7 +35,6 @@ from redis_tui.data.scan.pacing import Pacer
 
 READ_CHUNK = 1 << 18
 CLIENT_NAME = b"redis-tui-scan"
-NICE = 10
 # Every this many SCANs, INFO commandstats says what they cost the server (``Pacer``).
 SERVER_LOOK_EVERY = 50
 _SCAN_STATS = re.compile(rb"cmdstat_scan:calls=(\d+),usec=(\d+)")
@@ -157,8 +156,9 @@ def main() -> int:
     die_with_parent()
     if os.getppid() != int(config["parent"]):  # the app died before the line above
         return 0
-    # Bulk work: on a small machine the UI process and the server come first.
-    os.nice(NICE)
+    # Not niced (it was, at 10): on a 2-core machine busy with other work, a niced child got a
+    # sliver of a core, names came 1.2-2.5x slower and keypresses were no faster
+    # (benchmarks/README, "The scan process's priority").
     try:
         run(config, sys.stdout.fileno())
     except BrokenPipeError:  # the app stopped reading: the scan was cancelled
