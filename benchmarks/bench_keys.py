@@ -1,7 +1,8 @@
 """What a cursor key costs in the key list, next to a floor measured in the same run (issue 12).
 
     python -m benchmarks.bench_keys --keys 1000000 --rounds 3
-    python -m benchmarks.bench_keys --keys 1000000 --rounds 1 --profile keys.prof
+    python -m benchmarks.bench_keys --keys 1000000 --rounds 1 --profile keys.prof     # idle
+    python -m benchmarks.bench_keys --keys 1000000 --rounds 1 --profile scan:scan.prof
 
 Starts a private redis-server and seeds it (the key-list mix of ``bench_keylist``), then runs,
 alternating for ``--rounds`` rounds, each in a subprocess of its own:
@@ -20,7 +21,8 @@ list is counted apart as well (``scroll``): every line of the list changes then.
 
 Prints ONE JSON line: per figure the median and min–max over the rounds of each round's p50 and
 p95, the ratios ours/floor of the medians, and the load average before and after each round.
-``--profile`` writes a cProfile of ours, idle presses only.
+``--profile PATH`` writes a cProfile of ours over the idle presses (``--profile scan:PATH``: over
+the presses during the scan), first round only; a profiled phase's latencies are inflated.
 """
 
 from __future__ import annotations
@@ -209,28 +211,40 @@ async def measure_ours(
         await _until(lambda: len(app.browser.view.store) > 0, deadline)
         keys = app.browser.keys
         heights = {"list_height": keys.size.height}
+        profiler = _profiler(profile, "scan")
         pressed = 0
         while app.browser.view.scanning and pressed < scan_presses:
             await _press(app, keys, presses, "scan")
             pressed += 1
+        _dump(profiler, profile)
         await _until(lambda: not app.browser.view.scanning, deadline)
         await pilot.pause(1.5)  # the scan's last repaints, the value under the cursor loads
         # Back to the top, so idle presses move first and then scroll, as the floor's do.
         keys.cursor = 0
         await pilot.pause(0.5)
-        profiler = None
-        if profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            profiler.enable()
+        profiler = _profiler(profile, "idle")
         for _ in range(idle_presses):
             await _press(app, keys, presses, "idle")
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(profile)
+        _dump(profiler, profile)
         await pilot.press("q")
     return {**presses.summary(), **heights}
+
+
+def _profiler(profile: str | None, phase: str) -> Any:
+    """A running cProfile if ``profile`` is ``phase:path`` for this phase."""
+    if not profile or profile.split(":", 1)[0] != phase:
+        return None
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
+def _dump(profiler: Any, profile: str | None) -> None:
+    if profiler is not None and profile:
+        profiler.disable()
+        profiler.dump_stats(profile.split(":", 1)[1])
 
 
 async def _until(condition: Callable[[], bool], deadline: float) -> None:
@@ -260,7 +274,8 @@ def _run_child(kind: str, port: int, args: argparse.Namespace, profile: str | No
             "--scan-presses", str(args.scan_presses),
         ]  # fmt: skip
         if profile:
-            command += ["--profile", str(Path(profile).resolve())]
+            phase, _, path = profile.rpartition(":")
+            command += ["--profile", f"{phase or 'idle'}:{Path(path).resolve()}"]
         subprocess.run(
             command, cwd=ROOT, check=True, timeout=args.timeout,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -346,7 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, default=100, help="idle presses per round")
     parser.add_argument("--scan-presses", type=int, default=200, help="max presses during scan")
     parser.add_argument("--timeout", type=float, default=600.0, help="limit per child (s)")
-    parser.add_argument("--profile", help="cProfile of ours (idle presses, first round) here")
+    parser.add_argument(
+        "--profile",
+        help="cProfile of ours, first round, to this file: PATH (idle presses) or scan:PATH",
+    )
     parser.add_argument("--child", choices=("floor", "ours"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", help=argparse.SUPPRESS)

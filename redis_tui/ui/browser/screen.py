@@ -88,7 +88,11 @@ FOOTER_KEYS: dict[str, tuple[str, ...]] = {
                    "app.quit"),
 }  # fmt: skip
 Pane = Literal["connection", "keys", "value", "sessions"]
-LOAD_DELAY = 0.06  # coalesce fast j/k presses into one value load
+# The value under the cursor loads once the cursor rests: LOAD_DELAY after a single move, and
+# BURST_LOAD_DELAY after a move that came within BURST_LOAD_DELAY of the one before (a held or
+# fast-typed j), so that a run of moves loads only the key it ends on.
+LOAD_DELAY = 0.06
+BURST_LOAD_DELAY = 0.15
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
 
 
@@ -110,6 +114,7 @@ class BrowserScreen(Screen[None]):
         self.view = ScanView()
         self.version: Version | None = None
         self._load_timer: Timer | None = None
+        self._highlighted_at = 0.0
         # A rescan: the key the cursor was on, and the user's cursor moves then. The cursor
         # goes back to that key when it is listed again, unless the user moved meanwhile.
         self._follow: tuple[bytes, int] | None = None
@@ -444,6 +449,9 @@ class BrowserScreen(Screen[None]):
     def key_highlighted(self, event: KeyList.Highlighted) -> None:
         if self._load_timer is not None:
             self._load_timer.stop()
+        now = time.monotonic()
+        burst = now - self._highlighted_at < BURST_LOAD_DELAY
+        self._highlighted_at = now
         self.version = None
         self.redis.cancel_search()  # another key: the search inside the last one stops
         self.selection.highlighted(event.key, None)
@@ -454,7 +462,8 @@ class BrowserScreen(Screen[None]):
         if self.selection.pending:
             self.redis.load(key)  # an action waits for this value: no debounce
         else:
-            self._load_timer = self.set_timer(LOAD_DELAY, lambda: self.redis.load(key))
+            delay = BURST_LOAD_DELAY if burst else LOAD_DELAY
+            self._load_timer = self.set_timer(delay, lambda: self.redis.load(key))
 
     @on(KeyList.MarksChanged)
     def marks_changed(self) -> None:

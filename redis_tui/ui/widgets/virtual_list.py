@@ -3,6 +3,10 @@
 Subclasses say how many rows there are and how to draw one; no widget, row object or Rich
 Text exists per row, so a million rows cost what forty do. Bindings ``j k g G`` and paging
 are shared; ``binding_prefix`` keeps their ids distinct per list for remapping.
+
+A cursor move repaints two lines (the rows it leaves and lands on), not the widget; a scroll
+repaints every line, and a subclass that says what a row is drawn from (``row_token``) gets
+the strips of rows it drew before back from a cache instead of drawing them again.
 """
 
 from __future__ import annotations
@@ -39,7 +43,15 @@ class VirtualList(ScrollView, can_focus=True):
     """Base for KeyList and SessionList. Override ``row_count`` and ``render_row``."""
 
     COMPONENT_CLASSES = {"virtual-list--cursor"}
-    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    # No repaint of the whole widget when it changes: ``watch_cursor`` refreshes the two rows.
+    cursor: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        # Rows drawn, by position: (width, base style, token, strip), the cursor not applied.
+        self._strips: dict[int, tuple[int, Style, object, Strip]] = {}
+        # The widget's style for the frame being drawn (``rich_style`` walks every ancestor).
+        self._base_style: Style | None = None
+        super().__init__(id=id)
 
     def row_count(self) -> int:
         raise NotImplementedError
@@ -48,18 +60,31 @@ class VirtualList(ScrollView, can_focus=True):
         """The segments of one row; they are padded or cropped to ``width`` afterwards."""
         raise NotImplementedError
 
+    def row_token(self, row: int) -> object:
+        """What ``row`` is drawn from, compared by equality: while it, the width and the style
+        stay the same, the row's strip is taken from the cache. None (the default) never
+        caches. Called before each draw of the row."""
+        return None
+
     def cursor_moved(self) -> None:
         """Called after the cursor or the rows under it changed."""
 
     # -- drawing --------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base_style = self.rich_style  # once per frame, not once per line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if row >= self.row_count():
             return Strip.blank(width, base)
-        strip = Strip(self.render_row(row, width, base)).adjust_cell_length(width, base)
+        strip = self._row_strip(row, width, base)
         if row == self.cursor:
             style = self.get_component_rich_style("virtual-list--cursor")
             if not self.has_focus:
@@ -67,8 +92,31 @@ class VirtualList(ScrollView, can_focus=True):
             strip = strip.apply_style(style)
         return strip
 
+    def _row_strip(self, row: int, width: int, base: Style) -> Strip:
+        token = self.row_token(row)
+        strips = self._strips
+        if token is not None:
+            cached = strips.get(row)
+            if cached is not None and cached[:3] == (width, base, token):
+                return cached[3]
+        strip = Strip(self.render_row(row, width, base)).adjust_cell_length(width, base)
+        if token is not None:
+            if len(strips) > 4 * max(1, self.size.height):
+                strips.clear()  # rows scrolled away long ago
+            strips[row] = (width, base, token, strip)
+        return strip
+
+    def forget_strips(self) -> None:
+        """Draw every row again next time (its data changed in a way the token does not see)."""
+        self._strips.clear()
+
+    def notify_style_update(self) -> None:
+        self.forget_strips()  # the theme or the CSS changed: the rows' colours too
+        super().notify_style_update()
+
     def rows_changed(self) -> None:
         """Call after rows were added, removed or re-ordered."""
+        self.forget_strips()
         count = self.row_count()
         if count and self._held_moves:
             self._make_held_moves()
