@@ -4,12 +4,16 @@ Subclasses say how many rows there are and how to draw one; no widget, row objec
 Text exists per row, so a million rows cost what forty do. Bindings ``j k g G`` and paging
 are shared; ``binding_prefix`` keeps their ids distinct per list for remapping.
 
-A cursor move repaints two lines (the rows it leaves and lands on), not the widget; a scroll
-repaints every line, and a subclass that says what a row is drawn from (``row_token``) gets
-the strips of rows it drew before back from a cache instead of drawing them again.
+A cursor move repaints two lines (the rows it leaves and lands on), not the widget. A scroll
+by a few rows moves the lines already drawn and draws only the rows it brings on screen (and
+the two cursor rows); the scrollbar is redrawn only when its thumb moves by a drawn step. A
+subclass that says what a row is drawn from (``row_token``) gets the strips of rows it drew
+before back from a cache instead of drawing them again.
 """
 
 from __future__ import annotations
+
+from math import ceil
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,6 +22,7 @@ from textual.events import Click
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 
@@ -126,6 +131,59 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh()
         self.cursor_moved()
 
+    # -- scrolling ------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        # ScrollView's own watcher sets the scrollbar's position (a repaint of the bar) and
+        # refreshes the whole widget (every line drawn again).
+        if self.show_vertical_scrollbar:
+            self._move_thumb(old, new)
+        delta = round(new) - round(old)
+        if delta:
+            self._scroll_lines(delta)
+
+    def _move_thumb(self, old: float, new: float) -> None:
+        bar = self.vertical_scrollbar
+        position = int(new * 8) / 8  # ScrollBar.validate_position: eighths of a cell
+        if _thumb(bar, old) == _thumb(bar, position):
+            bar.set_reactive(ScrollBar.position, position)  # what a drag reads; no repaint
+        else:
+            bar.position = position
+
+    def _scroll_lines(self, delta: int) -> None:
+        """The rows moved ``delta`` lines up: move the lines drawn and mark the rest dirty.
+
+        This reaches into Textual's per-widget line cache (``_styles_cache``: the lines as drawn
+        with border and styles, by widget line); without it, as ScrollView does, every line is
+        drawn again."""
+        cache = getattr(self, "_styles_cache", None)
+        lines = getattr(cache, "_cache", None)
+        dirty = getattr(cache, "_dirty_lines", None)
+        repaint = getattr(self, "_repaint_regions", None)
+        height = self.size.height
+        if (
+            not isinstance(lines, dict)
+            or not isinstance(dirty, set)
+            or not isinstance(repaint, set)
+            or abs(delta) >= height
+        ):
+            self.refresh(self.size.region)
+            return
+        top = self.content_offset.y
+        content = range(top, top + height)
+        moved = {
+            y - delta: lines[y]
+            for y in content
+            if y - delta in content and y in lines and y not in dirty
+        }
+        for y in content:
+            lines.pop(y, None)
+        lines.update(moved)
+        dirty.update(y for y in content if y not in moved)
+        # On screen every line of the widget changed: the compositor takes them all again.
+        repaint.add(self.outer_size.region)
+        self.refresh(Region(0, 0, 0, 0))  # schedules that repaint; marks no line dirty
+
     def visible_range(self) -> range:
         top = int(self.scroll_offset.y)
         return range(top, min(self.row_count(), top + self.size.height))
@@ -133,9 +191,9 @@ class VirtualList(ScrollView, can_focus=True):
     # -- cursor ---------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_cursor()  # first: the rows below are refreshed where they are now
         self.refresh_row(old)
         self.refresh_row(new)
-        self.scroll_to_cursor()
         self.cursor_moved()
 
     def refresh_row(self, row: int) -> None:
@@ -201,6 +259,20 @@ class VirtualList(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def _thumb(bar: ScrollBar, position: float) -> tuple[int, int] | None:
+    """Where ``bar`` draws its thumb at ``position``, in eighths of a cell (None: no thumb), as
+    ``ScrollBarRender.render_bar`` of the pinned Textual computes it."""
+    size = bar.size.height
+    virtual_size = ceil(bar.window_virtual_size)
+    window_size = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
+    if not (window_size and size and virtual_size and size != virtual_size):
+        return None
+    steps = len(ScrollBarRender.VERTICAL_BARS)
+    thumb_size = max(1, window_size / (virtual_size / size))
+    start = int((size - thumb_size) * (position / (virtual_size - window_size)) * steps)
+    return start, start + ceil(thumb_size * steps)
 
 
 def cell(text: str, width: int, style: Style, *, right: bool = False) -> Segment:
