@@ -5,7 +5,9 @@ and rows whose data changes (a type filled in, a TTL set) must be drawn again.""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -152,6 +154,12 @@ async def test_moves_scrolls_focus_and_theme_repaint_what_changed(
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
         await check(pilot, terminal)
 
+        # More rows below the screen (as a scan adds them): the scrollbar's thumb shrinks,
+        # the rows on screen stay as they are drawn.
+        app.browser.view.store.add([b"more:%04d" % n for n in range(KEYS)])
+        keys.rows_changed()
+        await check(pilot, terminal)
+
         # Data that changes under the rows on screen is drawn again: a TTL set on a key on
         # screen shows once the list learns of it.
         key = keys.current_key
@@ -161,3 +169,60 @@ async def test_moves_scrolls_focus_and_theme_repaint_what_changed(
         store.update_ttls([key], [5_000_000], time.monotonic())
         await wait_for(pilot, lambda: "1h" in "".join(terminal.text()))
         await check(pilot, terminal)
+
+
+async def test_a_replaced_store_is_freed_without_the_cyclic_gc(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """Each scan's store is frozen out of the GC's generations: what refers to it must not
+    keep it alive in a cycle once a rescan replaces it, or its million names would leak."""
+    client.mset({b"key:%04d" % n: b"v" for n in range(KEYS)})
+    app = RedisTuiApp(settings, poll_interval=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.browser.view
+        await wait_for(pilot, lambda: len(view.store) == KEYS and not view.scanning)
+        await pilot.press("j", "j")
+        old = weakref.ref(view.store)
+        gc.disable()  # nothing but reference counting frees it
+        try:
+            await pilot.press("r")
+            await wait_for(pilot, lambda: len(view.store) == KEYS and not view.scanning)
+            assert view.store is not old()
+            assert old() is None
+        finally:
+            gc.enable()
+
+
+async def test_rows_arriving_and_types_filled_in_are_drawn(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """Rows come in pages and their types after them: each row on screen is drawn again
+    when what it shows changes, and only then."""
+    app = RedisTuiApp(settings, poll_interval=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.browser.view
+        await wait_for(pilot, lambda: not view.scanning)
+        keys = app.query_one(KeyList)
+        terminal = watch_terminal(app)
+        store = view.store
+        store.add([b"new:%d" % n for n in range(5)])  # types and TTLs not known yet
+        keys.rows_changed()
+        await pilot.pause()
+        text = "\n".join(terminal.text())
+        assert "new:4" in text
+        assert "hash" not in text
+        index = store.index_of(b"new:3")
+        assert index is not None
+        store.set_meta(index, "hash", -1, time.monotonic())
+        keys.refresh_rows()
+        await pilot.pause()
+        row = next(line for line in terminal.text() if "new:3" in line)
+        assert "hash" in row
+        assert full_repaint(app).cells == terminal.cells
+        # A row removed: the line it was on is drawn blank.
+        keys.move(-10)
+        store.remove(b"new:4")
+        keys.rows_changed()
+        await pilot.pause()
+        assert "new:4" not in "\n".join(terminal.text())
+        assert full_repaint(app).cells == terminal.cells

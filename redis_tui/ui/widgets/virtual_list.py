@@ -56,6 +56,8 @@ class VirtualList(ScrollView, can_focus=True):
         self._strips: dict[int, tuple[int, Style, object, Strip]] = {}
         # The widget's style for the frame being drawn (``rich_style`` walks every ancestor).
         self._base_style: Style | None = None
+        # The row last drawn with the cursor's highlight.
+        self._cursor_drawn = 0
         super().__init__(id=id)
 
     def row_count(self) -> int:
@@ -91,6 +93,7 @@ class VirtualList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         strip = self._row_strip(row, width, base)
         if row == self.cursor:
+            self._cursor_drawn = row
             style = self.get_component_rich_style("virtual-list--cursor")
             if not self.has_focus:
                 style = style + Style(dim=True)
@@ -121,15 +124,51 @@ class VirtualList(ScrollView, can_focus=True):
 
     def rows_changed(self) -> None:
         """Call after rows were added, removed or re-ordered."""
-        self.forget_strips()
         count = self.row_count()
         if count and self._held_moves:
             self._make_held_moves()
-        self.virtual_size = Size(0, count)
+        self._set_row_count(count)
         if self.cursor >= count:
             self.cursor = max(0, count - 1)
-        self.refresh()
+        self.refresh_rows()
         self.cursor_moved()
+
+    def refresh_rows(self) -> None:
+        """Repaint the rows on screen that are drawn from something else than last time (all
+        of them if rows have no ``row_token``), and the rows the cursor left and is on."""
+        top = int(self.scroll_offset.y)
+        count = self.row_count()
+        strips = self._strips
+        for row in range(top, top + self.size.height):
+            if row >= count:
+                strips.pop(row, None)
+                self.refresh_row(row)  # blank, or a row that is no more
+                continue
+            token = self.row_token(row)
+            if token is None:
+                self.refresh()
+                return
+            cached = strips.get(row)
+            if cached is None or cached[2] != token:
+                self.refresh_row(row)
+        if self._cursor_drawn != self.cursor:
+            self.refresh_row(self._cursor_drawn)
+            self.refresh_row(self.cursor)
+
+    def _set_row_count(self, count: int) -> None:
+        """A new virtual size. Textual lays the whole screen out again for it; when the list
+        only grows and had its scrollbar already, only the scrollbar needs to know."""
+        old = self.virtual_size.height
+        if not (self.show_vertical_scrollbar and old > self.size.height and count > old):
+            self.virtual_size = Size(0, count)
+            return
+        self.set_reactive(ScrollView.virtual_size, Size(0, count))
+        bar = self.vertical_scrollbar
+        position = bar.position
+        before = _thumb(bar, position)
+        bar.set_reactive(ScrollBar.window_virtual_size, count)
+        if _thumb(bar, position) != before:
+            bar.refresh()
 
     # -- scrolling ------------------------------------------------------------------------
 
