@@ -230,7 +230,7 @@ class VirtualList(ScrollView, can_focus=True):
     # -- cursor ---------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.scroll_to_cursor()  # first: the rows below are refreshed where they are now
+        self.scroll_to_cursor()  # first: the two rows are refreshed on the lines they end on
         self.refresh_row(old)
         self.refresh_row(new)
         self.cursor_moved()
@@ -307,6 +307,8 @@ def _thumb(bar: ScrollBar, position: float) -> tuple[int, int] | None:
     virtual_size = ceil(bar.window_virtual_size)
     window_size = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
     if not (window_size and size and virtual_size and size != virtual_size):
+        return None
+    if virtual_size <= window_size:
         return None
     steps = len(ScrollBarRender.VERTICAL_BARS)
     thumb_size = max(1, window_size / (virtual_size / size))
