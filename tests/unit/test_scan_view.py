@@ -39,7 +39,7 @@ class Rows:
     def rows_changed(self) -> None:
         self.changes += 1
 
-    def refresh(self) -> None:
+    def refresh_rows(self) -> None:
         self.refreshes += 1
 
 

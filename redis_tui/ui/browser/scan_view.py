@@ -34,7 +34,7 @@ class RowList(Protocol):
 
     def rows_changed(self) -> None: ...
 
-    def refresh(self) -> object: ...
+    def refresh_rows(self) -> None: ...
 
 
 class Repaint(enum.Enum):
@@ -239,7 +239,7 @@ class ScanView:
         if not self.rows_dirty:
             if self.meta_dirty:
                 self.meta_dirty = False
-                rows.refresh()
+                rows.refresh_rows()
                 return Repaint.LINES
             return Repaint.NONE
         sorting = bool(self.store.sort_field)

@@ -170,9 +170,13 @@ class KeyList(VirtualList):
             if painted.get(row) != self._drawn_from(row, now):
                 self.refresh_row(row)
 
-    def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
+    def row_token(self, row: int) -> object:
         drawn = self._drawn_from(row, time.monotonic())
         self._painted[row] = drawn
+        return drawn, self.store.names[drawn[0]]
+
+    def render_row(self, row: int, width: int, base: Style) -> list[Segment]:
+        drawn = self._painted.get(row) or self._drawn_from(row, time.monotonic())
         index, kind, ttl, _, flags = drawn
         raw = self.store.names[index]
         name = escape_key(raw) if raw else '""'

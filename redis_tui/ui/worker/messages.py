@@ -60,8 +60,10 @@ class ServerPolled(WorkerMessage):
     session_pttls: dict[bytes, int] = field(default_factory=dict)
 
 
+# The scan's messages come by the thousand and only the screen handles them: they do not
+# bubble on to the App, whose queue would otherwise take each one again.
 @dataclass
-class KeysScanned(WorkerMessage):
+class KeysScanned(WorkerMessage, bubble=False):
     generation: int
     keys: list[bytes]
     types: list[bytes]
@@ -74,7 +76,7 @@ class KeysScanned(WorkerMessage):
 
 
 @dataclass
-class KeysMetaFetched(WorkerMessage):
+class KeysMetaFetched(WorkerMessage, bubble=False):
     """TYPE and PTTL of one batch of a names-first scan."""
 
     generation: int
