@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis_tui.data.gateway import Gateway
+from redis_tui.data.scan.first import FirstPage
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
@@ -29,6 +30,7 @@ class ScanHost(Protocol):
     scan_running: bool
     scan_process_min_keys: int
     scan_process_pages: int
+    first_page: FirstPage | None
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 
@@ -89,6 +91,18 @@ class ScanRun:
             self.host.post(
                 m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first)
             )
+        first, self.host.first_page = self.host.first_page, None  # for the first scan only
+        if first is not None and start is None and names_first and not (match or type_name):
+            # Read by the start-up check: on screen before this worker has even connected.
+            cursor = self.host.scan_cursor = first.cursor
+            batch = 1
+            names_done = not cursor
+            self.host.post(
+                m.KeysScanned(generation, first.keys, [], [], done=names_done, batch=1,
+                              meta_follows=True)
+            )  # fmt: skip
+            if first.keys:
+                batches.put_nowait(MetaBatch(1, first.keys))
         try:
             while generation == self.host.scan_generation and not names_done:
                 await self.host.connected.wait()

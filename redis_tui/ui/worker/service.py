@@ -24,6 +24,7 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
+from redis_tui.data.scan.first import FirstPage
 from redis_tui.errors import (
     AlreadyExists,
     ConnectionFailed,
@@ -121,6 +122,7 @@ class RedisWorker:
         target: MessagePump | None = None,
         log: CommandLog | None = None,
         log_label: str = "",
+        first_page: FirstPage | None = None,
     ) -> None:
         self.app = app
         # Where results go: the screen that shows them (the app when none is given).
@@ -174,6 +176,9 @@ class RedisWorker:
         # loop to a child process (``scanproc``); below it the in-process loop is done first.
         self.dbsize: int | None = None
         self.scan_process_min_keys = SCAN_PROCESS_MIN_KEYS
+        # The first SCAN page, read by the start-up check: the first scan shows it at once,
+        # before this worker has connected, and goes on from its cursor.
+        self.first_page = first_page
         # Pages that came through a child process, in all scans (for tests and the benchmark).
         self.scan_process_pages = 0
 
