@@ -12,33 +12,23 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoPermissionError, RedisClusterException
 from redis.exceptions import TimeoutError as RedisTimeout
 
-from redis_tui.data import analysis, sessions
 from redis_tui.data.client.open import Client, open_client, sentinel_manager
 from redis_tui.data.client.settings import ConnectionSettings, format_address
-from redis_tui.data.edit import bulk, ops
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.guard import WriteGuard
-from redis_tui.data.edit.ops import Delete, EditOp
-from redis_tui.data.edit.txn import EditResult
 from redis_tui.data.edit.undo import UndoEntry, UndoStack
 from redis_tui.data.edit.version import Version, key_version
 from redis_tui.data.scan import fastmeta, keyspace, topology
 from redis_tui.data.scan import process as scanproc
 from redis_tui.data.scan.keyspace import ScanPage, ServerFacts
-from redis_tui.data.transfer import exporter, importer
-from redis_tui.data.transfer.fileformat import TransferRefused
-from redis_tui.data.values import export, streams
-from redis_tui.data.values import readers as values
-from redis_tui.data.values import search as value_search
 from redis_tui.data.values.kinds import LENGTH_COMMAND
-from redis_tui.data.values.readers import KeyValue
 from redis_tui.errors import (
     ConnectionFailed,
     RedisTuiError,
@@ -47,6 +37,18 @@ from redis_tui.errors import (
     is_command_error,
     translate,
 )
+
+# What only the key list's first page does not need is imported where it is used (analysis,
+# sessions, edits, transfer, value readers): at start they cost the app 0.1 s.
+if TYPE_CHECKING:
+    from redis_tui.data import analysis, sessions
+    from redis_tui.data.edit import bulk
+    from redis_tui.data.edit.ops import EditOp
+    from redis_tui.data.edit.txn import EditResult
+    from redis_tui.data.transfer import exporter, importer
+    from redis_tui.data.values import export, streams
+    from redis_tui.data.values import search as value_search
+    from redis_tui.data.values.readers import KeyValue
 
 INFO_SECTIONS = ("server", "clients", "memory", "replication", "keyspace")
 # The commands whose refusal changes what the app can do, and a harmless way to try each.
@@ -405,6 +407,8 @@ class Gateway:
             ConnectionFailed, ServerTimeout, AuthFailed: the link failed. An ACL that
             refuses MEMORY, INFO or CONFIG degrades the result (with a note) instead.
         """
+        from redis_tui.data import analysis
+
         async with self._errors():
             return await analysis.analyze(
                 self.client, options, settings=self.settings, on_progress=on_progress, stop=stop
@@ -448,6 +452,8 @@ class Gateway:
             KeyMissing, ExportRefused (file exists, unsupported type), CommandFailed for a
             file that cannot be written, and connection errors.
         """
+        from redis_tui.data.values import export
+
         async with self._errors():
             try:
                 return await export.export_value(
@@ -477,6 +483,8 @@ class Gateway:
 
     async def read_value(self, key: bytes, **kwargs: Any) -> KeyValue:
         """See ``values.read_value``."""
+        from redis_tui.data.values import readers as values
+
         async with self._errors():
             return await values.read_value(self.client, key, **kwargs)
 
@@ -488,6 +496,8 @@ class Gateway:
         Raises:
             Our errors (connection, permission), from any batch.
         """
+        from redis_tui.data.values import search as value_search
+
         async with self._errors():
             async for batch in value_search.search(self.client, key, kind, query, **kwargs):
                 yield batch
@@ -497,6 +507,8 @@ class Gateway:
     ) -> tuple[list[streams.StreamGroup], streams.GroupDetail | None]:
         """The consumer groups of stream ``key`` and, for ``group``, its consumers and a page
         of its pending entries after id ``after`` (see ``values.streams``)."""
+        from redis_tui.data.values import streams
+
         async with self._errors():
             groups = await streams.read_groups(self.client, key)
             if group is None and groups:  # the group with most pending first: the likely question
@@ -512,6 +524,8 @@ class Gateway:
         The version is read before and after the page; if they differ the key changed while
         it was read, and it is read again, so an edit never starts from a stale screen.
         """
+        from redis_tui.data.values import readers as values
+
         async with self._errors():
             for _ in range(3):
                 before = await key_version(self.client, key)
@@ -528,12 +542,16 @@ class Gateway:
         Raises:
             ReadOnlyRefused, EditConflict, AlreadyExists, KeyMissing, and connection errors.
         """
+        from redis_tui.data.edit import ops
+
         self.guard.check(op.action)
         async with self._errors():
             return await ops.apply(self.client, self.guard, op)
 
     async def delete(self, key: bytes) -> None:
         """Delete a key as it is now (no version check), with undo."""
+        from redis_tui.data.edit.ops import Delete
+
         await self.apply_edit(Delete(key, None))
 
     async def undo(self) -> list[UndoEntry]:
@@ -548,12 +566,16 @@ class Gateway:
             return await self.guard.undo.restore_change(self.client, self.guard)
 
     async def bulk_dry_run(self, pattern: bytes, cancel: asyncio.Event) -> bulk.DryRun:
+        from redis_tui.data.edit import bulk
+
         async with self._errors():
             return await bulk.dry_run(self.client, pattern, cancel=cancel)
 
     async def bulk_delete(
         self, pattern: bytes, cancel: asyncio.Event, on_progress: Any = None
     ) -> bulk.Summary:
+        from redis_tui.data.edit import bulk
+
         self.guard.check("bulk delete")
         async with self._errors():
             return await bulk.bulk_delete(
@@ -570,6 +592,8 @@ class Gateway:
             except OSError as exc:
                 if isinstance(exc, ConnectionError | TimeoutError):
                     raise
+                from redis_tui.data.transfer.fileformat import TransferRefused
+
                 raise TransferRefused(f"Cannot use {path}: {exc.strerror or exc}") from exc
 
     async def export_keys(
@@ -584,6 +608,8 @@ class Gateway:
         """``exporter.export_keys`` on this connection (of the keys ``names`` when given).
         Raises ExportRefused (the file exists), TransferRefused (cannot write it) and
         connection errors."""
+        from redis_tui.data.transfer import exporter
+
         async with self._transfer_errors(path):
             return await exporter.export_keys(
                 self.client, pattern, path, dump=dump, on_progress=on_progress, cancel=cancel,
@@ -594,6 +620,8 @@ class Gateway:
         self, path: str, policy: importer.Policy, cancel: asyncio.Event | None = None
     ) -> importer.ImportPlan:
         """The dry run of an import (``importer.plan``): nothing is written."""
+        from redis_tui.data.transfer import importer
+
         async with self._transfer_errors(path):
             return await importer.plan(self.client, path, policy, cancel)
 
@@ -606,6 +634,8 @@ class Gateway:
         cancel: asyncio.Event | None = None,
     ) -> importer.ImportSummary:
         """``importer.import_file``: refused when read-only; every write is logged."""
+        from redis_tui.data.transfer import importer
+
         self.guard.check("import")
         async with self._transfer_errors(path):
             return await importer.import_file(
@@ -664,6 +694,8 @@ class Gateway:
         self, patterns: sessions.SessionPatterns | None = None, **kwargs: Any
     ) -> AsyncIterator[list[sessions.Session]]:
         """Stream decoded sessions page by page (see ``sessions.find_sessions``)."""
+        from redis_tui.data import sessions
+
         async with self._errors():
             async for page in sessions.find_sessions(self.client, patterns, **kwargs):
                 yield page
@@ -675,6 +707,8 @@ class Gateway:
         discovery: sessions.Discovery | None = None,
     ) -> sessions.CookieLookup:
         """The session(s) a pasted cookie or ``Cookie:`` header belongs to."""
+        from redis_tui.data import sessions
+
         async with self._errors():
             return await sessions.find_by_cookie(
                 self.client, text, patterns=patterns, discovery=discovery
@@ -682,6 +716,8 @@ class Gateway:
 
     async def load_session(self, key: bytes) -> sessions.Session | None:
         """One session read again (None: gone, expired or no longer a session)."""
+        from redis_tui.data import sessions
+
         async with self._errors():
             return await sessions.load_session(self.client, key)
 
@@ -689,6 +725,8 @@ class Gateway:
         self, user: str, patterns: sessions.SessionPatterns | None = None
     ) -> list[sessions.Session]:
         """Every session of ``user`` (the preview before revoking them)."""
+        from redis_tui.data import sessions
+
         async with self._errors():
             return await sessions.sessions_of_user(self.client, patterns, user)
 
@@ -697,6 +735,8 @@ class Gateway:
     ) -> sessions.SessionActionDone:
         """Revoke, revoke a user's sessions, set a TTL or edit an attribute; every write
         passes the read-only guard."""
+        from redis_tui.data import sessions
+
         async with self._errors():
             return await sessions.apply_session_action(self.client, self.guard, action)
 

@@ -21,6 +21,7 @@ from redis_tui.config import Config, Profile
 from redis_tui.crash import crash_line, write_report
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
+from redis_tui.data.scan.first import FirstPage
 from redis_tui.data.values.display import escape_text
 from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.screen import BrowserScreen
@@ -55,9 +56,12 @@ class RedisTuiApp(App[None]):
         poll_interval: float = 2.0,
         config: Config | None = None,
         profile: Profile | None = None,
+        first_page: FirstPage | None = None,
     ) -> None:
         super().__init__()
         self._initial = settings
+        # The first SCAN page, when the start-up check read it (``data.scan.first``).
+        self._first_page = first_page
         self.poll_interval = poll_interval
         self.config = config or Config()
         self.profile = profile
@@ -149,9 +153,16 @@ class RedisTuiApp(App[None]):
         self.app_resume_signal.subscribe(self, self._resumed)
         # What exists now lives as long as the app: keep it out of the cyclic GC's full
         # collections, which a million-key scan otherwise turns into 50-100 ms pauses.
-        gc.collect()
+        # The command line turns the collector off while the app starts (cli/launch.py):
+        # then what is here is the start-up's (~0.1 MB of garbage), not worth a collection
+        # of 30-50 ms before the first rows. Otherwise (tests run many apps in one process)
+        # the garbage of earlier ones is collected first.
+        if gc.isenabled():
+            gc.collect()
         gc.freeze()
-        self._start_worker(self._initial)
+        gc.enable()
+        first, self._first_page = self._first_page, None
+        self._start_worker(self._initial, first)
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # several apps in one process (tests): the next one freezes its own
@@ -180,12 +191,12 @@ class RedisTuiApp(App[None]):
 
     # -- connections ------------------------------------------------------------------------
 
-    def _start_worker(self, settings: ConnectionSettings) -> None:
+    def _start_worker(self, settings: ConnectionSettings, first: FirstPage | None = None) -> None:
         old = self.worker_
         label = f"profile {self.profile.name}" if self.profile is not None else ""
         self.worker_ = RedisWorker(
             self, settings, poll_interval=self.poll_interval, target=self.browser,
-            log=self.command_log, log_label=label,
+            log=self.command_log, log_label=label, first_page=first,
         )  # fmt: skip
         if old is not None:
             # Generations keep counting up, so late results of the old worker never match.

@@ -8,6 +8,8 @@ import redis
 from textual.widgets import DataTable, Input, TextArea
 
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.scan.first import first_page
+from redis_tui.data.scan.keystore import UNKNOWN
 from redis_tui.data.values.display import escape_key
 from redis_tui.demo import seed as demo
 from redis_tui.demo.server import EmbeddedServer
@@ -316,3 +318,33 @@ async def test_a_write_on_a_replica_names_its_master(fresh_server: EmbeddedServe
             await wait_for(pilot, lambda: any(said in str(n.message) for n in app._notifications))
             assert not any("pipeline" in str(n.message) for n in app._notifications)
             assert master.get("k") == b"v"
+
+
+async def test_the_first_page_read_by_the_start_up_check_is_the_first_scans(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({b"small:%d" % i: i for i in range(20)})
+    page = first_page(settings)
+    assert page is not None and page.cursor == 0
+    client.config_resetstat()
+    app = RedisTuiApp(settings, poll_interval=0.2, first_page=page)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.browser.view
+        await wait_for(pilot, lambda: len(view.store) == 20 and not view.scanning)
+        await wait_for(pilot, lambda: UNKNOWN not in view.store.types)  # types come as usual
+        assert "small:" in "".join(key_list_lines(pilot))
+        # The whole database was in that page: the app never sent a SCAN of its own.
+        assert "cmdstat_scan" not in client.info("commandstats")
+
+
+async def test_a_scan_goes_on_from_the_first_pages_cursor(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    client.mset({b"big:%d" % i: i for i in range(5000)})
+    page = first_page(settings)
+    assert page is not None and page.cursor != 0
+    app = RedisTuiApp(settings, poll_interval=0.2, first_page=page)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.browser.view
+        await wait_for(pilot, lambda: not view.scanning and len(view.store) >= 5000, timeout=20)
+        assert sorted(view.store.names) == sorted(b"big:%d" % i for i in range(5000))

@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from redis_tui.data.analysis import AnalysisOptions, AnalysisResult
 from redis_tui.data.values.display import escape_key, escape_text
-from redis_tui.ui.screens.analysis import AnalysisScreen
 from redis_tui.ui.worker import messages as m
 
+# The analysis code and its screen load on the first :analyze, not at start (0.03 s).
 if TYPE_CHECKING:
+    from redis_tui.data.analysis import AnalysisResult
     from redis_tui.data.client.settings import ConnectionSettings
     from redis_tui.ui.browser.host import Host
+    from redis_tui.ui.screens.analysis import AnalysisScreen
 
 # The top lists the analysis keeps: the screen shows 50 of each; the rest are sizes that
 # ``:sort size`` puts first even for keys never shown (the biggest N are exactly these).
@@ -88,6 +89,8 @@ class AnalysisFlow:
         scope = self.scope()
         if kept is not None and not self.running() and kept.scope != scope:
             scope = f"{kept.scope} · the key list now shows {scope}: r analyses those"
+        from redis_tui.ui.screens.analysis import AnalysisScreen
+
         self.screen = AnalysisScreen(where, scope, stop=self.stop, rerun=self.rerun)
         host.push_screen(self.screen, self._closed)
         if self.running():
@@ -99,6 +102,8 @@ class AnalysisFlow:
 
     def start(self) -> None:
         host = self.host
+        from redis_tui.data.analysis import AnalysisOptions
+
         self.run += 1
         options = AnalysisOptions(
             delimiter=host.config.delimiter.encode(),

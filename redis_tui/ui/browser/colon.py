@@ -34,10 +34,16 @@ class CommandHost(Protocol):
     keys: KeyList
     view: ScanView
     selection: Selection
-    edits: EditFlow
-    sessions: SessionFlow
-    transfer: TransferFlow
     analysis: AnalysisFlow
+
+    @property
+    def edits(self) -> EditFlow: ...
+
+    @property
+    def sessions(self) -> SessionFlow: ...
+
+    @property
+    def transfer(self) -> TransferFlow: ...
 
     @property
     def redis(self) -> RedisWorker: ...

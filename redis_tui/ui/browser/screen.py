@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from typing import ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -30,15 +30,11 @@ from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
 from redis_tui.ui.browser.colon import COLON_COMMANDS
-from redis_tui.ui.browser.edits import EditFlow
 from redis_tui.ui.browser.live import LiveFlow
 from redis_tui.ui.browser.scan_view import GONE_GRACE, SORT_ORDER, Filters, ScanView
 from redis_tui.ui.browser.selection import Selection
-from redis_tui.ui.browser.sessions import SessionFlow
-from redis_tui.ui.browser.transfer import TransferFlow
 from redis_tui.ui.browser.values import ValueFlow
 from redis_tui.ui.commands import CommandBar, CommandError, palette
-from redis_tui.ui.screens.info import TextScreen
 from redis_tui.ui.style import update_static
 from redis_tui.ui.widgets.connection_pane import ConnectionPane
 from redis_tui.ui.widgets.footer import TidyFooter
@@ -49,6 +45,11 @@ from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.ui.worker import messages as m
 from redis_tui.ui.worker.service import RedisWorker
 from redis_tui.ui.worker.transfer import TransferMessage
+
+if TYPE_CHECKING:
+    from redis_tui.ui.browser.edits import EditFlow
+    from redis_tui.ui.browser.sessions import SessionFlow
+    from redis_tui.ui.browser.transfer import TransferFlow
 
 T = TypeVar("T")
 
@@ -133,13 +134,41 @@ class BrowserScreen(Screen[None]):
         self.switcher = ContentSwitcher(initial="value", id="right")
         self.command_bar = CommandBar(COLON_COMMANDS, id="command-bar")
         self.selection = Selection(self._run_action, self._say, self.modal_open)
-        self.edits = EditFlow(self)
-        self.sessions = SessionFlow(self, self.edits)
-        self.values = ValueFlow(self, self.edits)
-        self.transfer = TransferFlow(self, self.edits)
+        self._edits: EditFlow | None = None
+        self._sessions: SessionFlow | None = None
+        self._transfer: TransferFlow | None = None
+        self.values = ValueFlow(self, lambda: self.edits)
         self.live = LiveFlow(self, self.conn_pane)
         self.analysis = AnalysisFlow(self)
         self.pane: Pane | None = None
+
+    # -- the flows behind dialogs: built, and their modules imported, on first use -------
+    # (edits, sessions and transfer bring the dialogs and the session code: 0.1 s at start,
+    # for a first screen that shows none of them)
+
+    @property
+    def edits(self) -> EditFlow:
+        if self._edits is None:
+            from redis_tui.ui.browser.edits import EditFlow
+
+            self._edits = EditFlow(self)
+        return self._edits
+
+    @property
+    def sessions(self) -> SessionFlow:
+        if self._sessions is None:
+            from redis_tui.ui.browser.sessions import SessionFlow
+
+            self._sessions = SessionFlow(self, self.edits)
+        return self._sessions
+
+    @property
+    def transfer(self) -> TransferFlow:
+        if self._transfer is None:
+            from redis_tui.ui.browser.transfer import TransferFlow
+
+            self._transfer = TransferFlow(self, self.edits)
+        return self._transfer
 
     # -- what the flows read (attributes down from the App) -----------------------------
 
@@ -253,7 +282,8 @@ class BrowserScreen(Screen[None]):
     def _push_view_state(self) -> None:
         if self.worker_ is not None:
             self.live.push_view_state()
-            self.sessions.push_view_state()
+            if self._sessions is not None:  # not built: no session was ever on screen
+                self._sessions.push_view_state()
 
     def update_live_status(self) -> None:
         if self.worker_ is not None:
@@ -632,7 +662,8 @@ class BrowserScreen(Screen[None]):
 
     @on(m.KeyRestored)
     def key_restored(self, event: m.KeyRestored) -> None:
-        if not self.sessions.restored(event):
+        # Not a session flow yet: no revoke of sessions to undo.
+        if self._sessions is None or not self._sessions.restored(event):
             self.edits.restored(event)
 
     @on(TransferMessage)
@@ -713,6 +744,8 @@ class BrowserScreen(Screen[None]):
 
     @on(m.InfoLoaded)
     def info_loaded(self, event: m.InfoLoaded) -> None:
+        from redis_tui.ui.screens.info import TextScreen
+
         self.push_screen(TextScreen("Server INFO", event.text))
 
     # -- navigation -------------------------------------------------------------------------

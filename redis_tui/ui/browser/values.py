@@ -6,36 +6,39 @@ streams files.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widget import Widget
 
-from redis_tui.data.edit.ops import AckStreamEntries, ClaimStreamEntries, EditOp
 from redis_tui.data.values.display import escape_key, human_bytes
-from redis_tui.data.values.export import default_filename
 from redis_tui.data.values.formatting import render
-from redis_tui.ui.screens.confirm import ConfirmScreen
-from redis_tui.ui.screens.prompt import Field, PromptScreen
-from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.value_pane import ValuePane
 from redis_tui.ui.widgets.value_search import query_of
 from redis_tui.ui.worker import messages as m
 
+# Dialogs and the edit flow load when first used: the first screen shows none of them.
 if TYPE_CHECKING:
+    from redis_tui.data.edit.ops import EditOp
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.host import Host
+    from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
 
 
 class ValueFlow:
     """The tree view of the keys, and copying or saving the value on screen."""
 
-    def __init__(self, host: Host, edits: EditFlow) -> None:
+    def __init__(self, host: Host, edits: Callable[[], EditFlow]) -> None:
         self.host = host
-        self.edits = edits
+        self._edits = edits  # built on first use, with its dialogs (see BrowserScreen.edits)
         self.tree: NamespaceList | None = None
         self.groups: StreamGroupsScreen | None = None  # the one open, for the worker's replies
+
+    @property
+    def edits(self) -> EditFlow:
+        return self._edits()
 
     # -- v: the namespace tree -------------------------------------------------------------
 
@@ -134,6 +137,10 @@ class ValueFlow:
             "JSON lines, one element a line."
         )
 
+        from redis_tui.data.values.export import default_filename
+        from redis_tui.ui.screens.confirm import ConfirmScreen
+        from redis_tui.ui.screens.prompt import Field, PromptScreen
+
         def chosen(values: list[str] | None) -> None:
             if not values or not values[0].strip():
                 return
@@ -186,6 +193,8 @@ class ValueFlow:
             self.host.notify("Consumer groups belong to a stream: open one first", timeout=2)
             return
 
+        from redis_tui.ui.screens.stream_groups import StreamGroupsScreen
+
         def write(what: str, op: EditOp) -> None:
             self.edits.confirm_write(what, lambda: self.host.redis.edit(op))
 
@@ -204,5 +213,9 @@ class ValueFlow:
     def edit_applied(self, event: m.EditApplied) -> None:
         """After an ack or a claim, the groups screen reads the group again."""
         screen = self._groups_screen(event.key)
-        if screen is not None and isinstance(event.edit, AckStreamEntries | ClaimStreamEntries):
+        if screen is None:
+            return
+        from redis_tui.data.edit.ops import AckStreamEntries, ClaimStreamEntries
+
+        if isinstance(event.edit, AckStreamEntries | ClaimStreamEntries):
             screen.action_reload()

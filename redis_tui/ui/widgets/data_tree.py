@@ -10,7 +10,6 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widgets.tree import TreeNode
 
-from redis_tui.data import codecs
 from redis_tui.data.values.display import escape_text
 
 # The steps from the root of the data to one node: mapping keys and list indexes.
@@ -26,6 +25,8 @@ def fill_tree(
 ) -> None:
     """Add ``value`` under ``node``: containers become branches, scalars leaves (drawn by
     ``scalar``, Python-like by default). ``budget`` counts the nodes still allowed."""
+    from redis_tui.data import codecs  # loaded by then: the value was decoded with it
+
     scalar = scalar or scalar_text
     items: list[tuple[object, object]]
     if isinstance(value, dict):

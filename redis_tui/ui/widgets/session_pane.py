@@ -11,6 +11,7 @@ import gc
 import shlex
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,11 +24,13 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static, Tree
 
-from redis_tui.data.sessions import Discovery, Session
 from redis_tui.data.values.display import escape_key, escape_text, human_bytes, human_ttl
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree
 from redis_tui.ui.widgets.session_rows import SORTS, Row, SessionRows
 from redis_tui.ui.widgets.virtual_list import VirtualList, cell, cursor_bindings
+
+if TYPE_CHECKING:  # the session code loads with the first session scan, not at start
+    from redis_tui.data.sessions import Discovery, Session
 
 FRAMEWORK_WIDTH, USER_WIDTH, TTL_WIDTH, IDLE_WIDTH, SIZE_WIDTH = 10, 16, 9, 8, 9
 MAX_TREE_NODES = 2000

@@ -17,10 +17,12 @@ import shlex
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from redis_tui.data import codecs
-from redis_tui.data.sessions import Session
 from redis_tui.data.values.display import escape_key
+
+if TYPE_CHECKING:  # the session code loads with the first session scan, not at start
+    from redis_tui.data.sessions import Session
 
 SORTS = ("found", "ttl", "user", "framework", "size", "idle")
 # Characters of a session's attribute names and short values searched by free-text terms.
@@ -101,6 +103,8 @@ def search_text(session: Session) -> str:
 
 def _plain(value: object) -> object:
     """What json cannot encode itself: decoded objects by their class and fields."""
+    from redis_tui.data import codecs  # loaded by then: the sessions were decoded with it
+
     if isinstance(value, codecs.ObjectValue):
         return {value.class_name: value.fields}
     if isinstance(value, bytes):

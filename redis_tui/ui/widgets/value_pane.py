@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
@@ -20,10 +20,6 @@ from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
 from redis_tui.data.values.display import escape_text, human_bytes, human_ttl, is_text
-from redis_tui.data.values.readers import KeyValue, ValueOrder
-from redis_tui.data.values.search import Batch
-from redis_tui.data.values.streams import entry_time
-from redis_tui.ui.screens.info import FormatScreen, TextScreen
 from redis_tui.ui.style import key_label
 from redis_tui.ui.widgets.data_tree import AttrPath, fill_tree, json_scalar
 from redis_tui.ui.widgets.value_search import (
@@ -33,6 +29,12 @@ from redis_tui.ui.widgets.value_search import (
     score_range,
     score_range_prompt,
 )
+
+# The readers, search and dialogs load with the first value, search or dialog: the empty
+# pane of the first screen needs none of them.
+if TYPE_CHECKING:
+    from redis_tui.data.values.readers import KeyValue, ValueOrder
+    from redis_tui.data.values.search import Batch
 
 CELL_CHARS = 300
 # TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
@@ -364,6 +366,8 @@ class ValuePane(Vertical, can_focus=False):
         table = self.table
         rows = [tuple(_cell(c) for c in row) for row in page.rows]
         if page.type == "stream":  # an entry id is a time: say which
+            from redis_tui.data.values.streams import entry_time
+
             for row, raw in zip(rows, page.rows, strict=True):
                 when = entry_time(raw[0]) if isinstance(raw[0], bytes) else ""
                 if when:
@@ -491,6 +495,8 @@ class ValuePane(Vertical, can_focus=False):
             if fmt is not None:
                 self.set_format(fmt)
 
+        from redis_tui.ui.screens.info import FormatScreen
+
         self.app.push_screen(FormatScreen(self.format), chosen)
 
     def set_format(self, fmt: str) -> None:
@@ -563,6 +569,8 @@ class ValuePane(Vertical, can_focus=False):
             value.rows.extend(batch_rows)
             if value.field_ttls is not None:  # not read for matches: shown as unknown
                 value.field_ttls += [-1] * len(batch_rows)
+            from redis_tui.data.values.readers import KeyValue
+
             self._add_rows(KeyValue(value.key, value.type, value.ttl_ms, rows=batch_rows))
             wanted = search.wanted_row
             if wanted is not None and (wanted < len(value.rows) or search.done):
@@ -710,6 +718,8 @@ class ValuePane(Vertical, can_focus=False):
         rendered = formatting.render(raw)
         label = escape_text(row[0], multiline=False) if isinstance(row[0], bytes) else str(row[0])
         note = f" ({rendered.note})" if rendered.note else ""
+        from redis_tui.ui.screens.info import TextScreen
+
         self.app.push_screen(
             TextScreen(f"{label} — {rendered.format}, {len(raw):,} bytes{note}", rendered.text)
         )

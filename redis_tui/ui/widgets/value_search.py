@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from redis_tui.data.values.display import escape_text, unescape_key
-from redis_tui.data.values.readers import KeyValue, ValueOrder
-from redis_tui.data.values.search import Batch, Query
-from redis_tui.ui.screens.prompt import Field, PromptScreen
+
+# Loaded with the first search or score range (the first screen has neither).
+if TYPE_CHECKING:
+    from redis_tui.data.values.readers import KeyValue, ValueOrder
+    from redis_tui.data.values.search import Batch, Query
+    from redis_tui.ui.screens.prompt import PromptScreen
 
 # The collections whose whole value ``/`` searches on the server.
 SERVER_SEARCHED = frozenset({"hash", "set", "zset", "list", "stream"})
@@ -72,6 +76,8 @@ class ServerSearch:
 
 def query_of(text: str) -> Query:
     """The bytes searched for (``\\xNN`` and the escapes the key dialogs accept), smart case."""
+    from redis_tui.data.values.search import Query
+
     return Query.smart(unescape_key(text))
 
 
@@ -101,6 +107,8 @@ def bound_error(text: str) -> str | None:
 
 
 def score_range_prompt(order: ValueOrder) -> PromptScreen:
+    from redis_tui.ui.screens.prompt import Field, PromptScreen
+
     low = order.score_min.decode() if order.score_min is not None else "-inf"
     high = order.score_max.decode() if order.score_max is not None else "+inf"
     return PromptScreen(

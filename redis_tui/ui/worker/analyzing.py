@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis_tui.data.analysis import AnalysisOptions, Progress
 from redis_tui.data.gateway import Gateway
 from redis_tui.errors import ConnectionFailed, RedisTuiError
 from redis_tui.ui.worker import messages as m
+
+if TYPE_CHECKING:  # the analysis code loads with the gateway's first analyze
+    from redis_tui.data.analysis import AnalysisOptions, Progress
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages (a page takes ~1 ms)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis_tui.data.gateway import Gateway
+from redis_tui.data.scan.first import FirstPage
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
@@ -29,6 +30,7 @@ class ScanHost(Protocol):
     scan_running: bool
     scan_process_min_keys: int
     scan_process_pages: int
+    first_page: FirstPage | None
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 
@@ -76,12 +78,12 @@ class ScanRun:
             if names_first
             else None
         )
-        # A big database: the child process (``scanproc``) starts now, from the same cursor,
-        # and takes over after the first page, which this loop fetches meanwhile so rows show
-        # at once. A resumed scan has its rows: the child takes over straight away.
+        # A big database: this loop fetches the first page (rows on screen at once), then the
+        # child process (``scanproc``) takes over from its cursor. Started before the first
+        # page, the child held it back (and the first rows with it) while the event loop was
+        # busy building the screen. A resumed scan has its rows: the child starts at once.
         child: ScanProcess | None = None
         child_tried = not names_first
-        first_keys: list[bytes] = []
         batch = 0
         # Resuming a scan whose names were all in (stopped while types came): the backlog only.
         names_done = start is not None and not start
@@ -89,16 +91,28 @@ class ScanRun:
             self.host.post(
                 m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first)
             )
+        first, self.host.first_page = self.host.first_page, None  # for the first scan only
+        if first is not None and start is None and names_first and not (match or type_name):
+            # Read by the start-up check: on screen before this worker has even connected.
+            cursor = self.host.scan_cursor = first.cursor
+            batch = 1
+            names_done = not cursor
+            self.host.post(
+                m.KeysScanned(generation, first.keys, [], [], done=names_done, batch=1,
+                              meta_follows=True)
+            )  # fmt: skip
+            if first.keys:
+                batches.put_nowait(MetaBatch(1, first.keys))
         try:
             while generation == self.host.scan_generation and not names_done:
                 await self.host.connected.wait()
-                if not child_tried:
+                if not child_tried and (batch or start is not None):
                     # Once connected: DBSIZE is known.
                     child_tried = True
                     child = await self._start_child(cursor, match, type_name)
-                if child is not None and (batch or start is not None):
+                if child is not None:
                     cursor, batch, done = await self._in_child(
-                        child, generation, cursor, batch, batches, first_keys, streamed
+                        child, generation, cursor, batch, batches, streamed
                     )
                     child = None
                     if done or generation != self.host.scan_generation:
@@ -131,8 +145,6 @@ class ScanRun:
                     return
                 self.host.scan_cursor = cursor
                 batch += 1
-                if batch == 1:
-                    first_keys = page.keys
                 self.host.post(
                     m.KeysScanned(
                         generation, page.keys, page.types, page.pttls, done=page.done,
@@ -177,31 +189,26 @@ class ScanRun:
         cursor: Any,
         batch: int,
         batches: asyncio.Queue[MetaBatch | None],
-        first_keys: list[bytes],
         streamed: asyncio.Event,
     ) -> tuple[int, int, bool]:
         """Go on with a names-first scan from the pages of a child process.
 
-        ``first_keys``: the page this loop fetched (to ``cursor``) while the child started
-        from the same place; the child's first reply repeats them. Returns ``(cursor, batch,
+        The child started from ``cursor``, where this loop got to. Returns ``(cursor, batch,
         done)`` where the child got to: after a failure, the in-process loop carries on from
         there and reports a real problem (a lost server, an ACL) the usual way.
         """
         done = delivered = False
-        repeated = set(first_keys)
         # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
         # it takes the server and this process from the names (measured: names 0.35-0.44 of
         # the baseline instead of 0.5-0.6), and it catches up as fast after.
         streamed.clear()
         try:
             async with contextlib.aclosing(child.pages()) as pages:
-                async for cursor, page in pages:
+                async for cursor, keys in pages:
                     if generation != self.host.scan_generation:
                         break
                     delivered = True
                     self.host.scan_process_pages += 1
-                    keys = [k for k in page if k not in repeated] if repeated else page
-                    repeated.clear()
                     self.host.scan_cursor = cursor
                     done = cursor == 0
                     batch += 1

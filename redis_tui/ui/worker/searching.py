@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from redis_tui.data.gateway import Gateway
-from redis_tui.data.values.search import Batch, Query
 from redis_tui.errors import ConnectionFailed, RedisTuiError
 from redis_tui.ui.worker import messages as m
+
+if TYPE_CHECKING:  # the search code loads with the gateway's first search
+    from redis_tui.data.values.search import Query
 
 POST_INTERVAL = 0.1
 
@@ -39,6 +41,8 @@ async def run_search(
     memory: int | None,
 ) -> None:
     """Search ``key`` and post what it finds, until done, capped or replaced."""
+    from redis_tui.data.values.search import Batch
+
     pending = Batch()
     posted = time.monotonic()
 

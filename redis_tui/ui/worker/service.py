@@ -14,28 +14,17 @@ import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual.app import App
 from textual.message_pump import MessagePump
 from textual.worker import Worker
 
-from redis_tui.data.analysis import AnalysisOptions
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
-from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
 from redis_tui.data.edit.version import Version
 from redis_tui.data.gateway import Gateway, Watch
-from redis_tui.data.sessions import (
-    Discovery,
-    EditSessionAttribute,
-    ExtendSession,
-    SessionAction,
-    SessionPatterns,
-)
-from redis_tui.data.sessions.scan import ScanStats
-from redis_tui.data.values.readers import ValueOrder
-from redis_tui.data.values.search import Query
+from redis_tui.data.scan.first import FirstPage
 from redis_tui.errors import (
     AlreadyExists,
     ConnectionFailed,
@@ -49,6 +38,15 @@ from redis_tui.ui.worker.groups import DATABASE_BOUND, Group
 from redis_tui.ui.worker.scanning import ScanRun
 from redis_tui.ui.worker.searching import run_search
 from redis_tui.ui.worker.transfer import TransferJobs
+
+# Edits, sessions, analysis and value search are imported where they run: the key list's
+# first page needs none of them, and at start they cost the app 0.1 s.
+if TYPE_CHECKING:
+    from redis_tui.data.analysis import AnalysisOptions
+    from redis_tui.data.edit.ops import EditOp
+    from redis_tui.data.sessions import Discovery, SessionAction, SessionPatterns
+    from redis_tui.data.values.readers import ValueOrder
+    from redis_tui.data.values.search import Query
 
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
 # Keyspace events are batched: one message per EVENT_BATCH seconds, at most this many keys.
@@ -80,11 +78,14 @@ class _Stamped:
 
 def _describe(item: EditOp | Undo | SessionAction) -> tuple[str, bytes | None]:
     """A queued item's action, for the user ("hash set field"), and its key if it has one."""
+    # Not SessionAction: the session code would load on every first edit of a run.
+    from redis_tui.data.edit.ops import EditOp
+
     if isinstance(item, Undo):
         return "undo", None
-    if isinstance(item, SessionAction):
-        return item.op.replace("_", " "), None
-    return item.action, item.key
+    if isinstance(item, EditOp):
+        return item.action, item.key
+    return item.op.replace("_", " "), None
 
 
 class _Wake:
@@ -121,6 +122,7 @@ class RedisWorker:
         target: MessagePump | None = None,
         log: CommandLog | None = None,
         log_label: str = "",
+        first_page: FirstPage | None = None,
     ) -> None:
         self.app = app
         # Where results go: the screen that shows them (the app when none is given).
@@ -174,6 +176,9 @@ class RedisWorker:
         # loop to a child process (``scanproc``); below it the in-process loop is done first.
         self.dbsize: int | None = None
         self.scan_process_min_keys = SCAN_PROCESS_MIN_KEYS
+        # The first SCAN page, read by the start-up check: the first scan shows it at once,
+        # before this worker has connected, and goes on from its cursor.
+        self.first_page = first_page
         # Pages that came through a child process, in all scans (for tests and the benchmark).
         self.scan_process_pages = 0
 
@@ -313,6 +318,8 @@ class RedisWorker:
 
     def delete(self, key: bytes, version: Version | None = None) -> None:
         """Queue a delete. Refused here (not only in the UI) when the connection is read-only."""
+        from redis_tui.data.edit.ops import Delete
+
         self._queue(Delete(key, version))
 
     def edit(self, op: EditOp) -> None:
@@ -344,6 +351,8 @@ class RedisWorker:
         self._spawn(partial(self._preview_user, user), Group.SESSIONS_PREVIEW)
 
     async def _find_sessions(self, generation: int, kwargs: dict[str, Any]) -> None:
+        from redis_tui.data.sessions.scan import ScanStats
+
         stats = ScanStats()
         with self._failures("sessions"):
             await self.connected.wait()
@@ -372,6 +381,8 @@ class RedisWorker:
             self.post(m.UserSessionsPreviewed(user, found))
 
     async def _apply_session_edit(self, action: SessionAction) -> None:
+        from redis_tui.data.sessions import EditSessionAttribute, ExtendSession
+
         done = await self.gateway.apply_session_action(action)
         self.post(m.SessionsChanged(action.op, done.message, list(done.keys)))
         if isinstance(action, ExtendSession | EditSessionAttribute):
@@ -616,12 +627,14 @@ class RedisWorker:
         self.post(m.WorkerFailed(action, reason, key))
 
     async def _apply(self, edit: EditOp | Undo | SessionAction) -> None:
+        from redis_tui.data.edit.ops import Copy, Delete, EditOp, Rename
+
         action, key = _describe(edit)
         if not self.connected.is_set():
             self.post(m.WorkerFailed(action, "Not connected: nothing was changed", key))
             return
         try:
-            if isinstance(edit, SessionAction):
+            if not isinstance(edit, Undo | EditOp):  # a session action
                 await self._apply_session_edit(edit)
                 return
             if isinstance(edit, Undo):
@@ -634,7 +647,7 @@ class RedisWorker:
                 return
             result = await self.gateway.apply_edit(edit)
         except EditConflict as exc:
-            if not isinstance(edit, Undo | SessionAction):
+            if isinstance(edit, EditOp):
                 exists = isinstance(exc, AlreadyExists)
                 current = exc.version if isinstance(exc.version, Version) else None
                 self.post(m.EditConflicted(edit, exc.message, current, exists))
@@ -647,7 +660,7 @@ class RedisWorker:
             refused = isinstance(exc, ReadOnlyRefused)
             self.post(m.WorkerFailed(action, exc.message, key, refused=refused))
         else:
-            assert not isinstance(edit, Undo | SessionAction)
+            assert isinstance(edit, EditOp)
             if isinstance(edit, Delete):
                 self.post(m.KeyDeleted(edit.key))
             new_key = edit.new if isinstance(edit, Rename | Copy) else None

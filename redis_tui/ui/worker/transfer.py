@@ -16,20 +16,21 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from redis_tui.data.transfer.exporter import ExportProgress, ExportSummary
-from redis_tui.data.transfer.importer import (
-    Choice,
-    ImportPlan,
-    ImportProgress,
-    ImportSummary,
-    Policy,
-)
 from redis_tui.errors import ConnectionFailed, ReadOnlyRefused, RedisTuiError
 from redis_tui.ui.worker.groups import Group
 from redis_tui.ui.worker.messages import WorkerMessage
 
+# The transfer code is for annotations here (the gateway imports it when a job runs).
 if TYPE_CHECKING:
     from redis_tui.data.gateway import Gateway
+    from redis_tui.data.transfer.exporter import ExportProgress, ExportSummary
+    from redis_tui.data.transfer.importer import (
+        Choice,
+        ImportPlan,
+        ImportProgress,
+        ImportSummary,
+        Policy,
+    )
 
 PROGRESS_SECONDS = 0.2
 
