@@ -171,6 +171,8 @@ def test_status_counts_read_right() -> None:
     assert view.filters.admits(b"user:1", "hash", -1)
     view.outside.add(b"two")
     assert view.status().startswith("2 shown · 1 match · 1 in the db  ·  filter us*")
+    # Marked keys come next, before the filters, so that a narrow pane still shows them.
+    assert view.status(3).startswith("2 shown · 1 match · 1 in the db  ·  3 marked  ·  filter")
     view.new_scan(3)
     assert not view.outside
     # No glob character: "contains", and the status says so.

@@ -302,7 +302,9 @@ class ScanView:
 
     # -- the status line ----------------------------------------------------------------
 
-    def status(self) -> str:
+    def status(self, marked: int = 0) -> str:
+        """The status line; ``marked`` keys (space) are counted right after the keys, where a
+        narrow pane still shows it."""
         count = len(self.store)
         filters = self.filters
         total = ""
@@ -325,6 +327,8 @@ class ScanView:
             parts = [f"{count:,} match{state} · {self.dbsize:,} in the db"]
         else:
             parts = [f"{count:,} {noun}{total}{state}"]
+        if marked:
+            parts.append(f"{marked:,} marked")
         filtered = self.status_filters()
         if filtered:
             parts.append(filtered)

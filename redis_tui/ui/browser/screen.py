@@ -392,11 +392,7 @@ class BrowserScreen(Screen[None]):
             self._follow = None
 
     def update_status(self) -> None:
-        status = self.view.status()
-        marked = len(self.keys.marked)
-        if marked:
-            status += f"  ·  {marked:,} marked (:export PATH, :unmark)"
-        update_static(self.status, Content(status))
+        update_static(self.status, Content(self.view.status(len(self.keys.marked))))
 
     def stop_scan(self) -> None:
         if self.view.scanning:
