@@ -198,7 +198,8 @@ def baseline_meta_overlapped(port: int) -> tuple[int, float]:
     """Names with TYPE + PTTL, each SCAN sent in the same write as the TYPE/PTTL of the page
     before it: one round trip per page, the floor for a client that overlaps the two."""
     conn = RawConnection(port)
-    cursor, seen, keys = b"0", 0, []
+    cursor, seen = b"0", 0
+    keys: list[bytes] = []
     started = time.perf_counter()
     while True:
         meta = [c for k in keys for c in (_command(b"TYPE", k), _command(b"PTTL", k))]

@@ -139,10 +139,14 @@ def floor_round(width: int, height: int) -> float:
         os.unlink(script.name)
 
 
-def app_round(port: int, width: int, height: int, idle: float) -> dict[str, float]:
+def app_command(port: int) -> str:
+    """redis-tui against ``port``, with a config file of its own (no profile, no history)."""
     env = f"REDIS_TUI_CONFIG={shlex.quote(tempfile.mkdtemp())}/config.toml"
-    command = f"env {env} {shlex.quote(sys.executable)} -m redis_tui -p {port}"
-    pane = Pane(command, width, height)
+    return f"env {env} {shlex.quote(sys.executable)} -m redis_tui -p {port}"
+
+
+def app_round(port: int, width: int, height: int, idle: float) -> dict[str, float]:
+    pane = Pane(app_command(port), width, height)
     out: dict[str, float] = {}
     try:
         out["launch_s"] = pane.wait(lambda s: "cache:product:" in s or "user:" in s) - pane.started

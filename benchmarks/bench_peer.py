@@ -31,17 +31,16 @@ import json
 import os
 import re
 import shlex
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import redis
 
 from benchmarks.bench_keylist import seed
-from benchmarks.bench_paths import Pane, _children
+from benchmarks.bench_paths import Pane, _children, app_command
+from benchmarks.bench_paths import _summary as summary_of
 from redis_tui.demo.server import EmbeddedServer
 
 PEER_VERSION = "0.7.0"
@@ -84,8 +83,7 @@ def _idle_cpu(pane: Pane, seconds: float) -> float:
 
 
 def ours_round(port: int, keys: int, args: argparse.Namespace) -> dict[str, float | None]:
-    env = f"REDIS_TUI_CONFIG={shlex.quote(tempfile.mkdtemp())}/config.toml"
-    pane = Pane(f"env {env} {shlex.quote(sys.executable)} -m redis_tui -p {port}", WIDTH, HEIGHT)
+    pane = Pane(app_command(port), WIDTH, HEIGHT)
     out: dict[str, float | None] = {}
     try:
         out["first_rows_s"] = (
@@ -106,8 +104,7 @@ def ours_round(port: int, keys: int, args: argparse.Namespace) -> dict[str, floa
 
 def ours_big(port: int, args: argparse.Namespace) -> float | None:
     """A fresh app: ``:key`` the 100 MB string -> its first text on screen."""
-    env = f"REDIS_TUI_CONFIG={shlex.quote(tempfile.mkdtemp())}/config.toml"
-    pane = Pane(f"env {env} {shlex.quote(sys.executable)} -m redis_tui -p {port}", WIDTH, HEIGHT)
+    pane = Pane(app_command(port), WIDTH, HEIGHT)
     try:
         pane.wait(lambda s: "cache:product:" in s or "user:" in s)
         pane.keys(":")
@@ -139,7 +136,7 @@ def peer_round(
     out: dict[str, float | None] = {}
 
     try:
-        out["first_rows_s"] = pane.wait(lambda s: _listed(s) > 0) - pane.started
+        first_rows = out["first_rows_s"] = pane.wait(lambda s: _listed(s) > 0) - pane.started
         # Its page limit (2,000 by default) to every key, as a user would type it, once its
         # first page has settled (keys typed into it sooner were lost in one run).
         time.sleep(2.0)
@@ -153,7 +150,7 @@ def peer_round(
         # Its limit tops out at 1,000,000: a page of that many is all it can list.
         every = min(keys, PEER_MAX_PAGE)
         listed = pane.wait(lambda s: _listed(s) >= every, timeout=args.timeout)
-        out["all_keys_s"] = out["first_rows_s"] + (listed - sent)
+        out["all_keys_s"] = first_rows + (listed - sent)
         time.sleep(1.0)
         out["idle_cpu_pct"] = _idle_cpu(pane, args.idle)
         out["peak_rss_mb"] = _rss_mb(pane.pid)
@@ -183,15 +180,12 @@ def peer_big(exe: Path, port: int, args: argparse.Namespace) -> float | None:
 
 
 def _summary(values: list[float | None]) -> dict[str, float | int | None]:
+    """``bench_paths``' median, min and max of the values there are, and how many are not."""
     known = [v for v in values if v is not None]
+    missing = len(values) - len(known)
     if not known:
-        return {"median": None, "min": None, "max": None, "missing": len(values)}
-    return {
-        "median": round(statistics.median(known), 4),
-        "min": round(min(known), 4),
-        "max": round(max(known), 4),
-        "missing": len(values) - len(known),
-    }
+        return {"median": None, "min": None, "max": None, "missing": missing}
+    return {**summary_of(known), "missing": missing}
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
