@@ -19,7 +19,8 @@ import asyncio
 import base64
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -139,21 +140,22 @@ async def export_keys(
                 if names is None
                 else _listed(names, page)
             )
-            async for batch in batches:
-                if cancel is not None and cancel.is_set():
-                    raise _Cancelled
-                calls += 1
-                for key, kind, pttl in await _meta(client, batch):
+            async with aclosing(batches):  # a cancel mid-scan closes the SCAN loop at once
+                async for batch in batches:
                     if cancel is not None and cancel.is_set():
                         raise _Cancelled
-                    why = await _export_key(client, out, key, kind, pttl, dump, page, chunk)
-                    if why:
-                        skipped[why] = skipped.get(why, 0) + 1
-                    else:
-                        keys += 1
-                if on_progress is not None:
-                    seconds = time.monotonic() - started
-                    on_progress(ExportProgress(keys, out.written, calls, seconds))
+                    calls += 1
+                    for key, kind, pttl in await _meta(client, batch):
+                        if cancel is not None and cancel.is_set():
+                            raise _Cancelled
+                        why = await _export_key(client, out, key, kind, pttl, dump, page, chunk)
+                        if why:
+                            skipped[why] = skipped.get(why, 0) + 1
+                        else:
+                            keys += 1
+                    if on_progress is not None:
+                        seconds = time.monotonic() - started
+                        on_progress(ExportProgress(keys, out.written, calls, seconds))
             await out.write(line({"done": {"keys": keys}}))
             await out.flush()
     except _Cancelled:
@@ -170,7 +172,7 @@ async def export_keys(
     )
 
 
-async def _batches(nodes: Nodes, pattern: bytes) -> AsyncIterator[list[bytes]]:
+async def _batches(nodes: Nodes, pattern: bytes) -> AsyncGenerator[list[bytes], None]:
     """The names SCAN MATCH finds, a page at a time, paced, on each primary in turn."""
     node_list, _ = await _nodes(nodes)
     for node in node_list:
@@ -183,7 +185,7 @@ async def _batches(nodes: Nodes, pattern: bytes) -> AsyncIterator[list[bytes]]:
             await _breathe(seconds)
 
 
-async def _listed(names: Sequence[bytes], page: int) -> AsyncIterator[list[bytes]]:
+async def _listed(names: Sequence[bytes], page: int) -> AsyncGenerator[list[bytes], None]:
     for start in range(0, len(names), page):
         yield list(names[start : start + page])
 
