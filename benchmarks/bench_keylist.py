@@ -433,6 +433,7 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
         idle_commands={k: v for k, v in idle_by_command.items() if v},
         # From the app's start to the end of the scan (#11 item 4: no handler over 50 ms).
         **lag.summary(),
+        loop_lag_long_after_connect=lag.long_after(connected),
     )
     return result
 

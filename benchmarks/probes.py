@@ -14,6 +14,8 @@ class LoopLag:
     def __init__(self, interval: float = 0.005) -> None:
         self.interval = interval
         self.lags: list[float] = []
+        # (perf_counter when it woke, lag) of each lag over 50 ms: when, to tell what held it.
+        self.long: list[tuple[float, float]] = []
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -28,7 +30,15 @@ class LoopLag:
         while True:
             started = time.perf_counter()
             await asyncio.sleep(self.interval)
-            self.lags.append(max(0.0, time.perf_counter() - started - self.interval))
+            woke = time.perf_counter()
+            lag = max(0.0, woke - started - self.interval)
+            self.lags.append(lag)
+            if lag > 0.05:
+                self.long.append((woke, lag))
+
+    def long_after(self, origin: float) -> list[list[float]]:
+        """The lags over 50 ms as ``[seconds after origin, ms]``."""
+        return [[round(woke - origin, 3), round(lag * 1000, 1)] for woke, lag in self.long]
 
     def summary(self, prefix: str = "loop_lag") -> dict[str, float | int | None]:
         lags = sorted(self.lags)

@@ -46,8 +46,18 @@ def test_million_keys_stay_compact() -> None:
     keys = [b"key:%d" % i for i in range(200_000)]
     store.add(keys, [b"string"] * len(keys), [-1] * len(keys))
     assert len(store) == 200_000
-    # Columns, not per-key objects: one byte of type and 8 bytes of deadline per key.
-    assert len(store.types) == 200_000 and store.deadlines.itemsize == 8
+    # Columns, not per-key objects: a byte of type, 4 of deadline and 4 of size a key.
+    assert len(store.types) == 200_000 and store.deadlines.itemsize == store.sizes.itemsize == 4
+    assert len(store.names.blob) == sum(map(len, keys))
+
+
+def test_deadlines_keep_the_ms_long_after_the_epoch() -> None:
+    store = KeyStore()
+    store.add([b"a"], [b"string"], [-1], now=1000.0)
+    store.add([b"b", b"c"], [b"string"] * 2, [1234, 30 * 86400 * 1000], now=90_000.0)
+    assert store.ttl_ms(1, now=90_000.0) == 1234  # a day on: still to the ms
+    assert abs(store.ttl_ms(2, now=90_000.0) - 30 * 86400 * 1000) <= 250
+    assert store.ttl_ms(0) == -1
 
 
 def test_set_meta_batch_in_place_and_after_rows_moved() -> None:
@@ -131,7 +141,7 @@ def test_the_seen_index_is_not_tracked_by_the_gc() -> None:
     store = KeyStore()
     store.add([b"k%d" % i for i in range(1000)])
     store.add([b"k1", b"new"])
-    assert not gc.is_tracked(store._seen) and b"new" in store and len(store) == 1001
+    assert not gc.is_tracked(store._seen._small) and b"new" in store and len(store) == 1001
 
 
 def _filled(n: int) -> KeyStore:
@@ -176,3 +186,14 @@ def test_remove_many_keeps_columns_order_and_hooks_in_step() -> None:
     assert store.type_name(0) == "zset" and store.ttl_ms(0, now=0.0) == 1000
     assert [store.names[store.row(i)] for i in range(4)] == [b"a", b"b", b"e", b"x1"]
     assert sorted(seen)[:2] == [(b"c", 0), (b"d", 2)] and len(seen) == 12
+
+
+def test_unknown_rows_come_in_slices() -> None:
+    store = KeyStore()
+    store.add([b"k%d" % i for i in range(10)], now=0.0)
+    store.set_meta_batch(2, [b"k2", b"k3"], [b"hash", b"list"], [-1, -1], now=0.0)
+    hints, keys, row = store.unknown_from(0, 3)
+    assert hints == [0, 1, 4] and keys == [b"k0", b"k1", b"k4"] and row == 5
+    hints, keys, row = store.unknown_from(row, 100)
+    assert hints == [5, 6, 7, 8, 9] and row == 10
+    assert store.unknown_from(row, 100) == ([], [], 10)

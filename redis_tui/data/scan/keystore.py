@@ -1,7 +1,8 @@
 """A compact, columnar store of the keys the list shows.
 
-A million keys must stay cheap: names in one list, type codes in a bytearray, TTL deadlines
-in a float array, sizes (MEMORY USAGE, fetched for the rows on screen) in an int64 array. No
+A million keys must stay cheap: names in one buffer (``columns.NameColumn``), type codes in a
+bytearray, TTL deadlines and sizes (MEMORY USAGE, fetched for the rows on screen) in float32
+arrays: about 57 bytes a key beside the name's own bytes (benchmarks/README.md). No
 per-key objects beyond the key bytes themselves.
 
 ``names`` only ever grows at its end, except for ``remove``; ``removal_hooks`` are called with
@@ -17,6 +18,8 @@ import time
 from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate, compress
+
+from redis_tui.data.scan.columns import HashSet, NameColumn, compress_array
 
 TYPE_NAMES: tuple[str, ...] = (
     "?",
@@ -43,7 +46,9 @@ _CODES: dict[str | bytes, int] = {
     JSON_MODULE_TYPE: TYPE_CODES["json"],
     JSON_MODULE_TYPE.encode(): TYPE_CODES["json"],
 }
-_NO_TTL = -1.0
+# Deadlines are float32 seconds after the store's epoch (the ``now`` of its first key):
+# to the ms for a day, to 0.25 s for a month's TTL. -inf: no TTL; NaN: not known yet.
+_NO_TTL = -math.inf
 # Sizes: -1 not fetched yet, -2 cannot be known (MEMORY USAGE forbidden, or the key is gone).
 SIZE_UNKNOWN, SIZE_UNAVAILABLE = -1, -2
 # ``locate``: how far above its hint a moved key is looked for (a C-level scan of the list),
@@ -59,18 +64,22 @@ class KeyStore:
     """Keys in scan order, with type and TTL, deduplicated (SCAN may repeat a key)."""
 
     def __init__(self) -> None:
-        self.names: list[bytes] = []
+        self.names = NameColumn()
         self.types = bytearray()
-        # Monotonic deadline in seconds, -1 for no TTL, NaN for not known yet.
-        self.deadlines = array("d")
-        # MEMORY USAGE in bytes, SIZE_UNKNOWN until fetched (see ``set_sizes``).
-        self.sizes = array("q")
-        # A dict of bytes to None, not a set: the cyclic GC never tracks it (a set of a million
-        # keys is walked by every full collection, ~100 ms pauses while a big scan runs).
-        self._seen: dict[bytes, None] = {}
+        # Monotonic deadline in seconds after ``epoch``, _NO_TTL for none, NaN not known yet.
+        self.deadlines = array("f")
+        self.epoch: float | None = None
+        # MEMORY USAGE in bytes (float32: exact to 16 MB, then within 1 in 16 million),
+        # SIZE_UNKNOWN until fetched (see ``set_sizes``).
+        self.sizes = array("f")
+        # Which keys are listed, to drop SCAN's repeats (``columns.HashSet``: no object a key).
+        self._seen = HashSet()
         self.order: list[int] | None = None
         self.sort_field: str | None = None
         self.removal_hooks: list[Callable[[bytes, int], None]] = []
+        # The last scan batch added (the UI sets it): the worker reads the names of a
+        # child-streamed scan back from here for their TYPE/PTTL, once they are all in.
+        self.fed_batch = 0
 
     def __len__(self) -> int:
         return len(self.names)
@@ -86,20 +95,19 @@ class KeyStore:
         now: float | None = None,
     ) -> int:
         """Append keys not seen before. Returns how many were new."""
-        now = time.monotonic() if now is None else now
-        seen = self._seen
-        fresh = dict.fromkeys(keys)
-        if len(fresh) == len(keys) and seen.keys().isdisjoint(fresh):
+        now = self._since_epoch(now)
+        hashes = array("q", map(hash, keys))
+        positions = self._seen.add_new(keys, hashes)
+        if positions is None:
             # The usual SCAN page: all new. Whole columns at once, no per-key method calls.
-            seen.update(fresh)
-            self.names.extend(keys)
+            self.names.extend(keys, hashes)
             if not types:
                 self.types.extend(bytes(len(keys)))
             else:
                 code, other = _CODES.get, _OTHER
                 self.types.extend([code(t, other) for t in types[: len(keys)]])
             if not pttls:
-                self.deadlines.extend(array("d", [math.nan]) * len(keys))
+                self.deadlines.extend(array("f", [math.nan]) * len(keys))
             else:
                 nan, ms = math.nan, now * 1000.0
                 # _deadline inlined: -1 no TTL, -2 / None not known, else now + pttl.
@@ -109,28 +117,35 @@ class KeyStore:
                         for p in pttls[: len(keys)]
                     ]
                 )
-            self.sizes.extend(array("q", [SIZE_UNKNOWN]) * len(keys))
+            self.sizes.extend(array("f", [SIZE_UNKNOWN]) * len(keys))
             added = len(keys)
         else:
-            added = 0
-            for i, key in enumerate(keys):
-                if key in seen:
-                    continue
-                seen[key] = None
-                self.names.append(key)
+            self.names.extend(
+                [keys[i] for i in positions], array("q", [hashes[i] for i in positions])
+            )
+            for i in positions:
                 self.types.append(type_code(types[i]) if types else UNKNOWN)
                 self.deadlines.append(_deadline(pttls[i] if pttls else None, now))
                 self.sizes.append(SIZE_UNKNOWN)
-                added += 1
+            added = len(positions)
         if added and self.order is not None:
             self.order.extend(range(len(self.names) - added, len(self.names)))
         return added
+
+    def _since_epoch(self, now: float | None) -> float:
+        now = time.monotonic() if now is None else now
+        if self.epoch is None:
+            self.epoch = now
+        return now - self.epoch
 
     def index_of(self, key: bytes) -> int | None:
         """Storage index of a key, or None. O(n), used for single-key updates only."""
         if key not in self._seen:
             return None
-        return self.names.index(key)
+        try:
+            return self.names.index(key)
+        except ValueError:  # a hash collision with a listed key
+            return None
 
     def locate(self, keys: Sequence[bytes], hints: Sequence[int] = ()) -> list[int | None]:
         """Storage indexes of ``keys`` (None: not listed).
@@ -158,10 +173,9 @@ class KeyStore:
                 except ValueError:
                     pass
             missing.setdefault(key, []).append(n)
-        if len(missing) <= FEW_SEARCHES:
-            places = {key: names.index(key) for key in missing}
-        else:
-            places = {key: i for i, key in enumerate(names) if key in missing}
+        places: dict[bytes, int] = {}
+        for i in reversed(names.rows_of(missing)):  # reversed: the first row of a key wins
+            places[names[i]] = i
         for key, where in missing.items():
             for n in where:
                 found[n] = places.get(key)
@@ -174,31 +188,33 @@ class KeyStore:
         if len(gone) <= FEW_SEARCHES:
             return sum(self.remove(key) for key in gone)
         names = self.names
-        indexes = [i for i, key in enumerate(names) if key in gone]
+        indexes = names.rows_of(gone)
+        removed = [names[i] for i in indexes]
         keep = bytearray(b"\x01") * len(names)
         for i in indexes:
             keep[i] = 0
-        self.names = list(compress(names, keep))
+        names.compress(keep)
         self.types = bytearray(compress(self.types, keep))
-        self.deadlines = array("d", compress(self.deadlines, keep))
-        self.sizes = array("q", compress(self.sizes, keep))
+        self.deadlines = compress_array(self.deadlines, keep)
+        self.sizes = compress_array(self.sizes, keep)
         for key in gone:
-            del self._seen[key]
+            self._seen.discard(key)
         if self.order is not None:
             # Storage index i moves up by the removed rows before it.
             shift = list(accumulate(keep))
             self.order = [shift[i] - 1 for i in self.order if keep[i]]
-        for i in reversed(indexes):  # the hooks see each index as ``remove`` would give it
+        # The hooks see each index as ``remove`` would give it.
+        for i, key in zip(reversed(indexes), reversed(removed), strict=True):
             for hook in self.removal_hooks:
-                hook(names[i], i)
+                hook(key, i)
         return len(indexes)
 
     def remove(self, key: bytes) -> bool:
         index = self.index_of(key)
         if index is None:
             return False
-        self._seen.pop(key, None)
-        del self.names[index]
+        self._seen.discard(key)
+        self.names.delete(index)
         del self.types[index]
         del self.deadlines[index]
         del self.sizes[index]
@@ -213,13 +229,28 @@ class KeyStore:
     ) -> None:
         if type_name is not None:
             self.types[index] = type_code(type_name)
-        self.deadlines[index] = _deadline(pttl, now)
+        self.deadlines[index] = _deadline(pttl, self._since_epoch(now))
 
     def unknown_types(self) -> tuple[list[int], list[bytes]]:
         """Storage indexes and names of the keys whose type is not known (yet)."""
         types, names = self.types, self.names
         indexes = [m.start() for m in re.finditer(re.escape(bytes([UNKNOWN])), types)]
         return indexes, [names[i] for i in indexes]
+
+    def unknown_from(self, row: int, limit: int) -> tuple[list[int], list[bytes], int]:
+        """Up to ``limit`` rows from storage index ``row`` on whose type is not known:
+        ``(indexes, names, where to go on)``; no names when there are none left."""
+        types, end = self.types, len(self.types)
+        indexes: list[int] = []
+        unknown = bytes([UNKNOWN])
+        while row < end and len(indexes) < limit:
+            row = types.find(unknown, row)
+            if row < 0:
+                row = end
+                break
+            indexes.append(row)
+            row += 1
+        return indexes, [self.names[i] for i in indexes], row
 
     def set_meta_at(
         self,
@@ -230,6 +261,23 @@ class KeyStore:
         now: float,
     ) -> None:
         """Type and TTL of keys that were at storage indexes ``hints`` (see ``locate``)."""
+        n = len(hints)
+        if (
+            n > 1
+            and hints[-1] - hints[0] == n - 1
+            and self._fill(hints[0], keys, types, pttls, now)
+        ):
+            return  # consecutive rows, still where they were: whole slices at once
+        self._set_located(hints, keys, types, pttls, now)
+
+    def _set_located(
+        self,
+        hints: Sequence[int],
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        now: float,
+    ) -> None:
         for index, kind, pttl in zip(self.locate(keys, hints), types, pttls, strict=False):
             if index is not None:
                 self.set_meta(index, kind, pttl, now)
@@ -246,9 +294,22 @@ class KeyStore:
 
         When rows moved since (a delete during the scan), each key is found as ``locate`` does.
         """
+        if not self._fill(start, keys, types, pttls, now):
+            self._set_located(range(start, start + len(keys)), keys, types, pttls, now)
+
+    def _fill(
+        self,
+        start: int,
+        keys: Sequence[bytes],
+        types: Sequence[bytes],
+        pttls: Sequence[int],
+        now: float,
+    ) -> bool:
+        """Type and TTL of the consecutive rows from ``start``, when ``keys`` are still
+        there (their first and last are); False otherwise, and nothing is changed."""
         n = len(keys)
         names = self.names
-        if (
+        if not (
             n
             and len(types) == n
             and len(pttls) == n
@@ -256,11 +317,12 @@ class KeyStore:
             and names[start] == keys[0]
             and names[start + n - 1] == keys[-1]
         ):
-            code, other = _CODES.get, _OTHER
-            self.types[start : start + n] = bytes(code(t, other) for t in types)
-            self.deadlines[start : start + n] = array("d", (_deadline(p, now) for p in pttls))
-            return
-        self.set_meta_at(range(start, start + n), keys, types, pttls, now)
+            return False
+        code, other = _CODES.get, _OTHER
+        self.types[start : start + n] = bytes(code(t, other) for t in types)
+        now = self._since_epoch(now)
+        self.deadlines[start : start + n] = array("f", (_deadline(p, now) for p in pttls))
+        return True
 
     def update_ttls(
         self, keys: Sequence[bytes], pttls: Sequence[int], now: float, hints: Sequence[int] = ()
@@ -271,6 +333,7 @@ class KeyStore:
         search per key when nothing moved in between.
         """
         gone: list[bytes] = []
+        now = self._since_epoch(now)
         for key, pttl, index in zip(keys, pttls, self.locate(keys, hints), strict=False):
             if index is None:
                 continue
@@ -297,7 +360,7 @@ class KeyStore:
     def size(self, index: int) -> int | None:
         """MEMORY USAGE in bytes, or None when not known (yet)."""
         size = self.sizes[index]
-        return None if size < 0 else size
+        return None if size < 0 else int(size)
 
     def row(self, position: int) -> int:
         """Storage index of the row shown at ``position``."""
@@ -316,8 +379,8 @@ class KeyStore:
             return None
         if deadline == _NO_TTL:
             return -1
-        now = time.monotonic() if now is None else now
-        return max(0, int((deadline - now) * 1000))
+        now = self._since_epoch(time.monotonic() if now is None else now)
+        return max(0, round((deadline - now) * 1000))
 
     def sort(self, field: str | None) -> None:
         """Order rows by ``name``, ``type``, ``ttl`` or ``size`` (biggest first, unknown sizes
@@ -328,9 +391,10 @@ class KeyStore:
             return
         idx = range(len(self.names))
         if field == "name":
-            self.order = sorted(idx, key=self.names.__getitem__)
+            self.order = sorted(idx, key=self.names.tolist().__getitem__)
         elif field == "type":
-            self.order = sorted(idx, key=lambda i: (self.types[i], self.names[i]))
+            names = self.names.tolist()
+            self.order = sorted(idx, key=lambda i: (self.types[i], names[i]))
         elif field == "ttl":
             # Soonest to expire first, then keys without TTL, then unknown.
             def ttl_key(i: int) -> tuple[int, float]:

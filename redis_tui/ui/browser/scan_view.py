@@ -173,6 +173,7 @@ class ScanView:
             )
         else:
             added = self.store.add(keys, types, pttls)
+        self.store.fed_batch = batch
         first_rows = bool(added) and len(self.store) == added
         if meta_follows and added:
             self.meta_batches[batch] = len(self.store) - added

@@ -341,7 +341,10 @@ class BrowserScreen(Screen[None]):
         self.keys.awaiting_rows = True
         self.value_pane.clear()
         view.generation = self.redis.scan(
-            view.filters.match, view.filters.type_name, names_first=view.names_first
+            view.filters.match,
+            view.filters.type_name,
+            names_first=view.names_first,
+            store=store,
         )
         self.update_status()
 
@@ -406,7 +409,7 @@ class BrowserScreen(Screen[None]):
             # Keys listed before the stop whose type had not come yet get it first.
             generation = self.redis.scan(
                 view.filters.match, view.filters.type_name, resume=True,
-                names_first=view.names_first, backlog=view.store.unknown_types(),
+                names_first=view.names_first, store=view.store,
             )  # fmt: skip
             view.resumed(generation)
             self.update_status()

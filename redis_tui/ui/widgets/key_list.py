@@ -79,7 +79,7 @@ class KeyList(VirtualList):
         self.focus_proxy: Widget | None = None
         # What each row on screen was last drawn from: a tick or a poll repaints only the
         # rows whose TTL, type or size text changed, not the whole list.
-        self._painted: dict[int, tuple[int, str, str, int, str]] = {}
+        self._painted: dict[int, tuple[int, str, str, float, str]] = {}
         # The keys the user marked (space), by name: they stay marked across rescans, sorts
         # and filters, until :unmark or another database.
         self.marked: set[bytes] = set()
@@ -147,7 +147,7 @@ class KeyList(VirtualList):
     def row_count(self) -> int:
         return len(self.store)
 
-    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, int, str]:
+    def _drawn_from(self, row: int, now: float) -> tuple[int, str, str, float, str]:
         store = self.store
         index = store.row(row)
         ttl = human_ttl(store.ttl_ms(index, now))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis_tui.data.gateway import Gateway
 from redis_tui.data.scan.first import FirstPage
@@ -17,6 +19,12 @@ from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
 from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
 from redis_tui.ui.worker import messages as m
+
+if TYPE_CHECKING:
+    from redis_tui.data.scan.keystore import KeyStore
+
+# How often the TYPE/PTTL pass over a store looks whether the UI has added every name.
+FED_POLL_SECONDS = 0.01
 
 
 class ScanHost(Protocol):
@@ -42,11 +50,16 @@ class MetaBatch:
     """Names whose TYPE and PTTL the scan fetches after them."""
 
     batch: int
-    keys: list[bytes]
-    # Wait until the child process has streamed every name (see ``_scan_in_child``).
-    wait: bool = False
-    # Storage indexes of ``keys`` when they are not one batch's rows (``scan(backlog=…)``).
-    hints: list[int] | None = None
+    keys: Sequence[bytes]
+
+
+@dataclass(frozen=True)
+class StoreRows:
+    """Every row of ``store`` still without a type, once the UI has added the names of batch
+    ``through`` (a child process's names: read back from the store, not held twice)."""
+
+    store: KeyStore
+    through: int
 
 
 class ScanRun:
@@ -62,19 +75,17 @@ class ScanRun:
         type_name: str | None,
         start: Any = None,
         names_first: bool = True,
-        backlog: tuple[list[int], list[bytes]] | None = None,
+        store_ref: weakref.ref[KeyStore] | None = None,
     ) -> None:
         pacer = Pacer()
+        store = None if store_ref is None else store_ref()
         cursor: Any = start
         self.host.scan_running = True
-        batches: asyncio.Queue[MetaBatch | None] = asyncio.Queue()
-        if backlog and backlog[1] and names_first:
-            batches.put_nowait(MetaBatch(0, backlog[1], hints=backlog[0]))
-        # Cleared while a child process streams names: their TYPE/PTTL waits (``_scan_meta``).
-        streamed = asyncio.Event()
-        streamed.set()
+        batches: asyncio.Queue[MetaBatch | StoreRows | None] = asyncio.Queue()
+        if start is not None and store is not None and names_first:
+            batches.put_nowait(StoreRows(store, 0))  # the rows listed before the stop
         meta = (
-            asyncio.get_running_loop().create_task(self._meta(generation, batches, streamed))
+            asyncio.get_running_loop().create_task(self._meta(generation, batches))
             if names_first
             else None
         )
@@ -112,7 +123,7 @@ class ScanRun:
                     child = await self._start_child(cursor, match, type_name)
                 if child is not None:
                     cursor, batch, done = await self._in_child(
-                        child, generation, cursor, batch, batches, streamed
+                        child, generation, cursor, batch, batches, store
                     )
                     child = None
                     if done or generation != self.host.scan_generation:
@@ -188,8 +199,8 @@ class ScanRun:
         generation: int,
         cursor: Any,
         batch: int,
-        batches: asyncio.Queue[MetaBatch | None],
-        streamed: asyncio.Event,
+        batches: asyncio.Queue[MetaBatch | StoreRows | None],
+        store: KeyStore | None,
     ) -> tuple[int, int, bool]:
         """Go on with a names-first scan from the pages of a child process.
 
@@ -200,8 +211,9 @@ class ScanRun:
         done = delivered = False
         # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
         # it takes the server and this process from the names (measured: names 0.35-0.44 of
-        # the baseline instead of 0.5-0.6), and it catches up as fast after.
-        streamed.clear()
+        # the baseline instead of 0.5-0.6), and it catches up as fast after. Meanwhile the
+        # names are only in the store: a copy of each, kept for later, cost 5M keys ~140 MB.
+        held: list[MetaBatch] = []
         try:
             async with contextlib.aclosing(child.pages()) as pages:
                 async for cursor, keys in pages:
@@ -217,17 +229,21 @@ class ScanRun:
                             generation, keys, [], [], done=done, batch=batch, meta_follows=True
                         )
                     )
-                    if keys:
-                        batches.put_nowait(MetaBatch(batch, keys, wait=True))
+                    if keys and store is None:
+                        held.append(MetaBatch(batch, keys))
         except (ScanProcessFailed, RedisTuiError, OSError):
             pass
         finally:
-            streamed.set()
             await child.close()
+        if delivered:
+            if store is not None:
+                batches.put_nowait(StoreRows(store, batch))
+            for item in held:
+                batches.put_nowait(item)
         return (child.cursor if delivered else cursor), batch, done
 
     async def _meta(
-        self, generation: int, batches: asyncio.Queue[MetaBatch | None], streamed: asyncio.Event
+        self, generation: int, batches: asyncio.Queue[MetaBatch | StoreRows | None]
     ) -> None:
         """TYPE and PTTL for each batch of names, in order, until the end marker. A big batch
         (the child process delivers many pages at once) goes in slices of ``MAX_COUNT``."""
@@ -236,27 +252,53 @@ class ScanRun:
             if item is None:
                 self.host.post(m.KeysMetaFetched(generation, 0, [], [], [], done=True))
                 return
+            if isinstance(item, StoreRows):
+                if not await self._store_rows(generation, item):
+                    return
+                continue
             names = item.keys
-            if item.wait:
-                await streamed.wait()
             for offset in range(0, len(names), MAX_COUNT):
-                keys = names[offset : offset + MAX_COUNT]
-                while True:
-                    await self.host.connected.wait()
-                    try:
-                        types, pttls = await self.host.gateway.key_meta(keys)
-                    except ConnectionFailed as exc:
-                        self.host.lost(exc)
-                        continue
-                    except RedisTuiError:
-                        types, pttls = [b"?"] * len(keys), [-2] * len(keys)
-                    break
+                keys = list(names[offset : offset + MAX_COUNT])
+                types, pttls = await self._fetch(keys)
                 if generation != self.host.scan_generation:
                     return
-                hints = item.hints[offset : offset + MAX_COUNT] if item.hints else None
                 self.host.post(
                     m.KeysMetaFetched(
                         generation, item.batch, keys, types, pttls, done=False, offset=offset,
-                        last=offset + MAX_COUNT >= len(names), hints=hints,
+                        last=offset + MAX_COUNT >= len(names),
                     )
                 )  # fmt: skip
+
+    async def _store_rows(self, generation: int, item: StoreRows) -> bool:
+        """TYPE and PTTL of the store's rows without a type (posted with their storage
+        indexes as ``hints``). False when the scan was replaced meanwhile."""
+        store = item.store
+        while store.fed_batch < item.through:  # the UI is still adding the last pages
+            if generation != self.host.scan_generation:
+                return False
+            await asyncio.sleep(FED_POLL_SECONDS)
+        row = 0
+        while True:
+            hints, keys, row = store.unknown_from(row, MAX_COUNT)
+            if not keys:
+                return True
+            types, pttls = await self._fetch(keys)
+            if generation != self.host.scan_generation:
+                return False
+            self.host.post(
+                m.KeysMetaFetched(
+                    generation, 0, keys, types, pttls, done=False, hints=hints
+                )
+            )  # fmt: skip
+
+    async def _fetch(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
+        """TYPE and PTTL of ``keys``, waiting out a lost connection; a refusal (ACL) gives
+        unknown types."""
+        while True:
+            await self.host.connected.wait()
+            try:
+                return await self.host.gateway.key_meta(keys)
+            except ConnectionFailed as exc:
+                self.host.lost(exc)
+            except RedisTuiError:
+                return [b"?"] * len(keys), [-2] * len(keys)

@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import itertools
 import time
+import weakref
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -44,6 +45,7 @@ from redis_tui.ui.worker.transfer import TransferJobs
 if TYPE_CHECKING:
     from redis_tui.data.analysis import AnalysisOptions
     from redis_tui.data.edit.ops import EditOp
+    from redis_tui.data.scan.keystore import KeyStore
     from redis_tui.data.sessions import Discovery, SessionAction, SessionPatterns
     from redis_tui.data.values.readers import ValueOrder
     from redis_tui.data.values.search import Query
@@ -255,15 +257,17 @@ class RedisWorker:
         type_name: str | None = None,
         resume: bool = False,
         names_first: bool = True,
-        backlog: tuple[list[int], list[bytes]] | None = None,
+        store: KeyStore | None = None,
     ) -> int:
         """Start a new scan (cancelling the previous one), or with ``resume`` continue the last
         one from where it stopped. Returns its generation number.
 
         ``names_first``: post each page's names at once and fetch their TYPE and PTTL on a
         second connection in parallel (``KeysMetaFetched``), so names arrive at SCAN speed.
-        ``backlog``: storage indexes and names of listed keys still without a type (a scan
-        stopped before their metadata came): fetched first, posted with ``hints``.
+        ``store``: where the UI lists this scan's keys. The TYPE/PTTL of names streamed by a
+        child process is fetched for the store's rows once they are all in (posted with
+        ``hints``), not from a copy of every name; a resumed scan first fetches those of the
+        rows still without a type (it stopped before their metadata came).
         """
         self.scan_generation += 1
         generation = self.scan_generation
@@ -271,7 +275,17 @@ class RedisWorker:
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
         self._spawn(
-            partial(ScanRun(self).run, generation, match, type_name, start, names_first, backlog),
+            # A weak reference: the finished worker (in a cycle) must not keep a replaced
+            # store alive, nor its million names.
+            partial(
+                ScanRun(self).run,
+                generation,
+                match,
+                type_name,
+                start,
+                names_first,
+                None if store is None else weakref.ref(store),
+            ),
             Group.SCAN,
         )
         return generation
