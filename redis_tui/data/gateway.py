@@ -81,7 +81,9 @@ class Gateway:
         self._client: Client | None = None
         self._multi_section_info = True
         # Dedicated hiredis connection for TYPE + PTTL of scanned keys (not for a cluster).
-        self._meta: fastmeta.MetaConnection | None = None
+        # Dedicated TYPE/PTTL connections by lane: a scan keeps two batches in flight, so
+        # that the server works on one while this process parses the other.
+        self._metas: dict[int, fastmeta.MetaConnection] = {}
         # Commands the ACL denies this user, probed once per connection (see ``connect``).
         self.denied: tuple[str, ...] = ()
         # A replica's master as its INFO says (set by each poll), for the READONLY message.
@@ -193,17 +195,17 @@ class Gateway:
     async def detach(self) -> None:
         """Forget the current connections at once (the next call opens new ones), then close
         the old ones. Unlike ``close``, it cannot close a client opened in between."""
-        meta, self._meta = self._meta, None
+        metas, self._metas = self._metas, {}
         client, self._client = self._client, None
-        if meta is not None:
+        for meta in metas.values():
             await meta.close()
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.aclose()
 
     async def close(self) -> None:
-        meta, self._meta = self._meta, None
-        if meta is not None:
+        metas, self._metas = self._metas, {}
+        for meta in metas.values():
             await meta.close()
         client, self._client = self._client, None
         if client is not None:
@@ -344,24 +346,25 @@ class Gateway:
                 page.types, page.pttls = await self._key_meta(keys)
             return page
 
-    async def key_meta(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
-        """TYPE and PTTL of many keys in one round trip (``b"none"``/-2 for a missing key)."""
+    async def key_meta(self, keys: list[bytes], lane: int = 0) -> tuple[list[bytes], list[int]]:
+        """TYPE and PTTL of many keys in one round trip (``b"none"``/-2 for a missing key).
+        Calls on different lanes may be in flight together (their own connections)."""
         async with self._errors():
-            return await self._key_meta(keys)
+            return await self._key_meta(keys, lane)
 
-    async def _key_meta(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
-        """TYPE and PTTL of ``keys``: over the dedicated hiredis connection when it applies
+    async def _key_meta(self, keys: list[bytes], lane: int = 0) -> tuple[list[bytes], list[int]]:
+        """TYPE and PTTL of ``keys``: over a dedicated hiredis connection when it applies
         (see ``fastmeta.supports``: not a cluster), else through redis-py's pipeline."""
         client = self.client
         if not fastmeta.supports(client):
             return await keyspace.key_meta(client, keys)
-        meta = self._meta
+        meta = self._metas.get(lane)
         if meta is None or meta.settings != self.settings:
             # First use, or the db changed since: a connection for the current settings.
-            self._meta = None
+            self._metas.pop(lane, None)
             if meta is not None:
                 await meta.close()
-            meta = self._meta = fastmeta.MetaConnection(self.settings)
+            meta = self._metas[lane] = fastmeta.MetaConnection(self.settings)
         return await meta.fetch(keys)
 
     def scan_process(

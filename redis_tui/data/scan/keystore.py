@@ -241,6 +241,10 @@ class KeyStore:
         """Up to ``limit`` rows from storage index ``row`` on whose type is not known:
         ``(indexes, names, where to go on)``; no names when there are none left."""
         types, end = self.types, len(self.types)
+        stop = min(end, row + limit)
+        if row < stop and types.count(UNKNOWN, row, stop) == stop - row:
+            # The usual case: consecutive rows none of which has a type yet.
+            return list(range(row, stop)), self.names[row:stop], stop
         indexes: list[int] = []
         unknown = bytes([UNKNOWN])
         while row < end and len(indexes) < limit:
@@ -319,9 +323,16 @@ class KeyStore:
         ):
             return False
         code, other = _CODES.get, _OTHER
-        self.types[start : start + n] = bytes(code(t, other) for t in types)
-        now = self._since_epoch(now)
-        self.deadlines[start : start + n] = array("f", (_deadline(p, now) for p in pttls))
+        self.types[start : start + n] = bytes([code(t, other) for t in types])
+        nan, ms = math.nan, self._since_epoch(now) * 1000.0
+        # _deadline inlined (a call per key is most of this method's time).
+        self.deadlines[start : start + n] = array(
+            "f",
+            [
+                _NO_TTL if p == -1 else nan if p is None or p < 0 else (ms + p) / 1000.0
+                for p in pttls
+            ],
+        )
         return True
 
     def update_ttls(

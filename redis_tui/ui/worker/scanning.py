@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 # How often the TYPE/PTTL pass over a store looks whether the UI has added every name.
 FED_POLL_SECONDS = 0.01
+# TYPE/PTTL batches in flight together over a store's rows (one connection each).
+LANES = 2
+Meta = tuple[list[bytes], list[int]]
 
 
 class ScanHost(Protocol):
@@ -278,26 +282,39 @@ class ScanRun:
                 return False
             await asyncio.sleep(FED_POLL_SECONDS)
         row = 0
-        while True:
-            hints, keys, row = store.unknown_from(row, MAX_COUNT)
-            if not keys:
-                return True
-            types, pttls = await self._fetch(keys)
-            if generation != self.host.scan_generation:
-                return False
-            self.host.post(
-                m.KeysMetaFetched(
-                    generation, 0, keys, types, pttls, done=False, hints=hints
+        # Two batches in flight, each on its own connection (lane): the server answers one
+        # while this process parses and posts the other.
+        flight: deque[tuple[list[int], list[bytes], asyncio.Task[Meta]]] = deque()
+        lane = 0
+        try:
+            while True:
+                if len(flight) < LANES:
+                    hints, keys, row = store.unknown_from(row, MAX_COUNT)
+                    if keys:
+                        task = asyncio.get_running_loop().create_task(self._fetch(keys, lane))
+                        flight.append((hints, keys, task))
+                        lane = (lane + 1) % LANES  # the lane of the oldest batch, done first
+                        continue
+                if not flight:
+                    return True
+                hints, keys, task = flight.popleft()
+                types, pttls = await task
+                if generation != self.host.scan_generation:
+                    return False
+                self.host.post(
+                    m.KeysMetaFetched(generation, 0, keys, types, pttls, done=False, hints=hints)
                 )
-            )  # fmt: skip
+        finally:
+            for *_, task in flight:
+                task.cancel()
 
-    async def _fetch(self, keys: list[bytes]) -> tuple[list[bytes], list[int]]:
+    async def _fetch(self, keys: list[bytes], lane: int = 0) -> Meta:
         """TYPE and PTTL of ``keys``, waiting out a lost connection; a refusal (ACL) gives
         unknown types."""
         while True:
             await self.host.connected.wait()
             try:
-                return await self.host.gateway.key_meta(keys)
+                return await self.host.gateway.key_meta(keys, lane)
             except ConnectionFailed as exc:
                 self.host.lost(exc)
             except RedisTuiError:
