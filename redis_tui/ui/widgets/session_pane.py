@@ -81,7 +81,13 @@ class SessionList(VirtualList):
         self._layout_width = 0
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)  # TTL countdowns
+        self.set_interval(1.0, self._count_down)
+
+    def _count_down(self) -> None:
+        """Repaint the TTL countdowns, only when the list is on screen (a hidden pane's
+        repaint every second was part of the idle CPU)."""
+        if self.is_on_screen and self.row_count():
+            self.refresh()
 
     def row_count(self) -> int:
         return len(self.pane.rows)

@@ -137,6 +137,9 @@ class ValuePane(Vertical, can_focus=False):
         self._pages_wanted = 0
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
         self.text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
+        # A read-only view: a blinking cursor repainted the text twice a second while idle
+        # (idle CPU 1.8 % with a value open, 1.0 % without).
+        self.text.cursor_blink = False
         self.text.match_cursor_bracket = False
         self.table: DataTable[Text] = DataTable(
             id="value-table", cursor_type="row", zebra_stripes=True
