@@ -355,6 +355,9 @@ class BrowserScreen(Screen[None]):
         self.analysis.keys_listed(event.keys)  # sizes the last :analyze measured
         if now:
             self._flush_rows(resort=True)
+        if event.batch == 1 and self.worker_ is not None:
+            # The worker connects once these rows are painted (see ``RedisWorker.rows_shown``).
+            self.call_after_refresh(self.worker_.rows_shown)
 
     @on(m.KeysMetaFetched)
     def keys_meta_fetched(self, event: m.KeysMetaFetched) -> None:
