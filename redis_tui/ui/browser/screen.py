@@ -25,7 +25,6 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.edit.version import Version
 from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
@@ -47,6 +46,8 @@ from redis_tui.ui.worker.service import RedisWorker
 from redis_tui.ui.worker.transfer import TransferMessage
 
 if TYPE_CHECKING:
+    from redis_tui.data.edit.version import Version
+    from redis_tui.data.scan.first import FirstPage
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.sessions import SessionFlow
     from redis_tui.ui.browser.transfer import TransferFlow
@@ -120,6 +121,8 @@ class BrowserScreen(Screen[None]):
         # A rescan: the key the cursor was on, and the user's cursor moves then. The cursor
         # goes back to that key when it is listed again, unless the user moved meanwhile.
         self._follow: tuple[bytes, int] | None = None
+        # The start-up check's first page, until it is shown (``_show_first_page``).
+        self._first: FirstPage | None = None
         self.conn_pane = ConnectionPane(settings, id="connection")
         self.conn_pane.profile = profile
         self.filter_box = Input(
@@ -238,6 +241,7 @@ class BrowserScreen(Screen[None]):
         self._flush_timer = self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
         self.set_interval(GONE_GRACE / 2, self._sweep_gone)
         self.keys.focus()
+        self._show_first_page()
 
     def on_screen_resume(self) -> None:
         # A dialog closed: actions typed ahead of it go on, in order.
@@ -343,7 +347,21 @@ class BrowserScreen(Screen[None]):
         view.generation = self.redis.scan(
             view.filters.match, view.filters.type_name, names_first=view.names_first
         )
+        self._first, self.redis.first_scanned = self.redis.first_scanned, None
+        if self.is_mounted:
+            self._show_first_page()
         self.update_status()
+
+    def _show_first_page(self) -> None:
+        """The start-up check's page, as the scan's first: in the first frame, when the App
+        attaches before this screen is mounted. The worker connects once it is painted."""
+        first, self._first = self._first, None
+        if first is None:
+            return
+        self.keys_scanned(
+            m.KeysScanned(self.view.generation, first.keys, [], [], done=not first.cursor,
+                          batch=1, meta_follows=True)
+        )  # fmt: skip
 
     @on(m.KeysScanned)
     def keys_scanned(self, event: m.KeysScanned) -> None:

@@ -30,7 +30,6 @@ class ScanHost(Protocol):
     scan_running: bool
     scan_process_min_keys: int
     scan_process_pages: int
-    first_page: FirstPage | None
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 
@@ -63,7 +62,10 @@ class ScanRun:
         start: Any = None,
         names_first: bool = True,
         backlog: tuple[list[int], list[bytes]] | None = None,
+        first: FirstPage | None = None,
     ) -> None:
+        """``first``: the page the start-up check read, already posted (``RedisWorker.scan``):
+        this scan goes on from its cursor."""
         pacer = Pacer()
         cursor: Any = start
         self.host.scan_running = True
@@ -91,16 +93,10 @@ class ScanRun:
             self.host.post(
                 m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first)
             )
-        first, self.host.first_page = self.host.first_page, None  # for the first scan only
-        if first is not None and start is None and names_first and not (match or type_name):
-            # Read by the start-up check: on screen before this worker has even connected.
+        if first is not None:
             cursor = self.host.scan_cursor = first.cursor
             batch = 1
             names_done = not cursor
-            self.host.post(
-                m.KeysScanned(generation, first.keys, [], [], done=names_done, batch=1,
-                              meta_follows=True)
-            )  # fmt: skip
             if first.keys:
                 batches.put_nowait(MetaBatch(1, first.keys))
         try:

@@ -183,6 +183,8 @@ class RedisWorker:
         # The first SCAN page, read by the start-up check: the first scan shows it at once,
         # before this worker has connected, and goes on from its cursor.
         self.first_page = first_page
+        # The first page the last ``scan`` started from, for the caller to show (None after).
+        self.first_scanned: FirstPage | None = None
         self._rows_shown = asyncio.Event()
         if first_page is None:
             self._rows_shown.set()
@@ -277,10 +279,21 @@ class RedisWorker:
         start = self.scan_cursor if resume else None
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
+        first, self.first_page = self.first_page, None  # for the first scan only
+        if first is not None and start is None and names_first and not (match or type_name):
+            # Read by the start-up check: the scan goes on from its cursor, and the caller
+            # shows it (``first_scanned``) before its first frame, not a message later.
+            self.scan_cursor = first.cursor
+        else:
+            first = None
+        self.first_scanned = first
         self._spawn(
-            partial(ScanRun(self).run, generation, match, type_name, start, names_first, backlog),
+            partial(
+                ScanRun(self).run, generation, match, type_name, start, names_first, backlog,
+                first,
+            ),
             Group.SCAN,
-        )
+        )  # fmt: skip
         return generation
 
     def stop_scan(self) -> None:
