@@ -69,7 +69,7 @@ class RedisTuiApp(App[None]):
         self.command_log = CommandLog()
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
-        self.key_router = KeyRouter(self, self._route_key)
+        self.key_router = KeyRouter(self, self._route_key, ready=self.browser.composed)
         self._crash: BaseException | None = None
         self._crash_line = ""
 

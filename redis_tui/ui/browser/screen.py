@@ -7,6 +7,7 @@ flows composed below (edits, sessions, values), each a plain object.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections.abc import Callable
@@ -144,6 +145,8 @@ class BrowserScreen(Screen[None]):
         self.live = LiveFlow(self, self.conn_pane)
         self.analysis = AnalysisFlow(self)
         self.pane: Pane | None = None
+        # Set once the panes hidden at start are mounted (``_compose_hidden``).
+        self.composed = asyncio.Event()
 
     # -- the flows behind dialogs: built, and their modules imported, on first use -------
     # (edits, sessions and transfer bring the dialogs and the session code: 0.1 s at start,
@@ -226,9 +229,20 @@ class BrowserScreen(Screen[None]):
                 yield self.status
             with self.switcher:
                 yield self.value_pane
-                yield self.session_pane
+                # The session inspector (hidden at start) comes after the first frame.
         yield self.command_bar
         yield TidyFooter()
+
+    async def _compose_hidden(self) -> None:
+        """What the first frame does not show, mounted right after it (~15 ms earlier
+        frame): the session inspector and the value pane's tree, table and search box.
+        Keys wait for it (``composed``, see ``KeyRouter``)."""
+        try:
+            self.session_pane.display = False
+            await self.switcher.mount(self.session_pane)
+            await self.value_pane.compose_hidden()
+        finally:
+            self.composed.set()
 
     def on_mount(self) -> None:
         self.filter_box.display = False
@@ -242,6 +256,7 @@ class BrowserScreen(Screen[None]):
         self.set_interval(GONE_GRACE / 2, self._sweep_gone)
         self.keys.focus()
         self._show_first_page()
+        self.call_after_refresh(self._compose_hidden)
 
     def on_screen_resume(self) -> None:
         # A dialog closed: actions typed ahead of it go on, in order.

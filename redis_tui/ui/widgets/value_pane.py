@@ -154,14 +154,17 @@ class ValuePane(Vertical, can_focus=False):
         self.search: ServerSearch | None = None
 
     def compose(self) -> ComposeResult:
+        # The tree, the table and the search box are hidden at start: ``compose_hidden``
+        # mounts them after the first frame (the screen calls it).
         yield self.header
         yield self.text
-        yield self.data_tree
-        yield self.table
-        yield self.search_box
         yield self.footer
 
+    async def compose_hidden(self) -> None:
+        await self.mount(self.data_tree, self.table, self.search_box, before=self.footer)
+
     def on_mount(self) -> None:
+        # Before they are mounted (``compose_hidden``), so that they never show at start.
         self.table.display = False
         self.search_box.display = False
         self.data_tree.display = False
