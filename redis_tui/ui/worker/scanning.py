@@ -9,20 +9,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.scan.first import FirstPage
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
-from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
 from redis_tui.ui.worker import messages as m
+
+# The gateway and the child process load when the worker connects, after the first frame.
+if TYPE_CHECKING:
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.scan.first import FirstPage
+    from redis_tui.data.scan.process import ScanProcess
 
 
 class ScanHost(Protocol):
     """The worker, as a scan sees it."""
 
-    gateway: Gateway
     connected: asyncio.Event
     dbsize: int | None
     scan_generation: int
@@ -30,6 +32,9 @@ class ScanHost(Protocol):
     scan_running: bool
     scan_process_min_keys: int
     scan_process_pages: int
+
+    @property
+    def gateway(self) -> Gateway: ...  # built on first use (RedisWorker)
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 
@@ -193,6 +198,8 @@ class ScanRun:
         done)`` where the child got to: after a failure, the in-process loop carries on from
         there and reports a real problem (a lost server, an ACL) the usual way.
         """
+        from redis_tui.data.scan.process import ScanProcessFailed
+
         done = delivered = False
         # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
         # it takes the server and this process from the names (measured: names 0.35-0.44 of

@@ -23,7 +23,6 @@ from textual.worker import Worker
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.version import Version
-from redis_tui.data.gateway import Gateway, Watch
 from redis_tui.data.scan.first import FirstPage
 from redis_tui.errors import (
     AlreadyExists,
@@ -44,6 +43,7 @@ from redis_tui.ui.worker.transfer import TransferJobs
 if TYPE_CHECKING:
     from redis_tui.data.analysis import AnalysisOptions
     from redis_tui.data.edit.ops import EditOp
+    from redis_tui.data.gateway import Gateway, Watch
     from redis_tui.data.sessions import Discovery, SessionAction, SessionPatterns
     from redis_tui.data.values.readers import ValueOrder
     from redis_tui.data.values.search import Query
@@ -135,7 +135,8 @@ class RedisWorker:
         # Every task this worker started: ``cancel_all`` stops what a connection started.
         self._tasks: set[Worker[None]] = set()
         # The run's command log, when given; entries name ``log_label`` (a profile) or the URL.
-        self.gateway = Gateway(settings, log, log_label)
+        self._gateway_args = (settings, log, log_label)
+        self._gateway: Gateway | None = None
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
         self.edits: asyncio.Queue[_Stamped | _Wake] = asyncio.Queue()
@@ -190,6 +191,17 @@ class RedisWorker:
             self._rows_shown.set()
         # Pages that came through a child process, in all scans (for tests and the benchmark).
         self.scan_process_pages = 0
+
+    @property
+    def gateway(self) -> Gateway:
+        """The connection's gateway, built on first use: the data layer behind it (scan,
+        edits, undo, fast metadata: ~10 ms to import) loads when the worker connects, after
+        the first frame."""
+        if self._gateway is None:
+            from redis_tui.data.gateway import Gateway
+
+            self._gateway = Gateway(*self._gateway_args)
+        return self._gateway
 
     @property
     def settings(self) -> ConnectionSettings:
