@@ -234,9 +234,9 @@ class BrowserScreen(Screen[None]):
         yield TidyFooter()
 
     async def _compose_hidden(self) -> None:
-        """What the first frame does not show, mounted right after it (~15 ms earlier
-        frame): the session inspector and the value pane's tree, table and search box.
-        Keys wait for it (``composed``, see ``KeyRouter``)."""
+        """What the first frame does not show, mounted right after it (~25 ms earlier
+        frame): the session inspector and the value pane's text (empty until a value comes),
+        tree, table and search box. Keys wait for it (``composed``, see ``KeyRouter``)."""
         try:
             self.session_pane.display = False
             await self.switcher.mount(self.session_pane)

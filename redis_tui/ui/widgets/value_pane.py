@@ -14,8 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static, TextArea, Tree
-from textual.widgets.text_area import Location, Selection
+from textual.widgets import DataTable, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
@@ -35,6 +34,7 @@ from redis_tui.ui.widgets.value_search import (
 if TYPE_CHECKING:
     from redis_tui.data.values.readers import KeyValue, ValueOrder
     from redis_tui.data.values.search import Batch
+    from redis_tui.ui.widgets.value_text import ValueText
 
 CELL_CHARS = 300
 # TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
@@ -43,17 +43,6 @@ CELL_CHARS = 300
 FOLD_CHARS = 1024
 # The key in the header: at most about three lines of a wide pane, then clipped.
 HEADER_KEY_CELLS = 200
-
-
-class ValueText(TextArea):
-    """The read-only text of a string value."""
-
-    def find_matching_bracket(self, bracket: str, search_from: Location) -> Location | None:
-        # TextArea looks for the matching bracket on every cursor move even when matching is
-        # off: a walk of the whole text (0.1 s on 300 KB) when the cursor sits on a bracket.
-        if not self.match_cursor_bracket:
-            return None
-        return super().find_matching_bracket(bracket, search_from)
 
 
 # A tree holds at most this many nodes; a small one opens fully expanded.
@@ -136,8 +125,10 @@ class ValuePane(Vertical, can_focus=False):
         self._page_in_flight = False
         self._pages_wanted = 0
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
-        self.text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
-        self.text.match_cursor_bracket = False
+        # The text (a TextArea) is built on first use (``text``); until it is mounted
+        # (``compose_hidden``) an empty Static of its id holds its place on screen.
+        self._text: ValueText | None = None
+        self._text_stand_in = Static("", id="value-text")
         self.table: DataTable[Text] = DataTable(
             id="value-table", cursor_type="row", zebra_stripes=True
         )
@@ -157,11 +148,26 @@ class ValuePane(Vertical, can_focus=False):
         # The tree, the table and the search box are hidden at start: ``compose_hidden``
         # mounts them after the first frame (the screen calls it).
         yield self.header
-        yield self.text
+        yield self._text_stand_in
         yield self.footer
 
     async def compose_hidden(self) -> None:
-        await self.mount(self.data_tree, self.table, self.search_box, before=self.footer)
+        stand_in = self._text_stand_in
+        if stand_in.parent is not None:
+            await stand_in.remove()
+        await self.mount(self.text, self.data_tree, self.table, self.search_box, before=self.footer)
+
+    @property
+    def text(self) -> ValueText:
+        """The value's text, built (and TextArea imported) on first use."""
+        if self._text is None:
+            from redis_tui.ui.widgets.value_text import ValueText
+
+            self._text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
+            self._text.match_cursor_bracket = False
+            self._text.display = self._text_stand_in.display
+            self._load(self.shown_text)
+        return self._text
 
     def on_mount(self) -> None:
         # Before they are mounted (``compose_hidden``), so that they never show at start.
@@ -278,7 +284,9 @@ class ValuePane(Vertical, can_focus=False):
         """Show ``structure`` as the tree (when there is one and the user prefers it)."""
         self._structure = structure
         tree = self.data_tree
-        had_focus = self.text.has_focus or tree.has_focus
+        # Not ``self.text``: that would build it (the clear at start calls this).
+        text = self._text
+        had_focus = (text is not None and text.has_focus) or tree.has_focus
         show = structure is not None and self.prefer_tree
         tree.clear()
         if show:
@@ -294,7 +302,7 @@ class ValuePane(Vertical, can_focus=False):
             tree.display = False
             return
         tree.display = show
-        self.text.display = not show
+        (text if text is not None else self._text_stand_in).display = not show
         if had_focus and not self.body.has_focus:
             self.body.focus()
 
@@ -332,6 +340,8 @@ class ValuePane(Vertical, can_focus=False):
 
     def _load(self, text: str, refold: bool = True) -> None:
         self.shown_text = text
+        if self._text is None:
+            return  # loaded when the text is built (``text``)
         self._fold_width = self._fold_chars()
         self.text.load_text(self._fold(text))
         if refold and len(text) > self._fold_width:
@@ -640,6 +650,8 @@ class ValuePane(Vertical, can_focus=False):
             at = text.rfind(needle) if at < 0 else at
         if at < 0:
             return False
+        from textual.widgets.text_area import Selection
+
         area.selection = Selection(self._location(at), self._location(at + len(needle)))
         area.scroll_cursor_visible(center=True)
         return True
