@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
@@ -29,9 +29,12 @@ from redis_tui.ui.widgets.value_search import (
     score_range_prompt,
 )
 
-# The readers, search and dialogs load with the first value, search or dialog: the empty
-# pane of the first screen needs none of them.
+# The readers, search and dialogs load with the first value, search or dialog, TextArea and
+# DataTable with the text and the table (``text``, ``table``): the empty pane of the first
+# screen needs none of them.
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from redis_tui.data.values.readers import KeyValue, ValueOrder
     from redis_tui.data.values.search import Batch
     from redis_tui.ui.widgets.value_text import ValueText
@@ -129,9 +132,8 @@ class ValuePane(Vertical, can_focus=False):
         # (``compose_hidden``) an empty Static of its id holds its place on screen.
         self._text: ValueText | None = None
         self._text_stand_in = Static("", id="value-text")
-        self.table: DataTable[Text] = DataTable(
-            id="value-table", cursor_type="row", zebra_stripes=True
-        )
+        # The table of a collection's elements, built on first use (``table``), as the text.
+        self._table: DataTable[Text] | None = None
         self.footer = Static("", id="value-footer", markup=False)
         # A decoded structure (JSON, msgpack, PHP…) opens as a tree; T shows the text.
         self.data_tree: Tree[AttrPath] = ValueTree("value", id="value-tree")
@@ -158,6 +160,20 @@ class ValuePane(Vertical, can_focus=False):
         await self.mount(self.text, self.data_tree, self.table, self.search_box, before=self.footer)
 
     @property
+    def table(self) -> DataTable[Text]:
+        """The elements of a collection, built (and DataTable imported) on first use."""
+        if self._table is None:
+            from textual.widgets import DataTable
+
+            self._table = DataTable(id="value-table", cursor_type="row", zebra_stripes=True)
+            self._table.display = False
+        return self._table
+
+    def _showing_table(self) -> bool:
+        """The table is shown (``self.table.display`` would build it)."""
+        return self._table is not None and self._table.display
+
+    @property
     def text(self) -> ValueText:
         """The value's text, built (and TextArea imported) on first use."""
         if self._text is None:
@@ -171,7 +187,6 @@ class ValuePane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         # Before they are mounted (``compose_hidden``), so that they never show at start.
-        self.table.display = False
         self.search_box.display = False
         self.data_tree.display = False
         self.data_tree.show_root = False
@@ -182,7 +197,7 @@ class ValuePane(Vertical, can_focus=False):
     @property
     def body(self) -> Widget:
         """What shows the value now, and takes the focus: the table, the tree or the text."""
-        if self.table.display:
+        if self._showing_table():
             return self.table
         return self.data_tree if self.data_tree.display else self.text
 
@@ -194,9 +209,10 @@ class ValuePane(Vertical, can_focus=False):
         self._page_in_flight, self._pages_wanted = False, 0
         self.header.update(Content(message))
         self._load("")
-        table = self.table
-        table.clear(columns=True)
-        table.display = False
+        table = self._table
+        if table is not None:
+            table.clear(columns=True)
+            table.display = False
         self._set_structure(None)
         self.footer.update("")
 
@@ -298,7 +314,7 @@ class ValuePane(Vertical, can_focus=False):
             else:
                 tree.root.expand()
             tree.cursor_line = 0
-        if self.table.display:
+        if self._showing_table():
             tree.display = False
             return
         tree.display = show
@@ -621,7 +637,7 @@ class ValuePane(Vertical, can_focus=False):
         # Smart case: a query with a capital letter matches case exactly.
         fold = query == query.lower()
         needle = query.lower() if fold else query
-        if self.table.display:
+        if self._showing_table():
             found = self._find_row(needle, fold, step, from_start)
         elif self.data_tree.display:
             found = self._find_node(needle, fold, step, from_start)
@@ -720,9 +736,13 @@ class ValuePane(Vertical, can_focus=False):
                 return True
         return False
 
-    @on(DataTable.RowSelected, "#value-table")
-    def element_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on an element: its value decoded (JSON, msgpack, pickle… inside a hash field)."""
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an element: its value decoded (JSON, msgpack, pickle… inside a hash field).
+
+        By name, not ``@on(DataTable.RowSelected, "#value-table")``: that would import
+        DataTable with this module."""
+        if event.control is not self._table:
+            return
         value = self.value
         if value is None or not 0 <= event.cursor_row < len(value.rows):
             return
