@@ -12,7 +12,6 @@ import os
 import platform
 import sys
 import traceback
-from importlib import metadata
 from pathlib import Path
 
 PACKAGES = ("redis-tui", "textual", "rich", "redis", "hiredis", "msgpack")
@@ -29,6 +28,9 @@ def crash_dir() -> Path:
 
 
 def report_text(error: BaseException) -> str:
+    # Where it is used: at start (the app imports this module) it costs ~10 ms (email...).
+    from importlib import metadata
+
     lines = [
         "redis-tui crash report",
         f"time: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}",

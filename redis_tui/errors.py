@@ -10,8 +10,6 @@ import builtins
 import errno
 import ssl
 
-import redis.exceptions as rex
-
 
 class RedisTuiError(Exception):
     """Root of every error redis-tui raises on purpose."""
@@ -81,6 +79,10 @@ class KeyMissing(RedisTuiError):
 
 def is_command_error(exc: BaseException) -> bool:
     """An error the server returned for one command (ACL, syntax), not a dead link."""
+    # redis-py is imported where it is used: at start it would load all of it (~50 ms)
+    # before the first frame, for the command line and the UI, which need none of it yet.
+    import redis.exceptions as rex
+
     return isinstance(exc, rex.ResponseError)
 
 
@@ -96,6 +98,8 @@ def translate(exc: BaseException, where: str = "") -> RedisTuiError:
     """
     if isinstance(exc, RedisTuiError):
         return exc
+    import redis.exceptions as rex  # not at start: see is_command_error
+
     at = f" ({where})" if where else ""
     text = str(exc).strip() or type(exc).__name__
     # Order matters: AuthenticationError and the timeout errors subclass ConnectionError.

@@ -14,11 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import NoPermissionError, RedisClusterException
-from redis.exceptions import TimeoutError as RedisTimeout
-
 from redis_tui.data.client.open import Client, open_client, sentinel_manager
 from redis_tui.data.client.settings import ConnectionSettings, format_address
 from redis_tui.data.edit.cmdlog import CommandLog
@@ -39,8 +34,12 @@ from redis_tui.errors import (
 )
 
 # What only the key list's first page does not need is imported where it is used (analysis,
-# sessions, edits, transfer, value readers): at start they cost the app 0.1 s.
+# sessions, edits, transfer, value readers): at start they cost the app 0.1 s. redis-py too:
+# the app builds a Gateway before its first frame; the client comes after (~50 ms).
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.asyncio.cluster import RedisCluster
+
     from redis_tui.data import analysis, sessions
     from redis_tui.data.edit import bulk
     from redis_tui.data.edit.ops import EditOp
@@ -95,11 +94,13 @@ class Gateway:
         single-key commands and non-transactional pipelines (see ``cluster``)."""
         if self._client is None:
             self._client = open_client(self.settings)
-        return cast(aioredis.Redis, self._client)
+        return cast("aioredis.Redis", self._client)
 
     @property
     def cluster(self) -> RedisCluster | None:
         """The cluster client when connected to a cluster, else None."""
+        from redis.asyncio.cluster import RedisCluster
+
         client = self.client
         return client if isinstance(client, RedisCluster) else None
 
@@ -131,6 +132,9 @@ class Gateway:
         Raises:
             ConnectionFailed, ServerTimeout, AuthFailed: the server cannot be used.
         """
+        from redis.exceptions import RedisClusterException
+        from redis.exceptions import TimeoutError as RedisTimeout
+
         async with self._errors():
             try:
                 await self.client.ping()
@@ -794,6 +798,8 @@ def _token(replies: Sequence[Any]) -> tuple[Any, ...]:
 
 def _denied(*replies: tuple[str, Any]) -> tuple[str, ...]:
     """The commands whose reply is an ACL refusal (NOPERM), for the pane to say so."""
+    from redis.exceptions import NoPermissionError
+
     return tuple(
         name
         for name, reply in replies

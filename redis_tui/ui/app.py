@@ -27,7 +27,6 @@ from redis_tui.ui.browser.colon import COLON_COMMANDS
 from redis_tui.ui.browser.screen import BrowserScreen
 from redis_tui.ui.commands import CommandBar
 from redis_tui.ui.keys import KeyRouter
-from redis_tui.ui.screens.help import HelpScreen
 from redis_tui.ui.widgets.key_list import KeyList
 from redis_tui.ui.widgets.namespace_list import NamespaceList
 from redis_tui.ui.widgets.session_pane import AttributeTree, SessionList, SessionPane
@@ -69,7 +68,7 @@ class RedisTuiApp(App[None]):
         self.command_log = CommandLog()
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
-        self.key_router = KeyRouter(self, self._route_key)
+        self.key_router = KeyRouter(self, self._route_key, ready=self.browser.composed)
         self._crash: BaseException | None = None
         self._crash_line = ""
 
@@ -280,6 +279,8 @@ class RedisTuiApp(App[None]):
             )
             for spec in COLON_COMMANDS
         ]
+        from redis_tui.ui.screens.help import HelpScreen  # a dialog: on first use
+
         self.push_screen(HelpScreen(rows))
 
 

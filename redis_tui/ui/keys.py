@@ -31,9 +31,17 @@ APP_ROUNDS = 3
 class KeyRouter:
     """Owned by the App: ``offer(key)`` queues a key; a task routes them one at a time."""
 
-    def __init__(self, app: App[None], route: Callable[[events.Key], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        app: App[None],
+        route: Callable[[events.Key], Awaitable[None]],
+        ready: asyncio.Event | None = None,
+    ) -> None:
         self.app = app
         self._route = route
+        # Keys wait for this (at most SETTLE_TIMEOUT): the parts of the screen composed just
+        # after its first frame, which the first keys may open or focus.
+        self._ready = ready
         self._keys: deque[events.Key] = deque()
         self._task: asyncio.Task[None] | None = None
 
@@ -47,6 +55,10 @@ class KeyRouter:
         return len(self._keys)
 
     async def _drain(self) -> None:
+        ready, self._ready = self._ready, None
+        if ready is not None and not ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ready.wait(), SETTLE_TIMEOUT)
         while self._keys:
             key = self._keys.popleft()
             screen = self.app.screen

@@ -7,19 +7,20 @@ a Sentinel-managed master and a Cluster (``RedisCluster``).
 from __future__ import annotations
 
 import ssl
-from typing import Any, TypeAlias
-
-import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialBackoff, NoBackoff
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from redis_tui.data.client.settings import Address, ConnectionSettings
 
+# redis-py is imported where a client is built, not with this module: the app imports the
+# worker (and so this) before its first frame, which needs no client yet (~50 ms).
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.asyncio.cluster import RedisCluster
+    from redis.asyncio.sentinel import Sentinel
+
 # A standalone or Sentinel-managed master is an ``aioredis.Redis``; a cluster is a
 # ``RedisCluster``, which routes single-key commands by slot and follows MOVED/ASK.
-Client: TypeAlias = aioredis.Redis | RedisCluster
+Client: TypeAlias = "aioredis.Redis | RedisCluster"
 
 
 def tls_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
@@ -47,6 +48,10 @@ def open_client(settings: ConnectionSettings) -> Client:
         Sentinels name when ``settings.sentinel_master`` (each new connection asks them
         again, so a failover is followed on reconnect); else a plain ``Redis``.
     """
+    import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
     if settings.cluster and not settings.socket:
         return _open_cluster(settings)
     if settings.is_sentinel:
@@ -69,6 +74,10 @@ def open_client(settings: ConnectionSettings) -> Client:
 
 
 def _open_sentinel_master(settings: ConnectionSettings) -> aioredis.Redis:
+    from redis.asyncio.retry import Retry
+    from redis.asyncio.sentinel import Sentinel
+    from redis.backoff import NoBackoff
+
     timeouts = {
         "socket_connect_timeout": settings.connect_timeout,
         "socket_timeout": settings.command_timeout,
@@ -98,6 +107,9 @@ def _open_sentinel_master(settings: ConnectionSettings) -> aioredis.Redis:
 
 def sentinel_manager(client: Client) -> Sentinel | None:
     """The Sentinel manager behind a client from ``open_client``, if it is Sentinel-managed."""
+    from redis.asyncio.cluster import RedisCluster
+    from redis.asyncio.sentinel import Sentinel
+
     if isinstance(client, RedisCluster):
         return None
     manager = getattr(client.connection_pool, "sentinel_manager", None)
@@ -113,11 +125,13 @@ def _reuse_last_connection_first() -> None:
     exhausted" (a read during a slot migration fails). Last-in-first-out keeps them on one
     connection. Applied once, only where the pool looks as expected.
     """
+    from redis.asyncio.cluster import ClusterNode
+
     release = getattr(ClusterNode, "release", None)
     if release is None or getattr(release, "_redis_tui_lifo", False):
         return
 
-    def release_lifo(node: ClusterNode, connection: Any) -> None:
+    def release_lifo(node: Any, connection: Any) -> None:
         free = getattr(node, "_free", None)
         if free is None or connection.should_reconnect():
             release(node, connection)
@@ -129,6 +143,10 @@ def _reuse_last_connection_first() -> None:
 
 
 def _open_cluster(settings: ConnectionSettings) -> RedisCluster:
+    from redis.asyncio.cluster import ClusterNode, RedisCluster
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
     _reuse_last_connection_first()
     remap = None
     if settings.host_map:

@@ -27,11 +27,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-import redis.asyncio as aioredis
-import redis.exceptions as rex
-from redis.asyncio.client import Pipeline
-
-from redis_tui.data.edit.routing import on_owner
 from redis_tui.data.edit.version import (
     MISSING,
     SMALL_WITHOUT_MEMORY,
@@ -46,7 +41,12 @@ from redis_tui.data.values.display import escape_key
 from redis_tui.data.values.kinds import length_command
 from redis_tui.errors import EditConflict, RedisTuiError, translate
 
+# redis-py and the cluster routing are imported where they are used: the app loads this
+# module (with the gateway) before its first frame, which undoes nothing (~50 ms).
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
+
     from redis_tui.data.edit.cmdlog import CommandLog
 
 UNDO_CAP = 64 * 1024 * 1024
@@ -289,12 +289,15 @@ async def _snapshot(conn: AnyClient | Pipeline, key: bytes, cap: int) -> tuple[b
 
 
 def _is_refusal(exc: BaseException) -> bool:
+    import redis.exceptions as rex
+
     return isinstance(exc, rex.NoPermissionError) or str(exc).startswith("NOPERM")
 
 
 async def _restore(client: AnyClient, guard: Guard, entry: UndoEntry, ttl: int | None) -> None:
     """On a cluster, on the node that owns the key (a renamed key shares its old name's
     slot: ``ops`` refuses a rename across slots)."""
+    from redis_tui.data.edit.routing import on_owner
 
     async def attempt(conn: aioredis.Redis) -> None:
         await _restore_watched(conn, guard, entry, ttl)
@@ -305,6 +308,8 @@ async def _restore(client: AnyClient, guard: Guard, entry: UndoEntry, ttl: int |
 async def _restore_watched(
     conn: aioredis.Redis, guard: Guard, entry: UndoEntry, ttl: int | None
 ) -> None:
+    import redis.exceptions as rex
+
     key, name = entry.key, escape_key(entry.key)
     watch = [key] if entry.moved_from is None else [key, entry.moved_from]
     commands: list[Command] = []

@@ -39,15 +39,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import redis.asyncio as aioredis
-import redis.exceptions as rex
-from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import RedisCluster
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from redis_tui.data.values.kinds import length_command
 from redis_tui.errors import RedisTuiError, translate
+
+# redis-py is imported where it is used: the app loads this module before its first frame,
+# which reads no version (~50 ms).
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
+    from redis.asyncio.cluster import RedisCluster
 
 # MEMORY USAGE (bytes) up to which a key's version is an exact DUMP digest.
 DIGEST_CAP = 1024 * 1024
@@ -63,9 +65,7 @@ SMALL_WITHOUT_MEMORY = 128
 Arg = bytes | str | int | float
 Command = tuple[Arg, ...]
 # What an edit may be handed: a standalone (or Sentinel) client, or a cluster client.
-AnyClient = aioredis.Redis | RedisCluster
-# Replies that mean "not on this node (now)": never a value, never a version.
-_REDIRECTS = (rex.AskError, rex.TryAgainError, rex.ClusterDownError)
+AnyClient: TypeAlias = "aioredis.Redis | RedisCluster"
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,9 @@ async def run_reads(conn: AnyClient | Pipeline, commands: Sequence[Command]) -> 
 
     A watching pipeline runs each command at once; a client pipelines them in one round trip.
     """
+    import redis.exceptions as rex
+    from redis.asyncio.client import Pipeline
+
     replies: list[Any]
     if isinstance(conn, Pipeline):
         replies = []
@@ -158,8 +161,10 @@ async def run_reads(conn: AnyClient | Pipeline, commands: Sequence[Command]) -> 
         for command in commands:
             pipe.execute_command(*command)
         replies = list(await pipe.execute(raise_on_error=False))
+    # Replies that mean "not on this node (now)": never a value, never a version.
+    redirects = (rex.AskError, rex.TryAgainError, rex.ClusterDownError)
     for reply in replies:
-        if isinstance(reply, _REDIRECTS):
+        if isinstance(reply, redirects):
             raise reply
     return replies
 

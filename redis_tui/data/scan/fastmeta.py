@@ -19,10 +19,6 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-import redis.exceptions as rex
-from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.sentinel import SentinelConnectionPool
-
 from redis_tui.data.client.resp import handshake, ssl_context
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.keyspace import parse_meta
@@ -43,6 +39,10 @@ def supports(client: object) -> bool:
     """Whether ``MetaConnection`` can stand in for ``client``: hiredis is installed and the
     client talks to one server found at its settings' address (not a cluster, whose keys live
     on several nodes, nor a Sentinel-managed master, whose address is discovered)."""
+    # redis-py where it is used: the app loads this module before its first frame (~50 ms).
+    from redis.asyncio.cluster import RedisCluster
+    from redis.asyncio.sentinel import SentinelConnectionPool
+
     if not AVAILABLE or isinstance(client, RedisCluster):
         return False
     return not isinstance(getattr(client, "connection_pool", None), SentinelConnectionPool)
@@ -131,6 +131,8 @@ class MetaConnection:
             writer.transport.abort()
 
     async def _open(self) -> None:
+        import redis.exceptions as rex  # not at start: see ``supports``
+
         s = self.settings
         if s.socket:
             opening = asyncio.open_unix_connection(s.socket, limit=READ_CHUNK)
@@ -157,6 +159,8 @@ class MetaConnection:
                 raise translate(reply, s.describe())
 
     async def _roundtrip(self, payload: bytes, expected: int) -> list[Any]:
+        import redis.exceptions as rex  # not at start: see ``supports``
+
         reader, writer, parser = self._reader, self._writer, self._parser
         assert reader is not None and writer is not None
         replies: list[Any] = []

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import redis.asyncio as aioredis
+from typing import TYPE_CHECKING, Any
 
 from redis_tui.data.scan.pacing import MAX_COUNT, MIN_COUNT, START_COUNT, TARGET_CALL_SECONDS, Pacer
 from redis_tui.data.scan.topology import ClusterNodeInfo, SentinelTopology
+
+if TYPE_CHECKING:  # annotations only: the app loads this before its first frame
+    import redis.asyncio as aioredis
 
 __all__ = [
     "MAX_COUNT",

@@ -20,8 +20,6 @@ import os
 import sys
 from collections.abc import AsyncGenerator
 
-import redis.exceptions as rex
-
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.errors import translate
 
@@ -126,6 +124,9 @@ class ScanProcess:
             RedisTuiError: the server answered a SCAN with an error (an ACL, say).
             ScanProcessFailed: the child could not connect, or stopped early.
         """
+        # redis-py where it is used: the app loads this module before its first frame.
+        import redis.exceptions as rex
+
         if self._process is None:
             await self.start()
         process = self._process

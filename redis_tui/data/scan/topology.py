@@ -13,14 +13,15 @@ import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import redis.exceptions as rex
-from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.sentinel import Sentinel
+from typing import TYPE_CHECKING, Any
 
 from redis_tui.data.values.kinds import pairs
 from redis_tui.errors import is_command_error
+
+# redis-py is imported where it is used: the app loads this before its first frame (~50 ms).
+if TYPE_CHECKING:
+    from redis.asyncio.cluster import ClusterNode, RedisCluster
+    from redis.asyncio.sentinel import Sentinel
 
 SLOTS = 16384
 # GETKEYSINSLOT has no cursor: one call reads a whole slot, bounded by this.
@@ -199,6 +200,8 @@ async def _fixups(client: RedisCluster, cursor: ClusterCursor) -> tuple[tuple[st
 
 
 def _node(client: RedisCluster, name: str) -> ClusterNode:
+    from redis.asyncio.cluster import ClusterNode
+
     node = client.get_node(node_name=name)
     if node is None:
         host, _, port = name.rpartition(":")
@@ -341,6 +344,8 @@ async def cluster_poll(
 
 
 def _merge_info(infos: Sequence[Any]) -> dict[str, Any] | BaseException:
+    import redis.exceptions as rex
+
     good = [i for i in infos if isinstance(i, dict)]
     if not good:
         errors = [i for i in infos if isinstance(i, BaseException)]
@@ -411,6 +416,8 @@ async def sentinel_topology(manager: Sentinel, name: str) -> SentinelTopology:
 
     Never raises: an unreachable group comes back with ``error`` set.
     """
+    import redis.exceptions as rex
+
     error = "no Sentinel configured"
     for index, sentinel in enumerate(manager.sentinels):
         try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from redis_tui.data.gateway import Watch
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:
@@ -52,6 +51,8 @@ class LiveFlow:
         if value is None or value.key != self.host.keys.current_key:
             self.host.redis.watch = None
             return
+        from redis_tui.data.gateway import Watch  # with the connection, not at start
+
         small = (value.length or 0) <= (WATCH_DUMP_BYTES if value.type == "string" else 512)
         self.host.redis.watch = Watch(value.key, value.type, small)
 

@@ -7,6 +7,7 @@ flows composed below (edits, sessions, values), each a plain object.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections.abc import Callable
@@ -25,7 +26,6 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
-from redis_tui.data.edit.version import Version
 from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
@@ -47,6 +47,8 @@ from redis_tui.ui.worker.service import RedisWorker
 from redis_tui.ui.worker.transfer import TransferMessage
 
 if TYPE_CHECKING:
+    from redis_tui.data.edit.version import Version
+    from redis_tui.data.scan.first import FirstPage
     from redis_tui.ui.browser.edits import EditFlow
     from redis_tui.ui.browser.sessions import SessionFlow
     from redis_tui.ui.browser.transfer import TransferFlow
@@ -120,6 +122,8 @@ class BrowserScreen(Screen[None]):
         # A rescan: the key the cursor was on, and the user's cursor moves then. The cursor
         # goes back to that key when it is listed again, unless the user moved meanwhile.
         self._follow: tuple[bytes, int] | None = None
+        # The start-up check's first page, until it is shown (``_show_first_page``).
+        self._first: FirstPage | None = None
         self.conn_pane = ConnectionPane(settings, id="connection")
         self.conn_pane.profile = profile
         self.filter_box = Input(
@@ -141,6 +145,8 @@ class BrowserScreen(Screen[None]):
         self.live = LiveFlow(self, self.conn_pane)
         self.analysis = AnalysisFlow(self)
         self.pane: Pane | None = None
+        # Set once the panes hidden at start are mounted (``_compose_hidden``).
+        self.composed = asyncio.Event()
 
     # -- the flows behind dialogs: built, and their modules imported, on first use -------
     # (edits, sessions and transfer bring the dialogs and the session code: 0.1 s at start,
@@ -223,9 +229,20 @@ class BrowserScreen(Screen[None]):
                 yield self.status
             with self.switcher:
                 yield self.value_pane
-                yield self.session_pane
+                # The session inspector (hidden at start) comes after the first frame.
         yield self.command_bar
         yield TidyFooter()
+
+    async def _compose_hidden(self) -> None:
+        """What the first frame does not show, mounted right after it (~25 ms earlier
+        frame): the session inspector and the value pane's text (empty until a value comes),
+        tree, table and search box. Keys wait for it (``composed``, see ``KeyRouter``)."""
+        try:
+            self.session_pane.display = False
+            await self.switcher.mount(self.session_pane)
+            await self.value_pane.compose_hidden()
+        finally:
+            self.composed.set()
 
     def on_mount(self) -> None:
         self.filter_box.display = False
@@ -238,6 +255,8 @@ class BrowserScreen(Screen[None]):
         self._flush_timer = self.set_interval(REPAINT_INTERVAL, self._flush_scanned)
         self.set_interval(GONE_GRACE / 2, self._sweep_gone)
         self.keys.focus()
+        self._show_first_page()
+        self.call_after_refresh(self._compose_hidden)
 
     def on_screen_resume(self) -> None:
         # A dialog closed: actions typed ahead of it go on, in order.
@@ -346,7 +365,21 @@ class BrowserScreen(Screen[None]):
             names_first=view.names_first,
             store=store,
         )
+        self._first, self.redis.first_scanned = self.redis.first_scanned, None
+        if self.is_mounted:
+            self._show_first_page()
         self.update_status()
+
+    def _show_first_page(self) -> None:
+        """The start-up check's page, as the scan's first: in the first frame, when the App
+        attaches before this screen is mounted. The worker connects once it is painted."""
+        first, self._first = self._first, None
+        if first is None:
+            return
+        self.keys_scanned(
+            m.KeysScanned(self.view.generation, first.keys, [], [], done=not first.cursor,
+                          batch=1, meta_follows=True)
+        )  # fmt: skip
 
     @on(m.KeysScanned)
     def keys_scanned(self, event: m.KeysScanned) -> None:
@@ -358,6 +391,9 @@ class BrowserScreen(Screen[None]):
         self.analysis.keys_listed(event.keys)  # sizes the last :analyze measured
         if now:
             self._flush_rows(resort=True)
+        if event.batch == 1 and self.worker_ is not None:
+            # The worker connects once these rows are painted (see ``RedisWorker.rows_shown``).
+            self.call_after_refresh(self.worker_.rows_shown)
 
     @on(m.KeysMetaFetched)
     def keys_meta_fetched(self, event: m.KeysMetaFetched) -> None:

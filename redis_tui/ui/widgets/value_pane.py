@@ -14,8 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static, TextArea, Tree
-from textual.widgets.text_area import Location, Selection
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from redis_tui.data.values import formatting
@@ -30,11 +29,15 @@ from redis_tui.ui.widgets.value_search import (
     score_range_prompt,
 )
 
-# The readers, search and dialogs load with the first value, search or dialog: the empty
-# pane of the first screen needs none of them.
+# The readers, search and dialogs load with the first value, search or dialog, TextArea and
+# DataTable with the text and the table (``text``, ``table``): the empty pane of the first
+# screen needs none of them.
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from redis_tui.data.values.readers import KeyValue, ValueOrder
     from redis_tui.data.values.search import Batch
+    from redis_tui.ui.widgets.value_text import ValueText
 
 CELL_CHARS = 300
 # TextArea renders a soft-wrapped row from its whole document line, so one 20 MB JSON line
@@ -43,17 +46,6 @@ CELL_CHARS = 300
 FOLD_CHARS = 1024
 # The key in the header: at most about three lines of a wide pane, then clipped.
 HEADER_KEY_CELLS = 200
-
-
-class ValueText(TextArea):
-    """The read-only text of a string value."""
-
-    def find_matching_bracket(self, bracket: str, search_from: Location) -> Location | None:
-        # TextArea looks for the matching bracket on every cursor move even when matching is
-        # off: a walk of the whole text (0.1 s on 300 KB) when the cursor sits on a bracket.
-        if not self.match_cursor_bracket:
-            return None
-        return super().find_matching_bracket(bracket, search_from)
 
 
 # A tree holds at most this many nodes; a small one opens fully expanded.
@@ -136,14 +128,12 @@ class ValuePane(Vertical, can_focus=False):
         self._page_in_flight = False
         self._pages_wanted = 0
         self.header = Static(Content("No key selected"), id="value-header", markup=False)
-        self.text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
-        # A read-only view: a blinking cursor repainted the text twice a second while idle
-        # (idle CPU 1.8 % with a value open, 1.0 % without).
-        self.text.cursor_blink = False
-        self.text.match_cursor_bracket = False
-        self.table: DataTable[Text] = DataTable(
-            id="value-table", cursor_type="row", zebra_stripes=True
-        )
+        # The text (a TextArea) is built on first use (``text``); until it is mounted
+        # (``compose_hidden``) an empty Static of its id holds its place on screen.
+        self._text: ValueText | None = None
+        self._text_stand_in = Static("", id="value-text")
+        # The table of a collection's elements, built on first use (``table``), as the text.
+        self._table: DataTable[Text] | None = None
         self.footer = Static("", id="value-footer", markup=False)
         # A decoded structure (JSON, msgpack, PHP…) opens as a tree; T shows the text.
         self.data_tree: Tree[AttrPath] = ValueTree("value", id="value-tree")
@@ -157,15 +147,49 @@ class ValuePane(Vertical, can_focus=False):
         self.search: ServerSearch | None = None
 
     def compose(self) -> ComposeResult:
+        # The tree, the table and the search box are hidden at start: ``compose_hidden``
+        # mounts them after the first frame (the screen calls it).
         yield self.header
-        yield self.text
-        yield self.data_tree
-        yield self.table
-        yield self.search_box
+        yield self._text_stand_in
         yield self.footer
 
+    async def compose_hidden(self) -> None:
+        stand_in = self._text_stand_in
+        if stand_in.parent is not None:
+            await stand_in.remove()
+        await self.mount(self.text, self.data_tree, self.table, self.search_box, before=self.footer)
+
+    @property
+    def table(self) -> DataTable[Text]:
+        """The elements of a collection, built (and DataTable imported) on first use."""
+        if self._table is None:
+            from textual.widgets import DataTable
+
+            self._table = DataTable(id="value-table", cursor_type="row", zebra_stripes=True)
+            self._table.display = False
+        return self._table
+
+    def _showing_table(self) -> bool:
+        """The table is shown (``self.table.display`` would build it)."""
+        return self._table is not None and self._table.display
+
+    @property
+    def text(self) -> ValueText:
+        """The value's text, built (and TextArea imported) on first use."""
+        if self._text is None:
+            from redis_tui.ui.widgets.value_text import ValueText
+
+            self._text = ValueText("", id="value-text", read_only=True, soft_wrap=True)
+            self._text.match_cursor_bracket = False
+            # A read-only view: a blinking cursor repainted the text twice a second while
+            # idle (idle CPU 1.8 % with a value open, 1.0 % without).
+            self._text.cursor_blink = False
+            self._text.display = self._text_stand_in.display
+            self._load(self.shown_text)
+        return self._text
+
     def on_mount(self) -> None:
-        self.table.display = False
+        # Before they are mounted (``compose_hidden``), so that they never show at start.
         self.search_box.display = False
         self.data_tree.display = False
         self.data_tree.show_root = False
@@ -176,7 +200,7 @@ class ValuePane(Vertical, can_focus=False):
     @property
     def body(self) -> Widget:
         """What shows the value now, and takes the focus: the table, the tree or the text."""
-        if self.table.display:
+        if self._showing_table():
             return self.table
         return self.data_tree if self.data_tree.display else self.text
 
@@ -188,9 +212,10 @@ class ValuePane(Vertical, can_focus=False):
         self._page_in_flight, self._pages_wanted = False, 0
         self.header.update(Content(message))
         self._load("")
-        table = self.table
-        table.clear(columns=True)
-        table.display = False
+        table = self._table
+        if table is not None:
+            table.clear(columns=True)
+            table.display = False
         self._set_structure(None)
         self.footer.update("")
 
@@ -278,7 +303,9 @@ class ValuePane(Vertical, can_focus=False):
         """Show ``structure`` as the tree (when there is one and the user prefers it)."""
         self._structure = structure
         tree = self.data_tree
-        had_focus = self.text.has_focus or tree.has_focus
+        # Not ``self.text``: that would build it (the clear at start calls this).
+        text = self._text
+        had_focus = (text is not None and text.has_focus) or tree.has_focus
         show = structure is not None and self.prefer_tree
         tree.clear()
         if show:
@@ -290,11 +317,11 @@ class ValuePane(Vertical, can_focus=False):
             else:
                 tree.root.expand()
             tree.cursor_line = 0
-        if self.table.display:
+        if self._showing_table():
             tree.display = False
             return
         tree.display = show
-        self.text.display = not show
+        (text if text is not None else self._text_stand_in).display = not show
         if had_focus and not self.body.has_focus:
             self.body.focus()
 
@@ -332,6 +359,8 @@ class ValuePane(Vertical, can_focus=False):
 
     def _load(self, text: str, refold: bool = True) -> None:
         self.shown_text = text
+        if self._text is None:
+            return  # loaded when the text is built (``text``)
         self._fold_width = self._fold_chars()
         self.text.load_text(self._fold(text))
         if refold and len(text) > self._fold_width:
@@ -611,7 +640,7 @@ class ValuePane(Vertical, can_focus=False):
         # Smart case: a query with a capital letter matches case exactly.
         fold = query == query.lower()
         needle = query.lower() if fold else query
-        if self.table.display:
+        if self._showing_table():
             found = self._find_row(needle, fold, step, from_start)
         elif self.data_tree.display:
             found = self._find_node(needle, fold, step, from_start)
@@ -640,6 +669,8 @@ class ValuePane(Vertical, can_focus=False):
             at = text.rfind(needle) if at < 0 else at
         if at < 0:
             return False
+        from textual.widgets.text_area import Selection
+
         area.selection = Selection(self._location(at), self._location(at + len(needle)))
         area.scroll_cursor_visible(center=True)
         return True
@@ -708,9 +739,13 @@ class ValuePane(Vertical, can_focus=False):
                 return True
         return False
 
-    @on(DataTable.RowSelected, "#value-table")
-    def element_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on an element: its value decoded (JSON, msgpack, pickle… inside a hash field)."""
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an element: its value decoded (JSON, msgpack, pickle… inside a hash field).
+
+        By name, not ``@on(DataTable.RowSelected, "#value-table")``: that would import
+        DataTable with this module."""
+        if event.control is not self._table:
+            return
         value = self.value
         if value is None or not 0 <= event.cursor_row < len(value.rows):
             return

@@ -12,12 +12,12 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from redis_tui.data.gateway import Gateway
 from redis_tui.errors import ConnectionFailed, RedisTuiError
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:  # the analysis code loads with the gateway's first analyze
     from redis_tui.data.analysis import AnalysisOptions, Progress
+    from redis_tui.data.gateway import Gateway
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages (a page takes ~1 ms)
 
@@ -25,8 +25,10 @@ PROGRESS_EVERY = 0.1  # seconds between progress messages (a page takes ~1 ms)
 class AnalysisHost(Protocol):
     """The worker, as an analysis sees it."""
 
-    gateway: Gateway
     connected: asyncio.Event
+
+    @property
+    def gateway(self) -> Gateway: ...  # built on first use (RedisWorker)
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 

@@ -14,15 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from redis_tui.data.gateway import Gateway
-from redis_tui.data.scan.first import FirstPage
 from redis_tui.data.scan.pacing import MAX_COUNT, Pacer
-from redis_tui.data.scan.process import ScanProcess, ScanProcessFailed
 from redis_tui.errors import ConnectionFailed, PermissionDenied, RedisTuiError
 from redis_tui.ui.worker import messages as m
 
+# The gateway and the child process load when the worker connects, after the first frame.
 if TYPE_CHECKING:
+    from redis_tui.data.gateway import Gateway
+    from redis_tui.data.scan.first import FirstPage
     from redis_tui.data.scan.keystore import KeyStore
+    from redis_tui.data.scan.process import ScanProcess
 
 # How often the TYPE/PTTL pass over a store looks whether the UI has added every name.
 FED_POLL_SECONDS = 0.01
@@ -34,7 +35,6 @@ Meta = tuple[list[bytes], list[int]]
 class ScanHost(Protocol):
     """The worker, as a scan sees it."""
 
-    gateway: Gateway
     connected: asyncio.Event
     dbsize: int | None
     scan_generation: int
@@ -42,7 +42,9 @@ class ScanHost(Protocol):
     scan_running: bool
     scan_process_min_keys: int
     scan_process_pages: int
-    first_page: FirstPage | None
+
+    @property
+    def gateway(self) -> Gateway: ...  # built on first use (RedisWorker)
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 
@@ -80,7 +82,10 @@ class ScanRun:
         start: Any = None,
         names_first: bool = True,
         store_ref: weakref.ref[KeyStore] | None = None,
+        first: FirstPage | None = None,
     ) -> None:
+        """``first``: the page the start-up check read, already posted (``RedisWorker.scan``):
+        this scan goes on from its cursor."""
         pacer = Pacer()
         store = None if store_ref is None else store_ref()
         cursor: Any = start
@@ -106,16 +111,10 @@ class ScanRun:
             self.host.post(
                 m.KeysScanned(generation, [], [], [], done=True, meta_follows=names_first)
             )
-        first, self.host.first_page = self.host.first_page, None  # for the first scan only
-        if first is not None and start is None and names_first and not (match or type_name):
-            # Read by the start-up check: on screen before this worker has even connected.
+        if first is not None:
             cursor = self.host.scan_cursor = first.cursor
             batch = 1
             names_done = not cursor
-            self.host.post(
-                m.KeysScanned(generation, first.keys, [], [], done=names_done, batch=1,
-                              meta_follows=True)
-            )  # fmt: skip
             if first.keys:
                 batches.put_nowait(MetaBatch(1, first.keys))
         try:
@@ -212,6 +211,8 @@ class ScanRun:
         done)`` where the child got to: after a failure, the in-process loop carries on from
         there and reports a real problem (a lost server, an ACL) the usual way.
         """
+        from redis_tui.data.scan.process import ScanProcessFailed
+
         done = delivered = False
         # TYPE/PTTL of the child's names waits until every name is in: fetched alongside,
         # it takes the server and this process from the names (measured: names 0.35-0.44 of

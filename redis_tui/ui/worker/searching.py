@@ -7,11 +7,11 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from redis_tui.data.gateway import Gateway
 from redis_tui.errors import ConnectionFailed, RedisTuiError
 from redis_tui.ui.worker import messages as m
 
 if TYPE_CHECKING:  # the search code loads with the gateway's first search
+    from redis_tui.data.gateway import Gateway
     from redis_tui.data.values.search import Query
 
 POST_INTERVAL = 0.1
@@ -20,9 +20,11 @@ POST_INTERVAL = 0.1
 class SearchHost(Protocol):
     """The worker, as a search sees it."""
 
-    gateway: Gateway
     connected: asyncio.Event
     search_generation: int
+
+    @property
+    def gateway(self) -> Gateway: ...  # built on first use (RedisWorker)
 
     def post(self, message: m.WorkerMessage, epoch: int | None = None) -> None: ...
 

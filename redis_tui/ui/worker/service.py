@@ -24,7 +24,6 @@ from textual.worker import Worker
 from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.edit.cmdlog import CommandLog
 from redis_tui.data.edit.version import Version
-from redis_tui.data.gateway import Gateway, Watch
 from redis_tui.data.scan.first import FirstPage
 from redis_tui.errors import (
     AlreadyExists,
@@ -45,6 +44,7 @@ from redis_tui.ui.worker.transfer import TransferJobs
 if TYPE_CHECKING:
     from redis_tui.data.analysis import AnalysisOptions
     from redis_tui.data.edit.ops import EditOp
+    from redis_tui.data.gateway import Gateway, Watch
     from redis_tui.data.scan.keystore import KeyStore
     from redis_tui.data.sessions import Discovery, SessionAction, SessionPatterns
     from redis_tui.data.values.readers import ValueOrder
@@ -57,6 +57,10 @@ GONE_EVENTS = frozenset({b"del", b"expired", b"evicted", b"rename_from", b"unlin
 # From this DBSIZE on, a names-first scan runs its SCAN loop in a child process: ~0.1 s to
 # start it buys back its cost after ~50k keys (the in-process loop lists ~350k keys/s).
 SCAN_PROCESS_MIN_KEYS = 50_000
+# With a first page from the start-up check, the connection waits until its rows are on
+# screen (``rows_shown``), at most this long: connecting imports redis-py (~50 ms of CPU),
+# which would otherwise come before the first frame.
+FIRST_ROWS_WAIT = 0.5
 # The epoch a task was started in (set around ``run_worker``: the task copies the context).
 _STARTED_IN: contextvars.ContextVar[int | None] = contextvars.ContextVar("epoch", default=None)
 _WORKER_IDS = itertools.count(1)
@@ -133,7 +137,8 @@ class RedisWorker:
         # Every task this worker started: ``cancel_all`` stops what a connection started.
         self._tasks: set[Worker[None]] = set()
         # The run's command log, when given; entries name ``log_label`` (a profile) or the URL.
-        self.gateway = Gateway(settings, log, log_label)
+        self._gateway_args = (settings, log, log_label)
+        self._gateway: Gateway | None = None
         self.poll_interval = poll_interval
         self.connected = asyncio.Event()
         self.edits: asyncio.Queue[_Stamped | _Wake] = asyncio.Queue()
@@ -181,8 +186,24 @@ class RedisWorker:
         # The first SCAN page, read by the start-up check: the first scan shows it at once,
         # before this worker has connected, and goes on from its cursor.
         self.first_page = first_page
+        # The first page the last ``scan`` started from, for the caller to show (None after).
+        self.first_scanned: FirstPage | None = None
+        self._rows_shown = asyncio.Event()
+        if first_page is None:
+            self._rows_shown.set()
         # Pages that came through a child process, in all scans (for tests and the benchmark).
         self.scan_process_pages = 0
+
+    @property
+    def gateway(self) -> Gateway:
+        """The connection's gateway, built on first use: the data layer behind it (scan,
+        edits, undo, fast metadata: ~10 ms to import) loads when the worker connects, after
+        the first frame."""
+        if self._gateway is None:
+            from redis_tui.data.gateway import Gateway
+
+            self._gateway = Gateway(*self._gateway_args)
+        return self._gateway
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -274,20 +295,23 @@ class RedisWorker:
         start = self.scan_cursor if resume else None
         if not resume:
             self.scan_cursor = None  # a stop before this scan's first page resumes at its start
+        first, self.first_page = self.first_page, None  # for the first scan only
+        if first is not None and start is None and names_first and not (match or type_name):
+            # Read by the start-up check: the scan goes on from its cursor, and the caller
+            # shows it (``first_scanned``) before its first frame, not a message later.
+            self.scan_cursor = first.cursor
+        else:
+            first = None
+        self.first_scanned = first
         self._spawn(
             # A weak reference: the finished worker (in a cycle) must not keep a replaced
             # store alive, nor its million names.
             partial(
-                ScanRun(self).run,
-                generation,
-                match,
-                type_name,
-                start,
-                names_first,
-                None if store is None else weakref.ref(store),
+                ScanRun(self).run, generation, match, type_name, start, names_first,
+                None if store is None else weakref.ref(store), first,
             ),
             Group.SCAN,
-        )
+        )  # fmt: skip
         return generation
 
     def stop_scan(self) -> None:
@@ -481,9 +505,15 @@ class RedisWorker:
 
     # -- the loop -------------------------------------------------------------------------
 
+    def rows_shown(self) -> None:
+        """The first page's rows are on screen: the connection may go ahead."""
+        self._rows_shown.set()
+
     async def run(self) -> None:
         """Connect, then serve edits and polls until cancelled; reconnect with backoff on loss."""
         try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rows_shown.wait(), FIRST_ROWS_WAIT)
             while True:
                 if not self.connected.is_set():
                     await self._connect()
