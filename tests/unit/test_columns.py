@@ -91,3 +91,11 @@ def test_keys_removed_before_the_dict_is_dropped_come_back() -> None:
     assert store._seen._small is None
     assert b"a:3" not in store and b"a:4" in store
     assert store.add([b"a:3", b"a:4"]) == 1 and b"a:3" in store
+
+
+def test_a_small_column_finds_rows_without_numpy() -> None:
+    names = [b"k:%d" % i for i in range(6000)]
+    column = NameColumn(names)
+    assert column.rows_with_hash(hash(b"k:5999")) == [5999]
+    assert column.rows_of([b"k:1", b"k:5000", b"gone"]) == [1, 5000]
+    assert column.index(b"k:5999") == 5999 and b"k:42" in column and b"k:x" not in column

@@ -160,6 +160,10 @@ class NameColumn(Sequence[bytes]):
         raise ValueError("key not listed")
 
     def rows_with_hash(self, h: int, start: int = 0, stop: int | None = None) -> list[int]:
+        hashes = self.hashes
+        if len(hashes) < SMALL:  # no numpy (nor its import) for a small store
+            end = len(hashes) if stop is None else stop
+            return [i for i in range(start, end) if hashes[i] == h]
         import numpy as np
 
         view = np.frombuffer(self.hashes, dtype=np.int64)[start:stop]
@@ -172,6 +176,10 @@ class NameColumn(Sequence[bytes]):
         wanted = set(keys)
         if not wanted or not self.starts:
             return []
+        if len(self) < SMALL:  # no numpy (nor its import) for a small store
+            probes = set(map(hash, wanted))
+            rows = [i for i, h in enumerate(self.hashes) if h in probes]
+            return [i for i in rows if self[i] in wanted]
         import numpy as np
 
         view = np.frombuffer(self.hashes, dtype=np.int64)
