@@ -92,7 +92,8 @@ class KeysMetaFetched(WorkerMessage, bubble=False):
     # Where ``keys`` start in their batch's names, and whether they end the batch.
     offset: int = 0
     last: bool = True
-    # Storage indexes of ``keys`` (not one batch's rows: a resumed scan's backlog).
+    # Storage indexes of ``keys``: rows read back from the store (a child-streamed or
+    # resumed scan's names), not one batch's rows.
     hints: list[int] | None = None
 
 
