@@ -12,6 +12,7 @@ follow it without a search.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -174,8 +175,13 @@ class KeyStore:
                     pass
             missing.setdefault(key, []).append(n)
         places: dict[bytes, int] = {}
-        for i in reversed(names.rows_of(missing)):  # reversed: the first row of a key wins
-            places[names[i]] = i
+        if len(missing) <= FEW_SEARCHES:  # a hash compare each: ~10 ms at 10M keys
+            for key in missing:
+                with contextlib.suppress(ValueError):  # a hash collision: not listed
+                    places[key] = names.index(key)
+        else:  # one pass for all of them
+            for i in reversed(names.rows_of(missing)):  # reversed: a key's first row wins
+                places[names[i]] = i
         for key, where in missing.items():
             for n in where:
                 found[n] = places.get(key)
