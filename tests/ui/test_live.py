@@ -68,6 +68,26 @@ def _gone(app: RedisTuiApp, key: bytes) -> bool:
     return index is not None and app.browser.view.store.types[index] == GONE
 
 
+async def test_a_change_right_after_another_is_shown_without_a_third() -> None:
+    """Keyspace events are batched: one that comes within the batch window of the last
+    flush must still reach the screen when no further event follows."""
+    with EmbeddedServer(extra_args=["--notify-keyspace-events", "KEA"]) as server:
+        other = redis.Redis(port=server.port)
+        other.mset({"watched": "v1", "other": 1})
+        app = RedisTuiApp(ConnectionSettings(port=server.port), poll_interval=60.0)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: "keyspace events" in static_text(pilot, "#connection"))
+            await wait_for(pilot, lambda: not app.browser.view.scanning)
+            app.browser.keys.select_key(b"watched")
+            await wait_for(
+                pilot, lambda: (v := app.browser.value_pane.value) is not None and v.data == b"v1"
+            )
+            await pilot.pause(0.5)  # the listener is subscribed
+            other.set("other", 2)  # flushed at once: the first event after a quiet spell
+            other.set("watched", "v2")  # within the batch window of that flush
+            await wait_for(pilot, lambda: app.browser.value_pane.value.data == b"v2", timeout=5)
+
+
 async def test_hidden_terminal_stops_polling(
     client: redis.Redis, settings: ConnectionSettings
 ) -> None:

@@ -582,6 +582,14 @@ class RedisWorker:
                 gone, changed, overflow = set(), set(), False
             flushed = time.monotonic()
 
+        async def tick() -> None:
+            # Events that came within EVENT_BATCH of the last flush wait for it: without
+            # this, a lone change right after another waited for the next change to show.
+            while True:
+                await asyncio.sleep(EVENT_BATCH)
+                flush()
+
+        ticker = asyncio.get_running_loop().create_task(tick())
         try:
             async for key, event in self.gateway.keyspace_events():
                 bucket = gone if event in GONE_EVENTS else changed
@@ -594,6 +602,7 @@ class RedisWorker:
         except RedisTuiError:
             pass  # the link dropped: the main loop reconnects and subscribes again
         finally:
+            ticker.cancel()
             flush()
             if epoch == self.epoch:
                 self.live_mode = "poll"
