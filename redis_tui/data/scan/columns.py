@@ -206,35 +206,6 @@ def compress_array(values: array[_N], keep: bytes | bytearray) -> array[_N]:
     return kept
 
 
-class PackedNames(Sequence[bytes]):
-    """Names kept for later, in one buffer (their bytes plus 8 a name, not ~64): a scan's
-    names waiting for their TYPE and PTTL (``ui/worker/scanning``)."""
-
-    def __init__(self, names: Sequence[bytes]) -> None:
-        self.blob = b"".join(names)
-        self.starts = array("q", accumulate(map(len, names), initial=0))
-
-    def __len__(self) -> int:
-        return len(self.starts) - 1
-
-    @overload
-    def __getitem__(self, index: int) -> bytes: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[bytes]: ...
-    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
-        if isinstance(index, slice):
-            first, stop, step = index.indices(len(self))
-            if step != 1:
-                raise ValueError("packed names are sliced with a step of 1")
-            blob, starts = self.blob, self.starts
-            return [blob[starts[i] : starts[i + 1]] for i in range(first, max(first, stop))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("packed name index out of range")
-        return self.blob[self.starts[index] : self.starts[index + 1]]
-
-
 class HashSet:
     """Which keys were seen: a dict while small, then their hashes (numpy): a bitmap that
     answers "new" for most keys in one look, and sorted runs for the rest."""
@@ -321,8 +292,10 @@ class HashSet:
         return list(np.sort(first[fresh]).tolist())
 
     def discard(self, key: bytes) -> None:
-        if self._small is not None:
-            if self._small.pop(key, False) is None:
+        small = self._small
+        if small is not None:
+            if key in small:
+                del small[key]
                 self._removed.add(hash(key))  # its hash may be in the runs already
         elif key in self:
             self._removed.add(hash(key))

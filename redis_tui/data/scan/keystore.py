@@ -272,22 +272,8 @@ class KeyStore:
     ) -> None:
         """Type and TTL of keys that were at storage indexes ``hints`` (see ``locate``)."""
         n = len(hints)
-        if (
-            n > 1
-            and hints[-1] - hints[0] == n - 1
-            and self._fill(hints[0], keys, types, pttls, now)
-        ):
+        if n and hints[-1] - hints[0] == n - 1 and self._fill(hints[0], keys, types, pttls, now):
             return  # consecutive rows, still where they were: whole slices at once
-        self._set_located(hints, keys, types, pttls, now)
-
-    def _set_located(
-        self,
-        hints: Sequence[int],
-        keys: Sequence[bytes],
-        types: Sequence[bytes],
-        pttls: Sequence[int],
-        now: float,
-    ) -> None:
         for index, kind, pttl in zip(self.locate(keys, hints), types, pttls, strict=False):
             if index is not None:
                 self.set_meta(index, kind, pttl, now)
@@ -304,8 +290,7 @@ class KeyStore:
 
         When rows moved since (a delete during the scan), each key is found as ``locate`` does.
         """
-        if not self._fill(start, keys, types, pttls, now):
-            self._set_located(range(start, start + len(keys)), keys, types, pttls, now)
+        self.set_meta_at(range(start, start + len(keys)), keys, types, pttls, now)
 
     def _fill(
         self,
