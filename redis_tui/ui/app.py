@@ -69,6 +69,7 @@ class RedisTuiApp(App[None]):
         self.worker_: RedisWorker | None = None
         self.browser = BrowserScreen(settings, self.config, profile)
         self.key_router = KeyRouter(self, self._route_key, ready=self.browser.composed)
+        self.browser.hold_keys = self.key_router.hold
         self._crash: BaseException | None = None
         self._crash_line = ""
 

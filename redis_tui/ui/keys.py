@@ -26,6 +26,9 @@ from textual.message_pump import MessagePump
 SETTLE_TIMEOUT = 1.0
 # Queue hops a key or what it set off may still travel (bubbling up, callbacks, a mount).
 APP_ROUNDS = 3
+# Work a key began off the loop (a sort of millions of keys in a thread, see ``hold``) holds
+# the keys behind it at most this long.
+HOLD_TIMEOUT = 15.0
 
 
 class KeyRouter:
@@ -44,6 +47,7 @@ class KeyRouter:
         self._ready = ready
         self._keys: deque[events.Key] = deque()
         self._task: asyncio.Task[None] | None = None
+        self._holds: list[asyncio.Event] = []
 
     def offer(self, key: events.Key) -> None:
         self._keys.append(key)
@@ -53,6 +57,12 @@ class KeyRouter:
     @property
     def pending(self) -> int:
         return len(self._keys)
+
+    def hold(self, until: asyncio.Event) -> None:
+        """The key being handled began work that ends when ``until`` is set (a sort in a
+        thread): the keys typed after it wait for that, so that ``:sort name`` then ``g``
+        goes to the first key by name, not the first one of the order being replaced."""
+        self._holds.append(until)
 
     async def _drain(self) -> None:
         ready, self._ready = self._ready, None
@@ -70,6 +80,10 @@ class KeyRouter:
                 self.app.call_later(_reraise, exc)
                 return
             await self._settle(target, screen)
+            holds, self._holds = self._holds, []
+            for until in holds:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(until.wait(), HOLD_TIMEOUT)
 
     async def _settle(self, target: DOMNode, screen: DOMNode) -> None:
         """Wait until the key has travelled up from ``target`` to the App and what it set off

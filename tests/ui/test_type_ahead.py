@@ -7,15 +7,20 @@ dropped and nothing lands on another row.
 from __future__ import annotations
 
 import fnmatch
+import time
+from array import array
 
+import pytest
 import redis
 
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.scan.columns import SMALL
+from redis_tui.data.scan.sorting import SortJob
 from redis_tui.ui.app import RedisTuiApp
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import EditTextScreen, PromptScreen
 
-from .helpers import dialog_shown, wait_for
+from .helpers import dialog_shown, static_text, wait_for
 
 SIZE = (160, 45)
 PATTERN = "user:7*"
@@ -120,3 +125,40 @@ async def test_cursor_stays_on_its_key_when_rows_change_above_it(
         await wait_for(pilot, lambda: b"k:000" not in browser.view.store, timeout=15)
         assert browser.keys.current_key == target
         assert browser.keys.cursor == 9
+
+
+async def test_keys_typed_after_sorting_a_big_list_act_on_the_sorted_rows(
+    client: redis.Redis, settings: ConnectionSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SMALL keys the sort runs in a thread: the keys typed after ``s`` wait for its
+    order, so ``s g j j enter`` opens the third key by name, not the third in scan order.
+    The sort is made to take as long as ten million keys' would."""
+    run = SortJob.run
+
+    def slow_run(job: SortJob) -> array[int] | None:
+        time.sleep(1.0)
+        return run(job)
+
+    monkeypatch.setattr(SortJob, "run", slow_run)
+    n = SMALL + 5_000
+    pipe = client.pipeline(transaction=False)
+    for i in range(n):
+        pipe.set(f"k:{i:06d}", "x")
+    pipe.execute()
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = app.browser
+        await wait_for(
+            pilot, lambda: len(browser.view.store) == n and not browser.scanning, timeout=30
+        )
+        assert browser.keys.current_key != b"k:000000"  # SCAN's order is not the names'
+        await pilot.press("s", "g", "j", "j", "enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                browser.value_pane.value is not None and browser.value_pane.value.key == b"k:000002"
+            ),
+        )
+        assert browser.keys.current_key == b"k:000002"
+        assert browser.view.store.sort_field == "name"
+        assert "sorted by name" in static_text(pilot, "#scan-status")

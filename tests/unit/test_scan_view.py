@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from redis_tui.data.scan.columns import SMALL
 from redis_tui.data.scan.keystore import KeyStore
+from redis_tui.data.scan.sorting import SortJob
 from redis_tui.ui.browser.scan_view import LAYOUT_INTERVAL, Filters, Repaint, ScanView
 
 
@@ -195,3 +197,45 @@ def test_no_ttl_only_keeps_keys_without_ttl() -> None:
         meta_follows=False,
     )  # fmt: skip
     assert list(view.store.names) == [b"a"]
+
+
+def _big_view() -> tuple[ScanView, Rows, list[SortJob]]:
+    """A view over more than SMALL keys whose sorts go to a runner, as the screen's do."""
+    view = ScanView()
+    view.new_scan(1)
+    jobs: list[SortJob] = []
+    view.sort_runner = jobs.append
+    keys = [f"k{(i * 7919) % (SMALL + 500):06d}".encode() for i in range(SMALL + 500)]
+    for batch, a in enumerate(range(0, len(keys), 1000), start=1):
+        page(view, keys[a : a + 1000], batch)
+    return view, Rows(view), jobs
+
+
+def test_a_big_sort_is_handed_to_the_runner_and_lands_on_the_cursors_key() -> None:
+    view, rows, jobs = _big_view()
+    rows.cursor = 3
+    key = rows.current_key
+    view.sort_by("name", rows)
+    assert len(jobs) == 1 and view.pending_sort is jobs[0]
+    assert view.store.sort_field is None  # scan order until the order comes
+    assert f"sorting {SMALL + 500:,} by name…" in view.status(marked=0)
+    page(view, [b"late"], 999)  # the scan goes on meanwhile
+    assert view.sort_done(jobs[0], jobs[0].run(), rows)
+    assert view.store.sort_field == "name" and view.pending_sort is None
+    assert rows.current_key == key  # the cursor stays on its key
+    shown = [view.store.names[view.store.row(p)] for p in range(len(view.store))]
+    assert shown[:-1] == sorted(shown[:-1]) and shown[-1] == b"late"
+    assert "sorted by name" in view.status(marked=0)
+
+
+def test_a_sort_replaced_or_made_stale_is_not_applied() -> None:
+    view, rows, jobs = _big_view()
+    view.sort_by("name", rows)
+    view.sort_by("ttl", rows)  # the user moved on: the first job is cancelled
+    assert jobs[0].cancelled and view.pending_sort is jobs[1]
+    assert not view.sort_done(jobs[0], jobs[0].run(), rows)
+    view.store.remove(view.store.names[0])  # rows move up while the second one runs
+    assert not view.sort_done(jobs[1], jobs[1].run(), rows)
+    assert len(jobs) == 3 and view.pending_sort is jobs[2]  # begun again
+    assert view.sort_done(jobs[2], jobs[2].run(), rows)
+    assert view.store.sort_field == "ttl"

@@ -20,7 +20,8 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate, compress
 
-from redis_tui.data.scan.columns import HashSet, NameColumn, compress_array
+from redis_tui.data.scan.columns import SMALL, HashSet, NameColumn, compress_array
+from redis_tui.data.scan.sorting import SortJob, python_order
 
 TYPE_NAMES: tuple[str, ...] = (
     "?",
@@ -75,8 +76,11 @@ class KeyStore:
         self.sizes = array("f")
         # Which keys are listed, to drop SCAN's repeats (``columns.HashSet``: no object a key).
         self._seen = HashSet()
-        self.order: list[int] | None = None
+        # Storage indexes in display order (None: scan order), and what they are sorted by.
+        self.order: array[int] | None = None
         self.sort_field: str | None = None
+        # Removals so far: rows move up, so a sort begun before one no longer fits.
+        self.removals = 0
         self.removal_hooks: list[Callable[[bytes, int], None]] = []
         # The last scan batch added (the UI sets it): the worker reads the names of a
         # child-streamed scan back from here for their TYPE/PTTL, once they are all in.
@@ -205,10 +209,9 @@ class KeyStore:
         self.sizes = compress_array(self.sizes, keep)
         for key in gone:
             self._seen.discard(key)
+        self.removals += 1
         if self.order is not None:
-            # Storage index i moves up by the removed rows before it.
-            shift = list(accumulate(keep))
-            self.order = [shift[i] - 1 for i in self.order if keep[i]]
+            self.order = _order_without(self.order, keep)
         # The hooks see each index as ``remove`` would give it.
         for i, key in zip(reversed(indexes), reversed(removed), strict=True):
             for hook in self.removal_hooks:
@@ -224,8 +227,9 @@ class KeyStore:
         del self.types[index]
         del self.deadlines[index]
         del self.sizes[index]
+        self.removals += 1
         if self.order is not None:
-            self.order = [i - (i > index) for i in self.order if i != index]
+            self.order = _order_without_one(self.order, index)
         for hook in self.removal_hooks:
             hook(key, index)
         return True
@@ -369,7 +373,19 @@ class KeyStore:
         return self.order[position] if self.order is not None else position
 
     def position_of(self, index: int) -> int:
-        return self.order.index(index) if self.order is not None else index
+        order = self.order
+        if order is None:
+            return index
+        if len(order) < SMALL:
+            return order.index(index)
+        import numpy as np
+
+        view = np.frombuffer(order, dtype=np.int64)
+        found = np.flatnonzero(view == index)
+        del view  # the array cannot grow while a view of it exists
+        if not len(found):
+            raise ValueError(f"row {index} is not in the order")
+        return int(found[0])
 
     def type_name(self, index: int) -> str:
         return TYPE_NAMES[self.types[index]]
@@ -386,32 +402,65 @@ class KeyStore:
 
     def sort(self, field: str | None) -> None:
         """Order rows by ``name``, ``type``, ``ttl`` or ``size`` (biggest first, unknown sizes
-        last, in scan order); None restores scan order."""
-        self.sort_field = field
+        last, in scan order); None restores scan order. In place, on the caller's thread: a
+        big store is sorted by a ``SortJob`` in a thread instead (see ``sorting``)."""
         if field is None:
-            self.order = None
+            self.sort_field, self.order = None, None
             return
-        idx = range(len(self.names))
-        if field == "name":
-            self.order = sorted(idx, key=self.names.tolist().__getitem__)
-        elif field == "type":
-            names = self.names.tolist()
-            self.order = sorted(idx, key=lambda i: (self.types[i], names[i]))
-        elif field == "ttl":
-            # Soonest to expire first, then keys without TTL, then unknown.
-            def ttl_key(i: int) -> tuple[int, float]:
-                d = self.deadlines[i]
-                if math.isnan(d):
-                    return (2, 0.0)
-                return (1, 0.0) if d == _NO_TTL else (0, d)
-
-            self.order = sorted(idx, key=ttl_key)
-        elif field == "size":
-            # Unknown (-1) and unavailable (-2) sizes give 1 and 2: after every known size.
-            sizes = self.sizes
-            self.order = sorted(idx, key=lambda i: -sizes[i])
+        if len(self) < SMALL:
+            order = python_order(self, field)
         else:
-            raise ValueError(f"cannot sort by {field!r}")
+            job = SortJob(self, field)
+            ran = job.run()
+            assert ran is not None  # nothing ran beside it
+            order = ran
+        self.sort_field, self.order = field, order
+
+    def apply_sort(self, job: SortJob, order: array[int] | None) -> bool:
+        """Take the order a job computed (the rows added since it began follow, in scan
+        order). False when it no longer fits: rows were removed while it ran."""
+        if job.store is not self or order is None or job.stale:
+            return False
+        order.extend(range(job.rows, len(self)))
+        self.sort_field, self.order = job.field, order
+        return True
+
+
+def _order_without(order: array[int], keep: bytes | bytearray) -> array[int]:
+    """``order`` without the storage indexes whose ``keep`` byte is 0, the others renumbered
+    (index i moves up by the removed rows before it)."""
+    if len(order) < SMALL:
+        moved = list(accumulate(keep))
+        kept = array("q")
+        kept.extend(moved[i] - 1 for i in order if keep[i])
+        return kept
+    import numpy as np
+
+    flags = np.frombuffer(keep, dtype=np.uint8)
+    # int64 first: a cumulative sum that casts as it goes is ~10x slower (0.3 s at 10M).
+    shift = np.cumsum(flags.astype(np.int64)) - 1
+    view = np.frombuffer(order, dtype=np.int64)
+    renumbered = shift[view[flags[view].astype(bool)]]
+    del view  # the array cannot grow while a view of it exists
+    kept = array("q")
+    kept.frombytes(renumbered.tobytes())
+    return kept
+
+
+def _order_without_one(order: array[int], index: int) -> array[int]:
+    """``order`` without storage index ``index``, the ones after it moved up by one."""
+    kept = array("q")
+    if len(order) < SMALL:
+        kept.extend(i - (i > index) for i in order if i != index)
+        return kept
+    import numpy as np
+
+    view = np.frombuffer(order, dtype=np.int64)
+    rest = view[view != index]
+    del view  # the array cannot grow while a view of it exists
+    rest -= rest > index
+    kept.frombytes(rest.tobytes())
+    return kept
 
 
 def _deadline(pttl: int | None, now: float) -> float:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import enum
 import fnmatch
 import time
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from redis_tui.data.scan.columns import SMALL
 from redis_tui.data.scan.keystore import GONE, NEAR, KeyStore
+from redis_tui.data.scan.sorting import SortJob
 from redis_tui.data.values.display import unescape_key
 
 SORT_ORDER: tuple[str | None, ...] = (None, "name", "ttl", "type", "size")
@@ -109,6 +112,11 @@ class ScanView:
         self.meta_batches: dict[int, int] = {}
         self.names_done = self.meta_done = False
         self.sorted_at = 0.0
+        # A big store's sort runs in a thread (``sorting.SortJob``): the one on its way, who
+        # runs it (the screen; None: here and now, for tests), and how long the last took.
+        self.pending_sort: SortJob | None = None
+        self.sort_runner: Callable[[SortJob], None] | None = None
+        self.resort_interval = RESORT_INTERVAL
         self.laid_out_at = 0.0
         self.shown_rows = 0
         # Keys listed by ``:key`` that the filter does not match (until the next scan).
@@ -127,11 +135,12 @@ class ScanView:
 
     def new_scan(self, generation: int) -> KeyStore:
         """A fresh store for scan ``generation``; the list shows it from the top."""
+        self._cancel_sort()
         self.store = KeyStore()
         self.shown_rows = 0
         self.outside.clear()  # the same set object: the key list holds it too
         if self.sort_field:
-            self.store.sort(self.sort_field)
+            self.store.sort(self.sort_field)  # an empty store: no rows to sort yet
         self._started(generation)
         return self.store
 
@@ -227,7 +236,7 @@ class ScanView:
         have moved them up, to lower indexes, by up to ``NEAR``)."""
         # A list sorted by TTL or type must be sorted again; otherwise rows stay where they are
         # and only a change on screen is worth a repaint (most come for rows far below it).
-        if self.store.sort_field:
+        if self.sort_field:
             self.rows_dirty = True
         elif first - NEAR <= shown.stop and end >= shown.start:
             self.meta_dirty = True
@@ -243,35 +252,70 @@ class ScanView:
                 rows.refresh_rows()
                 return Repaint.LINES
             return Repaint.NONE
-        sorting = bool(self.store.sort_field)
+        sorting = bool(self.sort_field)
         # New rows land below a full screen: only the scrollbar would change, and a new
         # virtual size costs a layout of the whole screen. Do that at most every second.
         below = not sorting and self.shown_rows >= rows.visible_range().stop + 1
         if below and not resort and now - self.laid_out_at < LAYOUT_INTERVAL:
             return Repaint.NONE
         self.rows_dirty = False
-        # Sorting a million keys takes a second: while scanning, re-sort now and then.
-        if sorting and (resort or now - self.sorted_at > RESORT_INTERVAL):
+        # While scanning, re-sort now and then (at most every RESORT_INTERVAL, and not more
+        # than a fifth of the time on a store that takes seconds to sort).
+        due = resort or now - self.sorted_at > self.resort_interval
+        if self.sort_field and due and self.pending_sort is None:
             self.sorted_at = now
             # The first rows of a new scan start at the top of the sorted list; later
             # re-sorts keep the key the user is on.
-            current = rows.current_key if self.shown_rows else None
-            self.store.sort(self.store.sort_field)
-            if current is not None:
-                rows.select_key(current)
+            self._sort(rows, keep_cursor=bool(self.shown_rows))
         rows.rows_changed()
         self.shown_rows = len(self.store)
         self.laid_out_at = now
         return Repaint.ROWS
 
     def sort_by(self, field: str | None, rows: RowList) -> None:
-        """Sort the loaded keys; the cursor stays on its key."""
+        """Sort the loaded keys; the cursor stays on its key. A big store's order comes
+        later (``pending_sort``, then ``sort_done``)."""
         self.sort_index = SORT_ORDER.index(field)
+        self._sort(rows, keep_cursor=True)
+        rows.rows_changed()
+
+    def _sort(self, rows: RowList, *, keep_cursor: bool) -> None:
+        field = self.sort_field
+        self._cancel_sort()
+        if field is None or len(self.store) < SMALL:
+            # Python's sort in place: tens of ms at most.
+            current = rows.current_key if keep_cursor else None
+            self.store.sort(field)
+            if current is not None:
+                rows.select_key(current)
+            return
+        job = self.pending_sort = SortJob(self.store, field)
+        if self.sort_runner is not None:
+            self.sort_runner(job)
+        else:
+            self.sort_done(job, job.run(), rows)
+
+    def _cancel_sort(self) -> None:
+        if self.pending_sort is not None:
+            self.pending_sort.cancel()
+            self.pending_sort = None
+
+    def sort_done(self, job: SortJob, order: array[int] | None, rows: RowList) -> bool:
+        """A sort job finished (``order``: None when it went stale). True when the list now
+        shows its order; a stale job is begun again, a replaced one is ignored."""
+        if job is not self.pending_sort:
+            return False
+        self.pending_sort = None
+        self.resort_interval = max(RESORT_INTERVAL, 5 * job.seconds)
         current = rows.current_key
-        self.store.sort(field)
+        if not self.store.apply_sort(job, order):
+            self._sort(rows, keep_cursor=True)  # rows were removed while it ran
+            return False
         if current is not None:
             rows.select_key(current)
         rows.rows_changed()
+        self.shown_rows = len(self.store)
+        return True
 
     # -- keys that leave ----------------------------------------------------------------
 
@@ -333,7 +377,9 @@ class ScanView:
         filtered = self.status_filters()
         if filtered:
             parts.append(filtered)
-        if self.store.sort_field:
+        if self.pending_sort is not None:
+            parts.append(f"sorting {self.pending_sort.rows:,} by {self.pending_sort.field}…")
+        elif self.store.sort_field:
             parts.append(f"sorted by {self.store.sort_field}")
         return "  ·  ".join(parts)
 

@@ -26,6 +26,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from redis_tui.config import Config, Profile
 from redis_tui.data.client.settings import ConnectionSettings
+from redis_tui.data.scan.sorting import SortJob
 from redis_tui.data.values.display import escape_key
 from redis_tui.ui.browser.analysis import AnalysisFlow
 from redis_tui.ui.browser.bindings import browser_bindings
@@ -116,6 +117,12 @@ class BrowserScreen(Screen[None]):
         self.poll_interval = 2.0
         self.worker_: RedisWorker | None = None
         self.view = ScanView()
+        self.view.sort_runner = self._run_sort
+        # Set by the App: keys typed after this one wait for the event (``KeyRouter.hold``).
+        self.hold_keys: Callable[[asyncio.Event], None] | None = None
+        # Set when no sort is on its way any more; a sort the user asked for is announced.
+        self._sorts_landed: list[asyncio.Event] = []
+        self._announce_sort: SortJob | None = None
         self.version: Version | None = None
         self._load_timer: Timer | None = None
         self._highlighted_at = 0.0
@@ -823,7 +830,33 @@ class BrowserScreen(Screen[None]):
             self.analysis.apply_sizes()  # the biggest keys :analyze measured, even unseen
         self.view.sort_by(field, self.keys)
         self.update_status()
-        self.notify(f"Sorted by {field or 'scan order'}", timeout=1.5)
+        job = self.view.pending_sort
+        if job is None:
+            self.notify(f"Sorted by {field or 'scan order'}", timeout=1.5)
+            return
+        # Millions of keys sort in a thread: keys typed after this one act on the new order.
+        self._announce_sort = job
+        landed = asyncio.Event()
+        self._sorts_landed.append(landed)
+        if self.hold_keys is not None:
+            self.hold_keys(landed)
+
+    def _run_sort(self, job: SortJob) -> None:
+        self.run_worker(self._sort_in_thread(job), group="sort", exclusive=True)
+
+    async def _sort_in_thread(self, job: SortJob) -> None:
+        try:
+            order = await asyncio.to_thread(job.run)
+            if self.view.sort_done(job, order, self.keys):
+                self.update_status()
+                if self._announce_sort is job:
+                    self.notify(f"Sorted by {job.field}", timeout=1.5)
+        finally:
+            if self.view.pending_sort is None:
+                self._announce_sort = None
+                landed, self._sorts_landed = self._sorts_landed, []
+                for event in landed:
+                    event.set()
 
     def action_focus_pane(self, pane: str) -> None:
         self.focus_pane(pane)
