@@ -11,7 +11,9 @@ so load changes hit both. Figures:
   line; ``launch_ratio`` = launch / floor (target <= 1.5). The app's bytecode is compiled
   first (``compileall``), as in an installed copy.
 - ``idle_cpu_pct``: the app's CPU (user + system, from /proc) over ``--idle`` seconds once the
-  scan is done, in % of one core (target <= 1).
+  scan is done, in % of one core (target <= 1); ``floor_idle_cpu_pct``: the floor app's over
+  as long (what Textual and the terminal cost an app that does nothing), and
+  ``idle_cpu_over_floor_pct`` = ours - floor.
 - ``open_connection_s``: ``o`` -> the connection screen drawn (target <= 0.2).
 - ``next_page_s``: ``]`` on a 20 MB string -> the footer says one more page is shown
   (target <= 0.1), pressed from the key list with the value open.
@@ -128,12 +130,17 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def floor_round(width: int, height: int) -> float:
+def floor_round(width: int, height: int, idle: float) -> tuple[float, float]:
+    """(first paint, idle CPU %) of the floor app."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(FLOOR_APP)
     pane = Pane(f"{shlex.quote(sys.executable)} {script.name}", width, height)
     try:
-        return pane.wait(lambda s: "floor-ready" in s) - pane.started
+        ready = pane.wait(lambda s: "floor-ready" in s) - pane.started
+        time.sleep(1.0)
+        cpu0, t0 = pane.cpu_seconds(), time.perf_counter()
+        time.sleep(idle)
+        return ready, 100 * (pane.cpu_seconds() - cpu0) / (time.perf_counter() - t0)
     finally:
         pane.close()
         os.unlink(script.name)
@@ -203,11 +210,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         load_before = os.getloadavg()
         figures: dict[str, list[float]] = {}
         for _ in range(args.rounds):
-            figures.setdefault("floor_s", []).append(floor_round(args.width, args.height))
+            floor_s, floor_cpu = floor_round(args.width, args.height, args.idle)
+            figures.setdefault("floor_s", []).append(floor_s)
+            figures.setdefault("floor_idle_cpu_pct", []).append(floor_cpu)
             for name, value in app_round(server.port, args.width, args.height, args.idle).items():
                 figures.setdefault(name, []).append(value)
             figures.setdefault("launch_ratio", []).append(
                 figures["launch_s"][-1] / figures["floor_s"][-1]
+            )
+            figures.setdefault("idle_cpu_over_floor_pct", []).append(
+                figures["idle_cpu_pct"][-1] - floor_cpu
             )
         load_after = os.getloadavg()
     summary = {name: _summary(values) for name, values in figures.items()}

@@ -45,6 +45,7 @@ def test_bench_keylist_prints_one_json_line_with_every_figure() -> None:
         "loop_lag_over_50ms",
         "scan_max_ms",
         "scan_mean_ms",
+        "type_pttl_max_ms",
         "idle_commands_per_s",
         "idle_round_trips_per_poll",
     ):
@@ -88,3 +89,17 @@ def test_bench_inspector_compares_the_pane_with_the_headless_command() -> None:
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["bench"] == "inspector" and result["sessions_listed"] == [300]
     assert {"inspector_over_headless", "extra_rss_mb", "keypress_p95_ms"} <= set(result)
+
+
+def test_bench_sort_times_each_field_against_pythons_sort() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_sort", "--keys", "60000", "--rounds", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    for field in ("name", "ttl", "type", "size"):
+        for figure in ("floor_s", "s", "ratio", "loop_max_ms"):
+            assert set(result[f"{field}_{figure}"]) == {"median", "min", "max"}
+    assert result["load_before"] and result["load_after"]

@@ -113,7 +113,8 @@ class SortJob:
         if order is None or self.stale:
             return None
         result = array("q")
-        result.frombytes(order.astype("<i8", copy=False).tobytes())
+        for a in range(0, len(order), _SLICE_ROWS):  # each copy holds the GIL: in slices
+            result.frombytes(order[a : a + _SLICE_ROWS].tobytes())
         return result
 
     def _order(self) -> npt.NDArray[np.int64] | None:
@@ -211,10 +212,8 @@ def name_order(
         key &= masks[left]
         key <<= eight
         key |= left.astype(np.uint64)
-        if groups is None:
-            perm = np.argsort(key)
-        else:
-            perm = np.lexsort((key, groups))  # the last key is the primary one
+        # Within their groups (lexsort's last key is the primary one).
+        perm = np.argsort(key) if groups is None else np.lexsort((key, groups))
         rows, key = rows[perm], key[perm]
         if positions is None:
             order = rows
