@@ -55,6 +55,19 @@ def warm_numpy() -> None:
         _warming.start()
 
 
+def use_numpy(size: int) -> bool:
+    """Whether work on ``size`` rows goes to numpy: past ``SMALL``, once the thread that
+    imports it is done. Until then plain Python serves: ``import numpy`` while the thread is
+    still in it would wait for it, holding the UI loop (124 ms measured, under load)."""
+    if size < SMALL:
+        return False
+    warming = _warming
+    if warming is None:
+        warm_numpy()
+        return False
+    return not warming.is_alive()
+
+
 class NameColumn(Sequence[bytes]):
     """Names in row order, in one ``bytearray``. Rows are read back as fresh ``bytes``.
 
@@ -161,7 +174,7 @@ class NameColumn(Sequence[bytes]):
 
     def rows_with_hash(self, h: int, start: int = 0, stop: int | None = None) -> list[int]:
         hashes = self.hashes
-        if len(hashes) < SMALL:  # no numpy (nor its import) for a small store
+        if not use_numpy(len(hashes)):  # no numpy (nor its import) for a small store
             end = len(hashes) if stop is None else stop
             return [i for i in range(start, end) if hashes[i] == h]
         import numpy as np
@@ -176,7 +189,7 @@ class NameColumn(Sequence[bytes]):
         wanted = set(keys)
         if not wanted or not self.starts:
             return []
-        if len(self) < SMALL:  # no numpy (nor its import) for a small store
+        if not use_numpy(len(self)):  # no numpy (nor its import) for a small store
             probes = set(map(hash, wanted))
             rows = [i for i, h in enumerate(self.hashes) if h in probes]
             return [i for i in rows if self[i] in wanted]
@@ -193,7 +206,7 @@ class NameColumn(Sequence[bytes]):
 
 def compress_array(values: array[_N], keep: bytes | bytearray) -> array[_N]:
     """The items of ``values`` whose ``keep`` byte is non-zero (numpy for big arrays)."""
-    if len(values) < SMALL:
+    if not use_numpy(len(values)):
         kept = values[:0]
         kept.extend(compress(values, keep))
         return kept

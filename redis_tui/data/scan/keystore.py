@@ -20,7 +20,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate, compress
 
-from redis_tui.data.scan.columns import SMALL, HashSet, NameColumn, compress_array
+from redis_tui.data.scan.columns import SMALL, HashSet, NameColumn, compress_array, use_numpy
 from redis_tui.data.scan.sorting import SortJob, python_order
 
 TYPE_NAMES: tuple[str, ...] = (
@@ -376,7 +376,7 @@ class KeyStore:
         order = self.order
         if order is None:
             return index
-        if len(order) < SMALL:
+        if not use_numpy(len(order)):
             return order.index(index)
         import numpy as np
 
@@ -429,7 +429,7 @@ class KeyStore:
 def _order_without(order: array[int], keep: bytes | bytearray) -> array[int]:
     """``order`` without the storage indexes whose ``keep`` byte is 0, the others renumbered
     (index i moves up by the removed rows before it)."""
-    if len(order) < SMALL:
+    if not use_numpy(len(order)):
         moved = list(accumulate(keep))
         kept = array("q")
         kept.extend(moved[i] - 1 for i in order if keep[i])
@@ -450,7 +450,7 @@ def _order_without(order: array[int], keep: bytes | bytearray) -> array[int]:
 def _order_without_one(order: array[int], index: int) -> array[int]:
     """``order`` without storage index ``index``, the ones after it moved up by one."""
     kept = array("q")
-    if len(order) < SMALL:
+    if not use_numpy(len(order)):
         kept.extend(i - (i > index) for i in order if i != index)
         return kept
     import numpy as np
