@@ -6,6 +6,10 @@ Starts a private redis-server, seeds it, measures two baselines with raw RESP an
 ``hiredis.Reader`` (no redis-py, no app), then runs the real app headless in a subprocess of its
 own (so its peak RSS is the app's alone) and prints ONE JSON line with every figure. See
 benchmarks/README.md for what each figure means.
+
+``BENCH_SLOW_CALLBACKS=0.03`` (seconds) turns on asyncio's debug mode in the app and logs to
+stderr each callback and each widget's message that took longer: what a long loop lag was.
+Debug mode slows the app; its figures are not the ones to quote.
 """
 
 from __future__ import annotations
@@ -340,6 +344,13 @@ async def measure_app(port: int, n: int, idle_polls: int, max_presses: int) -> d
     result: dict[str, Any] = {}
     marks["start"] = time.perf_counter()
     lag = LoopLag()
+    if os.environ.get("BENCH_SLOW_CALLBACKS"):
+        # asyncio's debug mode logs each callback that held the loop longer than this, by name
+        # (to stderr): what a long loop lag was.
+        loop = asyncio.get_running_loop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = float(os.environ["BENCH_SLOW_CALLBACKS"])
+        _log_slow_messages(loop.slow_callback_duration)
     async with app.run_test(size=(160, 45)) as pilot:
         lag.start()
         deadline = time.monotonic() + 600
@@ -459,6 +470,24 @@ def _child_main(args: argparse.Namespace) -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     Path(args.child_out).write_text(json.dumps(result))
+
+
+def _log_slow_messages(limit: float) -> None:
+    """Each message a widget took longer than ``limit`` seconds over, to stderr: which handler
+    a long loop lag was (asyncio's own log names only the widget's message pump)."""
+    from textual.message_pump import MessagePump
+
+    dispatch = MessagePump._dispatch_message
+
+    async def timed(self: MessagePump, message: Any) -> None:
+        started = time.perf_counter()
+        await dispatch(self, message)
+        took = time.perf_counter() - started
+        if took > limit:
+            print(f"slow message: {type(message).__name__} to {self!r}: {took * 1000:.0f} ms",
+                  file=sys.stderr)  # fmt: skip
+
+    MessagePump._dispatch_message = timed  # type: ignore[method-assign]
 
 
 def run_app_child(port: int, args: argparse.Namespace) -> dict[str, Any]:

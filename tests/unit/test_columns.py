@@ -103,3 +103,15 @@ def test_a_small_column_finds_rows_without_numpy() -> None:
     assert column.rows_with_hash(hash(b"k:5999")) == [5999]
     assert column.rows_of([b"k:1", b"k:5000", b"gone"]) == [1, 5000]
     assert column.index(b"k:5999") == 5999 and b"k:42" in column and b"k:x" not in column
+
+
+def test_bits_that_share_a_byte_are_all_set() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    byte = rng.integers(0, 64, 5000).astype(np.intp)  # many writes to each byte
+    bit = (np.uint8(1) << rng.integers(0, 8, 5000).astype(np.uint8)).astype(np.uint8)
+    ours, reference = np.zeros(64, np.uint8), np.zeros(64, np.uint8)
+    columns._set_bits(ours, byte, bit)
+    np.bitwise_or.at(reference, byte, bit)
+    assert (ours == reference).all()
