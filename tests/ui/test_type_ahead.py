@@ -7,6 +7,7 @@ dropped and nothing lands on another row.
 from __future__ import annotations
 
 import fnmatch
+import threading
 import time
 from array import array
 
@@ -17,6 +18,7 @@ from redis_tui.data.client.settings import ConnectionSettings
 from redis_tui.data.scan.columns import SMALL
 from redis_tui.data.scan.sorting import SortJob
 from redis_tui.ui.app import RedisTuiApp
+from redis_tui.ui.browser.screen import run_in_daemon_thread
 from redis_tui.ui.screens.confirm import ConfirmScreen
 from redis_tui.ui.screens.prompt import EditTextScreen, PromptScreen
 
@@ -162,3 +164,22 @@ async def test_keys_typed_after_sorting_a_big_list_act_on_the_sorted_rows(
         assert browser.keys.current_key == b"k:000002"
         assert browser.view.store.sort_field == "name"
         assert "sorted by name" in static_text(pilot, "#scan-status")
+
+
+async def test_a_sort_thread_never_holds_up_the_exit() -> None:
+    """The sort runs in a daemon thread: ``q`` during a long sort quits without waiting."""
+    names: list[str] = []
+
+    def work() -> int:
+        names.append(threading.current_thread().name)
+        assert threading.current_thread().daemon
+        return 42
+
+    assert await run_in_daemon_thread(work) == 42
+    assert names == ["redis-tui-sort"]
+
+    def fails() -> int:
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError, match="broken"):
+        await run_in_daemon_thread(fails)

@@ -8,10 +8,12 @@ flows composed below (edits, sessions, values), each a plain object.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -99,6 +101,34 @@ Pane = Literal["connection", "keys", "value", "sessions"]
 LOAD_DELAY = 0.06
 BURST_LOAD_DELAY = 0.15
 REPAINT_INTERVAL = 0.1  # while scanning, show new rows at most this often
+
+
+def run_in_daemon_thread(work: Callable[[], T]) -> Awaitable[T]:
+    """``work()`` in a thread of its own that never holds up the exit: ``q`` during a sort of
+    millions of keys quits at once (``asyncio.to_thread``'s pool is joined at exit)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(cast(T, result))
+
+    def run() -> None:
+        try:
+            result = work()
+        except Exception as exc:
+            outcome: tuple[T | None, BaseException | None] = (None, exc)
+        else:
+            outcome = (result, None)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name="redis-tui-sort", daemon=True).start()
+    return done
 
 
 class BrowserScreen(Screen[None]):
@@ -846,7 +876,7 @@ class BrowserScreen(Screen[None]):
 
     async def _sort_in_thread(self, job: SortJob) -> None:
         try:
-            order = await asyncio.to_thread(job.run)
+            order = await run_in_daemon_thread(job.run)
             if self.view.sort_done(job, order, self.keys):
                 self.update_status()
                 if self._announce_sort is job:
