@@ -146,6 +146,27 @@ def test_gone_keys_are_struck_then_swept_after_the_grace() -> None:
     assert names(4)[1] not in view.store and len(view.store) == 3
 
 
+def test_a_key_created_again_within_its_grace_is_not_swept() -> None:
+    """Deleted elsewhere, then created again (or listed by a new scan) before the grace is
+    over: the key exists, and stays listed."""
+    view = ScanView()
+    view.new_scan(1)
+    page(view, names(3), 1)
+    back, rescanned = names(3)[0], names(3)[1]
+    view.mark_gone([back, rescanned], now=10.0)
+    assert view.sweep(now=11.0, poll_interval=0.5) is False
+    view.store.set_meta(0, "string", -1, 11.5)  # live updates: it exists again
+    assert view.sweep(now=14.0, poll_interval=0.5) is True
+    assert back in view.store and rescanned not in view.store
+    # A key gone from one scan and listed by the next is not swept from the new store.
+    view.mark_gone([back], now=20.0)
+    view.sweep(now=21.0, poll_interval=0.5)
+    view.new_scan(2)
+    page(view, [back], 1)
+    assert view.sweep(now=30.0, poll_interval=0.5) is False
+    assert back in view.store
+
+
 def test_status_counts_read_right() -> None:
     view = ScanView()
     view.new_scan(1)

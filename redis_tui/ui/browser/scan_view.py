@@ -136,6 +136,7 @@ class ScanView:
     def new_scan(self, generation: int) -> KeyStore:
         """A fresh store for scan ``generation``; the list shows it from the top."""
         self._cancel_sort()
+        self.gone_at.clear()  # what the new scan lists exists
         self.store = KeyStore()
         self.shown_rows = 0
         self.outside.clear()  # the same set object: the key list holds it too
@@ -333,10 +334,17 @@ class ScanView:
     def sweep(self, now: float, poll_interval: float) -> bool:
         """Remove the rows struck through for long enough. True when rows left."""
         types, marker = self.store.types, bytes([GONE])
+        gone: set[bytes] = set()
         index = types.find(marker)  # C-speed search: cheap even at a million rows
         while index != -1:
-            self.gone_at.setdefault(self.store.names[index], now)
+            key = self.store.names[index]
+            gone.add(key)
+            self.gone_at.setdefault(key, now)
             index = types.find(marker, index + 1)
+        # A key created again within its grace (its row has a type again, or a new scan
+        # listed it) is no longer gone: sweeping it would hide a key that exists.
+        for key in [key for key in self.gone_at if key not in gone]:
+            del self.gone_at[key]
         grace = max(GONE_GRACE, 2 * poll_interval)
         expired = [key for key, at in self.gone_at.items() if now - at >= grace]
         if not expired:
