@@ -110,6 +110,12 @@ class RedisTuiApp(App[None]):
         # Keys go through the router: each is handled to the end before the next is routed,
         # so keys typed ahead land where the previous ones sent the user (see ui/keys.py).
         if isinstance(event, events.Key) and not event.is_forwarded:
+            if event.key == "ctrl+j":
+                # ^J is how Enter arrives when typed before the terminal went raw: the tty
+                # turned its \r into \n (ICRNL) as it came in. Enter it is, as in a shell.
+                enter = events.Key("enter", "\r")
+                enter.time = event.time
+                event = enter
             self.key_router.offer(event)
             return
         await super().on_event(event)

@@ -183,3 +183,24 @@ async def test_a_sort_thread_never_holds_up_the_exit() -> None:
 
     with pytest.raises(ValueError, match="broken"):
         await run_in_daemon_thread(fails)
+
+
+async def test_an_enter_typed_before_the_terminal_went_raw_opens_the_key(
+    client: redis.Redis, settings: ConnectionSettings
+) -> None:
+    """Typed while the app starts, Enter reaches it as ^J (the tty's ICRNL turned \\r into
+    \\n): ``j j ctrl+j`` opens the second key, as ``j j enter`` does."""
+    client.mset({f"k:{i}": i for i in range(5)})
+    app = RedisTuiApp(settings, poll_interval=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        browser = app.browser
+        await wait_for(pilot, lambda: len(browser.view.store) == 5)
+        await pilot.press("j", "ctrl+j")
+        # Opened: the value pane has the focus (a cursor move alone loads the value beside).
+        await wait_for(
+            pilot,
+            lambda: (
+                app.focused is not None and browser.value_pane in app.focused.ancestors_with_self
+            ),
+        )
+        assert browser.keys.cursor == 1
