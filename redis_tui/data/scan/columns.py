@@ -57,8 +57,9 @@ def warm_numpy() -> None:
 
 def use_numpy(size: int) -> bool:
     """Whether work on ``size`` rows goes to numpy: past ``SMALL``, once the thread that
-    imports it is done. Until then plain Python serves: ``import numpy`` while the thread is
-    still in it would wait for it, holding the UI loop (124 ms measured, under load)."""
+    imports it is done (started here if no store started it). Until then plain Python
+    serves: ``import numpy`` while the thread is still in it would wait for it, holding the
+    UI loop (124 ms measured, under load)."""
     if size < SMALL:
         return False
     warming = _warming
